@@ -1,0 +1,120 @@
+"""Staff view of customers, soft-deleted ones included, with a restore action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from rest_framework.exceptions import APIException
+
+from customers import services
+from customers.models import Customer
+from tenants.actors import Actor
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Live"), ("yes", "Deleted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(deleted__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted__isnull=True)
+        return queryset
+
+
+def _staff_actor(request: HttpRequest) -> Actor:
+    user = request.user
+    return Actor(user=user) if user.is_authenticated else Actor.system_actor("admin")  # type: ignore[arg-type]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin[Customer]):
+    list_display = (
+        "name",
+        "slug",
+        "organization",
+        "status",
+        "website_url",
+        "tag_list",
+        "created_at",
+        "deleted",
+    )
+    list_filter = (DeletedFilter, "status", "created_at")
+    search_fields = ("name", "slug", "website_url", "contact_email", "organization__name")
+    list_select_related = ("organization",)
+    readonly_fields = (
+        "id",
+        "organization",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "deleted",
+    )
+    fields = (
+        "id",
+        "organization",
+        "name",
+        "slug",
+        "website_url",
+        "contact_email",
+        "status",
+        "tags",
+        "notes",
+        "version",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "deleted",
+    )
+    ordering = ("-created_at",)
+    # Websites are https today; a bare "acme.example" becomes https://acme.example.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ("restore_customers",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        # Staff see soft-deleted customers too, so they can restore them.
+        return Customer.all_objects.select_related("organization")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Customers are created through the API, which enforces plan limits and slugs.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
+        # Deleting must also remove trackings from GTM; the API does that, the admin does not.
+        return False
+
+    @admin.display(description="tags")
+    def tag_list(self, customer: Customer) -> str:
+        return ", ".join(customer.tags or [])
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        data = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            services.customer_update(customer=obj, actor=_staff_actor(request), data=data)
+        except APIException as error:
+            self.message_user(request, f"Not saved: {error.detail}", level=messages.ERROR)
+
+    @admin.action(description="Restore the selected deleted customers")
+    def restore_customers(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        restored = 0
+        for customer in queryset.filter(deleted__isnull=False):
+            try:
+                services.customer_restore(customer=customer, actor=_staff_actor(request))
+            except APIException as error:
+                self.message_user(
+                    request, f"{customer.name} not restored: {error.detail}", level=messages.ERROR
+                )
+            else:
+                restored += 1
+        self.message_user(request, f"Restored {restored} customer(s).")

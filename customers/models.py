@@ -1,0 +1,117 @@
+"""Customers (the businesses an organization tracks) and their Google connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from oneclicktag.core.models import SoftDeletableTenantModel, TenantOwnedModel
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class Customer(SoftDeletableTenantModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    website_url = models.URLField(max_length=500)
+    contact_email = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
+    tags = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    if TYPE_CHECKING:
+        # Added by django-safedelete; declared for the type checker.
+        deleted: datetime | None
+
+    class Meta:
+        constraints = [
+            # Slugs are unique among an organization's live customers; a deleted one frees it.
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                condition=models.Q(deleted__isnull=True),
+                name="customer_unique_org_slug_live",
+            ),
+        ]
+        indexes = [
+            # The customer list: one organization, filtered by status, newest first.
+            models.Index(
+                fields=["organization", "status", "-created_at"], name="customer_org_status_idx"
+            ),
+        ]
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    REVOKED = "revoked", "Revoked"
+
+
+class GoogleConnection(TenantOwnedModel):
+    """One per customer: the encrypted grant and the Google resources chosen for tracking.
+
+    Owned by integrations.google (services there write it); tokens are Fernet ciphertexts and
+    never leave through the API, the logs or the admin.
+    """
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="google_connection"
+    )
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED
+    )
+    google_email = models.EmailField(blank=True)
+    google_user_id = models.CharField(max_length=64, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    # Fernet tokens (see integrations.google.crypto); never the clear text.
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    gtm_account_id = models.CharField(max_length=32, blank=True)
+    gtm_container_id = models.CharField(max_length=32, blank=True)
+    gtm_public_id = models.CharField(max_length=32, blank=True)
+    gtm_workspace_id = models.CharField(max_length=32, blank=True)
+    ga4_account_id = models.CharField(max_length=32, blank=True)
+    ga4_property_id = models.CharField(max_length=32, blank=True)
+    ga4_stream_id = models.CharField(max_length=32, blank=True)
+    ga4_measurement_id = models.CharField(max_length=32, blank=True)
+    ads_customer_id = models.CharField(max_length=16, blank=True)
+    ads_login_customer_id = models.CharField(max_length=16, blank=True)
+    ads_conversion_customer_id = models.CharField(max_length=16, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            # A GA4 web stream measures one customer's site: never shared, across organizations
+            # too (the PATCH checks first; this holds under races).
+            models.UniqueConstraint(
+                fields=["ga4_stream_id"],
+                condition=~models.Q(ga4_stream_id=""),
+                name="gconn_unique_ga4_stream",
+            ),
+        ]
+        indexes = [
+            # Staff and beat jobs look connections up by status within an organization.
+            models.Index(fields=["organization", "status"], name="gconn_org_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Google connection of {self.customer_id} ({self.status})"

@@ -1,0 +1,259 @@
+"""Writes and business rules for customers: create, update, soft delete, restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from rest_framework.exceptions import ValidationError
+from safedelete.models import SOFT_DELETE
+
+from customers.models import Customer
+from oneclicktag.core.errors import StaleVersion
+from tenants.actors import Actor
+from tenants.models import Organization
+from tenants.services import audit_record
+
+SLUG_MAX_LENGTH = 80
+# Fields a client may set; everything else (ids, version, audit fields) is ours.
+EDITABLE_FIELDS = ("name", "slug", "website_url", "contact_email", "status", "tags", "notes")
+_UNIQUE_SLUG_CONSTRAINT = "customer_unique_org_slug_live"
+
+
+def customer_snapshot(customer: Customer) -> dict[str, Any]:
+    """What an audit event records about a customer, before and after a write."""
+    return {
+        "name": customer.name,
+        "slug": customer.slug,
+        "website_url": customer.website_url,
+        "contact_email": customer.contact_email,
+        "status": customer.status,
+        "tags": list(customer.tags or []),
+        "notes": customer.notes,
+        "version": customer.version,
+        "deleted": customer.deleted.isoformat() if customer.deleted else None,
+    }
+
+
+def _actor_user(actor: Actor) -> Any:
+    return actor.user if actor.user is not None and actor.user.pk else None
+
+
+def _lock_organization(organization: Organization) -> Organization:
+    # The organization row serializes customer creation so the plan limit holds under races.
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _check_customer_limit(organization: Organization) -> None:
+    live = Customer.objects.filter(organization=organization).count()
+    if live >= organization.max_customers:
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    f"This organization has reached its limit of "
+                    f"{organization.max_customers} customers."
+                ]
+            }
+        )
+
+
+def _slug_taken(organization: Organization, slug: str, *, exclude_pk: Any = None) -> bool:
+    live = Customer.objects.filter(organization=organization, slug=slug)
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
+    return live.exists()
+
+
+def _unique_slug_from_name(organization: Organization, name: str) -> str:
+    """`Acme Shoes` -> `acme-shoes`, or `acme-shoes-2`… when the organization already uses it."""
+    base = slugify(name)[: SLUG_MAX_LENGTH - 6].strip("-") or "customer"
+    taken = set(
+        Customer.objects.filter(organization=organization, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def _slug_conflict() -> ValidationError:
+    return ValidationError({"slug": ["Another customer of this organization uses this slug."]})
+
+
+def _is_slug_violation(error: IntegrityError) -> bool:
+    return _UNIQUE_SLUG_CONSTRAINT in str(error) or "customers_customer.slug" in str(error)
+
+
+def customer_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    name: str,
+    website_url: str,
+    slug: str = "",
+    contact_email: str = "",
+    status: str = Customer._meta.get_field("status").default,
+    tags: list[str] | None = None,
+    notes: str = "",
+) -> Customer:
+    with transaction.atomic():
+        locked = _lock_organization(organization)
+        _check_customer_limit(locked)
+        if slug:
+            if _slug_taken(locked, slug):
+                raise _slug_conflict()
+        else:
+            slug = _unique_slug_from_name(locked, name)
+        customer = Customer(
+            organization=locked,
+            name=name,
+            slug=slug,
+            website_url=website_url,
+            contact_email=contact_email,
+            status=status,
+            tags=list(tags or []),
+            notes=notes,
+            created_by=_actor_user(actor),
+            updated_by=_actor_user(actor),
+        )
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError as error:
+            if _is_slug_violation(error):
+                raise _slug_conflict() from error
+            raise
+        audit_record(
+            organization=locked,
+            actor=actor,
+            action="customer.create",
+            object_type="customer",
+            object_id=customer.pk,
+            before=None,
+            after=customer_snapshot(customer),
+        )
+    return customer
+
+
+def _locked_customer(customer: Customer, *, deleted: bool) -> Customer:
+    manager = Customer.deleted_objects if deleted else Customer.objects
+    locked = manager.select_for_update().filter(pk=customer.pk).first()
+    if locked is None:
+        # Deleted or restored by someone else since the caller read it.
+        raise StaleVersion()
+    return locked
+
+
+def _check_version(customer: Customer, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != customer.version:
+        raise StaleVersion()
+
+
+def customer_update(
+    *,
+    customer: Customer,
+    actor: Actor,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Customer:
+    """Change the given editable fields. A stale `expected_version` changes nothing (409)."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+    with transaction.atomic():
+        locked = _locked_customer(customer, deleted=False)
+        _check_version(locked, expected_version)
+        before = customer_snapshot(locked)
+        if "slug" in data and data["slug"] != locked.slug:
+            if not data["slug"]:
+                data = {**data, "slug": _unique_slug_from_name(locked.organization, locked.name)}
+            elif _slug_taken(locked.organization, data["slug"], exclude_pk=locked.pk):
+                raise _slug_conflict()
+        changed = [field for field, value in data.items() if getattr(locked, field) != value]
+        if not changed:
+            return locked
+        for field in changed:
+            setattr(locked, field, data[field])
+        locked.version += 1
+        locked.updated_by = _actor_user(actor)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+        except IntegrityError as error:
+            if _is_slug_violation(error):
+                raise _slug_conflict() from error
+            raise
+        audit_record(
+            organization=locked.organization_id,
+            actor=actor,
+            action="customer.update",
+            object_type="customer",
+            object_id=locked.pk,
+            before=before,
+            after=customer_snapshot(locked),
+        )
+    return locked
+
+
+def customer_delete(
+    *, customer: Customer, actor: Actor, expected_version: int | None = None
+) -> Customer:
+    """Soft delete the customer and queue the removal of its trackings from GTM and Google Ads.
+
+    Only the customer row is marked deleted here: its trackings stay until the removal
+    deployment has taken them out of GTM and Ads; the engine soft deletes them then.
+    """
+    from trackings.services.deployments import trackings_remove_for_customer
+
+    with transaction.atomic():
+        locked = _locked_customer(customer, deleted=False)
+        _check_version(locked, expected_version)
+        before = customer_snapshot(locked)
+        trackings_remove_for_customer(customer=locked, actor=actor)
+        locked.updated_by = _actor_user(actor)
+        locked.version += 1
+        locked.delete(force_policy=SOFT_DELETE)
+        audit_record(
+            organization=locked.organization_id,
+            actor=actor,
+            action="customer.delete",
+            object_type="customer",
+            object_id=locked.pk,
+            before=before,
+            after=customer_snapshot(locked),
+        )
+    return locked
+
+
+def customer_restore(*, customer: Customer, actor: Actor) -> Customer:
+    """Undo a soft delete. Its slug must still be free and the plan limit must allow it.
+
+    Trackings removed with the customer stay removed: they were taken out of GTM and Ads.
+    """
+    with transaction.atomic():
+        organization = _lock_organization(customer.organization)
+        locked = _locked_customer(customer, deleted=True)
+        before = customer_snapshot(locked)
+        _check_customer_limit(organization)
+        if _slug_taken(organization, locked.slug):
+            raise ValidationError(
+                {"slug": ["A live customer now uses this slug; change theirs, then restore."]}
+            )
+        locked.updated_by = _actor_user(actor)
+        locked.version += 1
+        locked.undelete(force_policy=SOFT_DELETE)
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="customer.restore",
+            object_type="customer",
+            object_id=locked.pk,
+            before=before,
+            after=customer_snapshot(locked),
+        )
+    return locked

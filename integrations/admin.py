@@ -1,0 +1,98 @@
+"""Staff see Google connections (status, scopes, errors, choices), never the tokens."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from customers.models import GoogleConnection
+from integrations.models import OAuthState
+
+TOKEN_FIELDS = ("refresh_token_encrypted", "access_token_encrypted")
+
+
+@admin.register(GoogleConnection)
+class GoogleConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "customer",
+        "organization",
+        "status",
+        "google_email",
+        "last_refreshed_at",
+        "last_error_at",
+        "gtm_public_id",
+        "ga4_measurement_id",
+        "ads_customer_id",
+    )
+    list_filter = ("status",)
+    search_fields = ("google_email", "customer__name", "gtm_public_id", "ads_customer_id")
+    list_select_related = ("customer", "organization")
+    exclude = TOKEN_FIELDS
+    readonly_fields = (
+        "organization",
+        "customer",
+        "status",
+        "google_email",
+        "google_user_id",
+        "scopes",
+        "access_token_expires_at",
+        "connected_at",
+        "last_refreshed_at",
+        "revoked_at",
+        "last_error",
+        "last_error_at",
+        "gtm_account_id",
+        "gtm_container_id",
+        "gtm_public_id",
+        "gtm_workspace_id",
+        "ga4_account_id",
+        "ga4_property_id",
+        "ga4_stream_id",
+        "ga4_measurement_id",
+        "ads_customer_id",
+        "ads_login_customer_id",
+        "ads_conversion_customer_id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+    )
+
+    # Connections change through the OAuth flow and the API (audited), not by hand.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OAuthState)
+class OAuthStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "id",
+        "organization",
+        "customer",
+        "user",
+        "created_at",
+        "expires_at",
+        "consumed_at",
+    )
+    list_filter = ("consumed_at",)
+    exclude = ("code_verifier_encrypted",)
+    readonly_fields = (
+        "organization",
+        "customer",
+        "user",
+        "api_key",
+        "redirect_uri",
+        "created_at",
+        "expires_at",
+        "consumed_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,399 @@
+"""A customer's Google connection over REST, and Google's OAuth callback.
+
+Admins connect, choose and disconnect; every role with read access sees the status and what the
+grant can see. Tokens never appear in any response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.http import HttpResponseRedirect
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.models import ConnectionStatus, Customer, GoogleConnection
+from integrations.google import selectors
+from integrations.google.clients import GoogleClients, google_clients_for
+from integrations.google.errors import (
+    GoogleError,
+    GoogleNeedsReconnect,
+    GoogleQuotaExceeded,
+    TransientGoogleError,
+)
+from integrations.google.oauth import missing_scopes
+from integrations.google.services.authorization import (
+    AuthorizationDenied,
+    InvalidOAuthState,
+    google_authorization_complete,
+    google_authorization_start,
+)
+from integrations.google.services.choices import CHOICE_FIELDS, connection_update_choices
+from integrations.google.services.tokens import connection_disconnect
+from oneclicktag.core.concurrency import check_version
+from oneclicktag.core.idempotency import idempotent
+from oneclicktag.core.schema import ErrorSerializer
+from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.models import Role
+
+NOT_CONNECTED = "not_connected"
+# Digits (dashes allowed for Ads ids), GA4 resource names, or "create" where creation is offered.
+_ID = r"^[0-9][0-9\-]{0,30}$"
+_ID_OR_CREATE = r"^(create|[0-9]{1,30})$"
+
+
+GOOGLE_ERROR_RESPONSES = {
+    409: OpenApiResponse(
+        ErrorSerializer,
+        "No working Google connection (`google_needs_reconnect`: connect or reconnect first), "
+        "or a stale `version`.",
+    ),
+    502: OpenApiResponse(ErrorSerializer, "Google refused the request (`google_error`)."),
+    503: OpenApiResponse(
+        ErrorSerializer, "Google is unreachable right now (`google_unavailable`); try again."
+    ),
+}
+
+
+class GoogleUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Google is unavailable right now; try again shortly."
+    default_code = "google_unavailable"
+
+
+class GoogleReconnectRequired(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The Google connection must be reconnected."
+    default_code = "google_needs_reconnect"
+
+
+class GoogleRefused(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "Google refused the request."
+    default_code = "google_error"
+
+
+@contextmanager
+def google_errors_as_api_errors() -> Iterator[None]:
+    try:
+        yield
+    except GoogleQuotaExceeded as exc:
+        raise exceptions.Throttled(wait=exc.retry_after_seconds, detail=exc.message) from exc
+    except GoogleNeedsReconnect as exc:
+        raise GoogleReconnectRequired(exc.message) from exc
+    except TransientGoogleError as exc:
+        raise GoogleUnavailable() from exc
+    except GoogleError as exc:
+        raise GoogleRefused(exc.message) from exc
+
+
+def connection_status(connection: GoogleConnection | None) -> str:
+    if connection is None or connection.status == ConnectionStatus.REVOKED:
+        return NOT_CONNECTED
+    return str(connection.status)
+
+
+class GoogleConnectionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    customer = serializers.UUIDField()
+    status = serializers.ChoiceField(
+        choices=[NOT_CONNECTED, ConnectionStatus.CONNECTED, ConnectionStatus.NEEDS_RECONNECT]
+    )
+    google_email = serializers.EmailField(allow_blank=True)
+    scopes = serializers.ListField(child=serializers.CharField())
+    missing_scopes = serializers.ListField(child=serializers.CharField())
+    connected_at = serializers.DateTimeField(allow_null=True)
+    last_refreshed_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+    gtm_account_id = serializers.CharField(allow_blank=True)
+    gtm_container_id = serializers.CharField(allow_blank=True)
+    gtm_public_id = serializers.CharField(allow_blank=True)
+    gtm_workspace_id = serializers.CharField(allow_blank=True)
+    ga4_account_id = serializers.CharField(allow_blank=True)
+    ga4_property_id = serializers.CharField(allow_blank=True)
+    ga4_stream_id = serializers.CharField(allow_blank=True)
+    ga4_measurement_id = serializers.CharField(allow_blank=True)
+    ads_customer_id = serializers.CharField(allow_blank=True)
+    ads_login_customer_id = serializers.CharField(allow_blank=True)
+    ads_conversion_customer_id = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+
+    @staticmethod
+    def payload(customer: Customer, connection: GoogleConnection | None) -> dict[str, Any]:
+        granted = list(connection.scopes or []) if connection is not None else []
+        state = connection_status(connection)
+        data: dict[str, Any] = {
+            "customer": customer.pk,
+            "status": state,
+            "google_email": connection.google_email
+            if connection and state != NOT_CONNECTED
+            else "",
+            "scopes": granted,
+            "missing_scopes": missing_scopes(granted) if state != NOT_CONNECTED else [],
+            "connected_at": connection.connected_at if connection else None,
+            "last_refreshed_at": connection.last_refreshed_at if connection else None,
+            "last_error": connection.last_error if connection else "",
+            "version": connection.version if connection else 0,
+        }
+        for name in (
+            "gtm_account_id",
+            "gtm_container_id",
+            "gtm_public_id",
+            "gtm_workspace_id",
+            "ga4_account_id",
+            "ga4_property_id",
+            "ga4_stream_id",
+            "ga4_measurement_id",
+            "ads_customer_id",
+            "ads_login_customer_id",
+            "ads_conversion_customer_id",
+        ):
+            data[name] = getattr(connection, name) if connection else ""
+        return data
+
+
+class GoogleChoicesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    gtm_account_id = serializers.RegexField(_ID, required=False)
+    gtm_container_id = serializers.RegexField(
+        _ID_OR_CREATE, required=False, help_text='A container id, or "create".'
+    )
+    ga4_account_id = serializers.RegexField(
+        r"^(accounts/)?[0-9]{1,30}$",
+        required=False,
+        help_text='Where `ga4_property_id: "create"` creates the property (when several).',
+    )
+    ga4_property_id = serializers.RegexField(
+        r"^(create|(properties/)?[0-9]{1,30})$", required=False, help_text='An id, or "create".'
+    )
+    ga4_stream_id = serializers.RegexField(
+        _ID_OR_CREATE, required=False, help_text='A web stream id, or "create".'
+    )
+    ads_customer_id = serializers.RegexField(_ID, required=False, allow_blank=True)
+    ads_login_customer_id = serializers.RegexField(_ID, required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not set(CHOICE_FIELDS) & attrs.keys():
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send at least one of: " + ", ".join(CHOICE_FIELDS) + "."]}
+            )
+        return attrs
+
+
+class AuthorizeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    redirect_uri = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class CustomerGoogleViewSet(OrganizationScopedViewSet):
+    """`/customers/{customer_id}/google/...`: the connection of one customer."""
+
+    queryset = GoogleConnection.objects.select_related("customer")
+    serializer_class = GoogleConnectionSerializer
+    action_roles = {
+        "authorize": Role.ADMIN,
+        "partial_update": Role.ADMIN,
+        "destroy": Role.ADMIN,
+    }
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    def _customer(self) -> Customer:
+        customer = self.get_scoped_object(Customer.objects.all(), self.kwargs["customer_id"])
+        assert isinstance(customer, Customer)
+        return customer
+
+    def _connection(self, customer: Customer) -> GoogleConnection | None:
+        return self.get_queryset().filter(customer=customer).first()
+
+    def _connected(self) -> tuple[Customer, GoogleConnection, GoogleClients]:
+        customer = self._customer()
+        connection = self._connection(customer)
+        if connection is None or connection.status == ConnectionStatus.REVOKED:
+            raise GoogleReconnectRequired("Connect a Google account first.")
+        with google_errors_as_api_errors():
+            clients = google_clients_for(connection)
+        return customer, connection, clients
+
+    @extend_schema(
+        summary="The customer's Google connection: status, scopes and choices (no tokens)",
+        responses=GoogleConnectionSerializer,
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = self._customer()
+        return Response(GoogleConnectionSerializer.payload(customer, self._connection(customer)))
+
+    @extend_schema(
+        summary="Choose (or create) the GTM container, GA4 stream and Ads account (admins)",
+        request=GoogleChoicesSerializer,
+        responses={200: GoogleConnectionSerializer, **GOOGLE_ERROR_RESPONSES},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = GoogleChoicesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer, connection, clients = self._connected()
+        expected = check_version(connection, request, serializer.initial_data)
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        with google_errors_as_api_errors():
+            updated = connection_update_choices(
+                connection=connection,
+                actor=self.tenant.actor,
+                changes=changes,
+                expected_version=expected,
+                clients=clients,
+            )
+        return Response(GoogleConnectionSerializer.payload(customer, updated))
+
+    @extend_schema(
+        summary="Revoke the grant at Google and forget the tokens (admins)",
+        request=None,
+        responses={204: None, **GOOGLE_ERROR_RESPONSES},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = self._customer()
+        connection = self._connection(customer)
+        if connection is not None and connection.status != ConnectionStatus.REVOKED:
+            with google_errors_as_api_errors():
+                connection_disconnect(connection=connection, actor=self.tenant.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Start connecting a Google account: returns Google's authorization URL (admins)",
+        request=AuthorizeSerializer,
+        responses=inline_serializer(
+            "GoogleAuthorization", {"authorization_url": serializers.URLField()}
+        ),
+    )
+    @idempotent
+    def authorize(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = AuthorizeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        url = google_authorization_start(
+            organization=self.tenant.organization,
+            customer=self._customer(),
+            actor=self.tenant.actor,
+            redirect_uri=serializer.validated_data.get("redirect_uri") or "",
+        )
+        return Response({"authorization_url": url})
+
+    @extend_schema(
+        summary="GTM accounts and web containers the grant can see",
+        responses={
+            200: inline_serializer("GtmAccounts", {"accounts": serializers.ListField()}),
+            **GOOGLE_ERROR_RESPONSES,
+        },
+    )
+    def gtm_containers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _, _, clients = self._connected()
+        with google_errors_as_api_errors():
+            return Response({"accounts": selectors.gtm_accounts_with_containers(clients)})
+
+    @extend_schema(
+        summary="Accessible Google Ads accounts, managers and their clients",
+        responses={
+            200: inline_serializer("AdsAccounts", {"accounts": serializers.ListField()}),
+            **GOOGLE_ERROR_RESPONSES,
+        },
+    )
+    def ads_accounts(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _, _, clients = self._connected()
+        with google_errors_as_api_errors():
+            return Response({"accounts": selectors.ads_accounts(clients)})
+
+    @extend_schema(
+        summary="GA4 properties and their web data streams",
+        responses={
+            200: inline_serializer("Ga4Properties", {"properties": serializers.ListField()}),
+            **GOOGLE_ERROR_RESPONSES,
+        },
+    )
+    def ga4_properties(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _, connection, clients = self._connected()
+        with google_errors_as_api_errors():
+            properties = selectors.ga4_properties_with_streams(clients, connection=connection)
+        return Response({"properties": properties})
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class GoogleOAuthCallbackView(APIView):
+    """Where Google sends the person back. No credentials: the signed state authenticates."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Google's OAuth redirect target (the signed state authenticates)",
+        parameters=[
+            OpenApiParameter("state", str, required=True),
+            OpenApiParameter("code", str),
+            OpenApiParameter("error", str),
+        ],
+        responses={
+            200: inline_serializer(
+                "GoogleConnected",
+                {"status": serializers.CharField(), "customer": serializers.UUIDField()},
+            ),
+            302: None,
+            **GOOGLE_ERROR_RESPONSES,
+        },
+    )
+    def get(self, request: Request) -> Response | HttpResponseRedirect:
+        state = request.query_params.get("state", "")
+        if not state:
+            raise exceptions.ValidationError({"state": ["This parameter is required."]})
+        try:
+            with google_errors_as_api_errors():
+                result = google_authorization_complete(
+                    state=state,
+                    code=request.query_params.get("code", ""),
+                    error=request.query_params.get("error", ""),
+                )
+        except InvalidOAuthState as exc:
+            raise exceptions.ValidationError({"state": [str(exc)]}) from exc
+        except (GoogleReconnectRequired, GoogleRefused) as exc:
+            # Google refused the code itself (expired, used, not for this client): start again.
+            raise exceptions.ValidationError(
+                {"code": [f"Google refused the authorization code: {exc.detail}"]}
+            ) from exc
+        except AuthorizationDenied as exc:
+            if exc.redirect_uri:
+                return HttpResponseRedirect(
+                    _with_query(
+                        exc.redirect_uri,
+                        {"google": "error", "error": exc.error, "customer": str(exc.customer_id)},
+                    )
+                )
+            raise exceptions.ValidationError(
+                {"error": [f"Google did not grant access ({exc.error})."]}
+            ) from exc
+        connection = result.connection
+        if result.redirect_uri:
+            return HttpResponseRedirect(
+                _with_query(
+                    result.redirect_uri,
+                    {"google": "connected", "customer": str(connection.customer_id)},
+                )
+            )
+        return Response(
+            {
+                "status": connection_status(connection),
+                "customer": connection.customer_id,
+                "google_email": connection.google_email,
+                "scopes": connection.scopes,
+            }
+        )

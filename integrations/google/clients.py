@@ -1,0 +1,155 @@
+"""`google_clients_for(connection)`: the GTM, Ads and GA4 clients of one customer's grant.
+
+The clients share one CallContext: one counter (per organization, and per deployment when the
+engine passes its id) and one reconnect guard. A connection that is not `connected` raises
+`GoogleNeedsReconnect` here, before anything reaches Google.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import google_auth_httplib2
+import httplib2
+import requests
+from django.conf import settings
+from google.ads.googleads.client import GoogleAdsClient
+from googleapiclient.discovery import build
+
+from integrations.google.ads import AdsClient
+from integrations.google.calls import CallContext, CallCounter, http_timeout
+from integrations.google.credentials import ConnectionCredentials
+from integrations.google.emulator.tls import install_grpc_trust
+from integrations.google.errors import GoogleNeedsReconnect, TransientGoogleError
+from integrations.google.ga4 import Ga4Client
+from integrations.google.gtm import GtmClient
+
+if TYPE_CHECKING:
+    from customers.models import GoogleConnection
+
+GRPC_ROOTS_ENV = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
+_trust_lock = threading.Lock()
+
+
+def ensure_emulator_trust() -> None:
+    """Make gRPC trust the emulator's certificate (emu-ads' recipe, emulator/ads/README.md)."""
+    if settings.GOOGLE_BACKEND == "emulator":
+        _install_emulator_trust(str(settings.GOOGLE_EMULATOR_URL).rstrip("/"))
+
+
+@cache
+def _install_emulator_trust(emulator_url: str) -> None:
+    """Fetch `/_emulator/ca.pem` once per process and install a roots bundle holding it before
+    any channel exists (gRPC reads GRPC_DEFAULT_SSL_ROOTS_FILE_PATH once per process)."""
+    with _trust_lock:
+        try:
+            response = requests.get(emulator_url + "/_emulator/ca.pem", timeout=http_timeout())
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise TransientGoogleError(
+                "Could not fetch the Google emulator's certificate.", api="ads"
+            ) from exc
+        certificate = response.content.strip()
+        current = os.environ.get(GRPC_ROOTS_ENV)
+        if current and Path(current).is_file() and certificate in Path(current).read_bytes():
+            return
+        bundle = Path(settings.VAR_DIR) / "emulator-trust" / f"grpc-roots-{os.getpid()}.pem"
+        install_grpc_trust(certificate, bundle)
+
+
+def _discovery_service(name: str, version: str, credentials: Any) -> Any:
+    http = google_auth_httplib2.AuthorizedHttp(
+        credentials, http=httplib2.Http(timeout=http_timeout())
+    )
+    client_options = None
+    if settings.GOOGLE_BACKEND == "emulator":
+        client_options = {"api_endpoint": str(settings.GOOGLE_EMULATOR_URL)}
+    return build(
+        name,
+        version,
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options=client_options,
+    )
+
+
+@dataclass
+class GoogleClients:
+    connection: GoogleConnection
+    context: CallContext
+    credentials: ConnectionCredentials
+    _ads_clients: dict[str | None, GoogleAdsClient] = field(default_factory=dict)
+
+    @cached_property
+    def gtm(self) -> GtmClient:
+        return GtmClient(_discovery_service("tagmanager", "v2", self.credentials), self.context)
+
+    @cached_property
+    def ga4(self) -> Ga4Client:
+        return Ga4Client(
+            _discovery_service("analyticsadmin", "v1beta", self.credentials), self.context
+        )
+
+    @cached_property
+    def ads(self) -> AdsClient:
+        return AdsClient(
+            self._ads_client_for_login,
+            self.context,
+            login_customer_id=self.connection.ads_login_customer_id or None,
+        )
+
+    def _ads_client_for_login(self, login_customer_id: str | None) -> GoogleAdsClient:
+        if login_customer_id not in self._ads_clients:
+            ensure_emulator_trust()
+            endpoint = None
+            if settings.GOOGLE_BACKEND == "emulator":
+                endpoint = str(settings.GOOGLE_EMULATOR_GRPC)
+            # Built from the stored credentials object: loading from a dict with a refresh token
+            # would contact Google at construction.
+            self._ads_clients[login_customer_id] = GoogleAdsClient(
+                credentials=self.credentials,  # type: ignore[arg-type]
+                developer_token=str(settings.GOOGLE_ADS_DEVELOPER_TOKEN),
+                endpoint=endpoint,
+                login_customer_id=login_customer_id,
+            )
+        return self._ads_clients[login_customer_id]
+
+    @property
+    def calls(self) -> dict[str, int]:
+        return self.context.counter.as_dict()
+
+
+def google_clients_for(
+    connection: GoogleConnection, *, deployment_id: Any | None = None
+) -> GoogleClients:
+    from customers.models import ConnectionStatus
+    from integrations.google.services.tokens import (
+        connection_credentials,
+        connection_mark_needs_reconnect,
+    )
+
+    if connection.status != ConnectionStatus.CONNECTED or not connection.refresh_token_encrypted:
+        raise GoogleNeedsReconnect(
+            connection.last_error or "The Google connection must be reconnected.", api="oauth"
+        )
+    counter = CallCounter(
+        organization_id=str(connection.organization_id),
+        deployment_id=str(deployment_id) if deployment_id else None,
+    )
+    context = CallContext(
+        counter=counter,
+        on_needs_reconnect=lambda error: connection_mark_needs_reconnect(
+            connection=connection, reason=error.message
+        ),
+    )
+    credentials = connection_credentials(connection=connection, context=context)
+    if not credentials.valid:
+        # Refresh now rather than inside a library's auth plugin thread.
+        credentials.refresh(None)
+    return GoogleClients(connection=connection, context=context, credentials=credentials)

@@ -1,0 +1,236 @@
+"""The GTM quota: one token bucket per Google Cloud project, shared by every worker process.
+
+Google allows `GTM_QUOTA_PER_100S` calls in any sliding 100 s window and `GTM_QUOTA_PER_DAY` per day
+(the day resets at midnight America/Los_Angeles), for all tenants together. A caller either gets a
+token now or `GoogleQuotaExceeded` with the seconds until one can be had: workers never sleep here;
+the task reschedules itself with that countdown.
+
+Fair turns: an organization refused a token registers as waiting. When tokens are scarce, a token
+goes to the waiting organization served least recently, so a tenant with a large backlog cannot
+starve another tenant's single call. Waiters that stop asking expire after a window.
+
+With Redis (production, tests) the whole decision is one Lua script, atomic across processes.
+Without Redis (embedded mode) the same algorithm runs on a database row locked with
+select_for_update (SQLite serialises writers anyway).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from integrations.google.errors import GoogleQuotaExceeded
+
+GOOGLE_QUOTA_TIMEZONE = ZoneInfo("America/Los_Angeles")
+DEFAULT_WINDOW_SECONDS = 100.0
+
+
+@dataclass(frozen=True)
+class QuotaLimits:
+    project: str
+    per_window: int
+    window_seconds: float
+    per_day: int
+
+    @property
+    def waiter_ttl_seconds(self) -> float:
+        # A refused caller comes back within one window at most (its retry_after); after that
+        # it is presumed gone and stops holding a turn.
+        return self.window_seconds + max(1.0, self.window_seconds / 10)
+
+
+def quota_limits() -> QuotaLimits:
+    return QuotaLimits(
+        project=str(settings.GOOGLE_CLOUD_PROJECT),
+        per_window=int(settings.GTM_QUOTA_PER_100S),
+        # Tests shrink the window (and scale the limit with it); production keeps Google's 100 s.
+        window_seconds=float(getattr(settings, "GTM_QUOTA_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS)),
+        per_day=int(settings.GTM_QUOTA_PER_DAY),
+    )
+
+
+def quota_day(now: datetime | None = None) -> tuple[str, float]:
+    """Google's quota day (Pacific) and the seconds until it resets."""
+    local = (now or datetime.now(GOOGLE_QUOTA_TIMEZONE)).astimezone(GOOGLE_QUOTA_TIMEZONE)
+    midnight = datetime.combine(
+        local.date() + timedelta(days=1), datetime.min.time(), GOOGLE_QUOTA_TIMEZONE
+    )
+    return local.date().isoformat(), max(1.0, (midnight - local).total_seconds())
+
+
+def gtm_quota_acquire(*, organization_id: str) -> None:
+    """Take one GTM call token for `organization_id` or raise `GoogleQuotaExceeded` at once."""
+    limits = quota_limits()
+    day, seconds_to_reset = quota_day()
+    if settings.REDIS_URL:
+        granted, retry_after, reason = _acquire_redis(
+            limits, organization_id, day, seconds_to_reset
+        )
+    else:
+        granted, retry_after, reason = _acquire_database(
+            limits, organization_id, day, seconds_to_reset
+        )
+    if granted:
+        return
+    daily = reason == "daily"
+    raise GoogleQuotaExceeded(
+        "The daily Tag Manager quota is used up."
+        if daily
+        else "The Tag Manager quota is busy; try again shortly.",
+        retry_after_seconds=retry_after,
+        api="gtm",
+        daily=daily,
+    )
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+_ACQUIRE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local org = ARGV[1]
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local day_limit = tonumber(ARGV[4])
+local day_ttl = tonumber(ARGV[5])
+local waiter_ttl = tonumber(ARGV[6])
+local nonce = ARGV[7]
+
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - waiter_ttl)
+
+local day_used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if day_used >= day_limit then
+  return {0, tostring(day_ttl), 'daily'}
+end
+
+local available = limit - redis.call('ZCARD', KEYS[1])
+local ahead = 0
+if available > 0 then
+  local mine = tonumber(redis.call('HGET', KEYS[3], org) or '0')
+  local waiters = redis.call('ZRANGE', KEYS[4], 0, -1)
+  for _, other in ipairs(waiters) do
+    if other ~= org then
+      local theirs = tonumber(redis.call('HGET', KEYS[3], other) or '0')
+      if theirs < mine or (theirs == mine and other < org) then
+        ahead = ahead + 1
+      end
+    end
+  end
+end
+
+if available > ahead then
+  redis.call('ZADD', KEYS[1], now, tostring(now) .. ':' .. nonce)
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], math.ceil(day_ttl) + 3600)
+  redis.call('HSET', KEYS[3], org, tostring(now))
+  redis.call('EXPIRE', KEYS[3], 172800)
+  redis.call('ZREM', KEYS[4], org)
+  return {1, '0', ''}
+end
+
+redis.call('ZADD', KEYS[4], now, org)
+redis.call('PEXPIRE', KEYS[4], math.ceil(waiter_ttl * 1000) + 1000)
+local retry = window / limit
+if available <= 0 then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  retry = tonumber(oldest[2]) + window - now
+end
+if retry < 0.01 then retry = 0.01 end
+return {0, tostring(retry), 'window'}
+"""
+
+
+@cache
+def _redis_client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+@cache
+def _acquire_script(url: str) -> Any:
+    return _redis_client(url).register_script(_ACQUIRE_LUA)
+
+
+def _acquire_redis(
+    limits: QuotaLimits, organization_id: str, day: str, seconds_to_reset: float
+) -> tuple[bool, float, str]:
+    # One hash tag: every key of a project lives in one cluster slot, as Lua requires.
+    prefix = f"{{oct:gtmq:{limits.project}}}"
+    keys = [f"{prefix}:window", f"{prefix}:day:{day}", f"{prefix}:served", f"{prefix}:waiting"]
+    args = [
+        organization_id,
+        limits.per_window,
+        limits.window_seconds,
+        limits.per_day,
+        seconds_to_reset,
+        limits.waiter_ttl_seconds,
+        secrets.token_hex(6),
+    ]
+    granted, retry, reason = _acquire_script(str(settings.REDIS_URL))(keys=keys, args=args)
+    return (
+        bool(int(granted)),
+        float(retry),
+        reason.decode() if isinstance(reason, bytes) else str(reason),
+    )
+
+
+# --- Database (embedded mode) ---------------------------------------------------------------
+
+
+def _acquire_database(
+    limits: QuotaLimits, organization_id: str, day: str, seconds_to_reset: float
+) -> tuple[bool, float, str]:
+    from integrations.models import GtmQuotaBucket
+
+    with transaction.atomic():
+        GtmQuotaBucket.objects.get_or_create(project=limits.project)
+        bucket = GtmQuotaBucket.objects.select_for_update().get(project=limits.project)
+        now = time.time()
+        grants = [t for t in bucket.grants if t > now - limits.window_seconds]
+        waiting = {
+            org: seen
+            for org, seen in bucket.waiting.items()
+            if seen > now - limits.waiter_ttl_seconds
+        }
+        if bucket.day != day:
+            bucket.day, bucket.day_count = day, 0
+        result: tuple[bool, float, str]
+        if bucket.day_count >= limits.per_day:
+            result = (False, seconds_to_reset, "daily")
+        else:
+            available = limits.per_window - len(grants)
+            mine = float(bucket.served.get(organization_id, 0))
+            ahead = 0
+            if available > 0:
+                for other in waiting:
+                    theirs = float(bucket.served.get(other, 0))
+                    if other != organization_id and (
+                        theirs < mine or (theirs == mine and other < organization_id)
+                    ):
+                        ahead += 1
+            if available > ahead:
+                grants.append(now)
+                bucket.day_count += 1
+                bucket.served[organization_id] = now
+                waiting.pop(organization_id, None)
+                result = (True, 0.0, "")
+            else:
+                waiting[organization_id] = now
+                retry = limits.window_seconds / limits.per_window
+                if available <= 0:
+                    retry = min(grants) + limits.window_seconds - now
+                result = (False, max(0.01, retry), "window")
+        bucket.grants = grants
+        bucket.waiting = waiting
+        bucket.save()
+    return result

@@ -1,0 +1,114 @@
+"""Reads of what a customer's grant can see in Google, shaped for the API, and of connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from customers.models import Customer, GoogleConnection
+from integrations.google.clients import GoogleClients
+
+WEB_USAGE = "web"
+
+
+def connection_for_customer(customer: Customer) -> GoogleConnection | None:
+    return GoogleConnection.objects.filter(
+        organization=customer.organization_id, customer=customer
+    ).first()
+
+
+def is_web_container(container: dict[str, Any]) -> bool:
+    return WEB_USAGE in [str(u).lower() for u in container.get("usageContext") or []]
+
+
+def gtm_accounts_with_containers(clients: GoogleClients) -> list[dict[str, Any]]:
+    accounts = []
+    for account in clients.gtm.list_accounts():
+        containers = clients.gtm.list_containers(account["path"])
+        accounts.append(
+            {
+                "account_id": str(account.get("accountId", "")),
+                "name": account.get("name", ""),
+                "path": account["path"],
+                "containers": [
+                    {
+                        "container_id": str(container.get("containerId", "")),
+                        "public_id": container.get("publicId", ""),
+                        "name": container.get("name", ""),
+                        "path": container.get("path", ""),
+                    }
+                    for container in containers
+                    if is_web_container(container)
+                ],
+            }
+        )
+    return accounts
+
+
+def ads_accounts(clients: GoogleClients) -> list[dict[str, Any]]:
+    """Accessible customers, then the clients of every manager among them.
+
+    `login_customer_id` is what a PATCH sends as `ads_login_customer_id` to act on the account
+    (the manager it is reached through, or none for a directly accessible one).
+    """
+    accounts: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for customer_id in clients.ads.list_accessible_customers():
+        customer = clients.ads.get_customer(customer_id)
+        if (customer["id"], "") not in seen:
+            seen.add((customer["id"], ""))
+            accounts.append({**customer, "login_customer_id": None})
+        if customer.get("manager"):
+            for client in clients.ads.list_client_accounts(customer["id"]):
+                key = (client["id"], customer["id"])
+                if key not in seen:
+                    seen.add(key)
+                    client.pop("manager_id", None)
+                    accounts.append({**client, "login_customer_id": customer["id"]})
+    return accounts
+
+
+def stream_id_of(stream: dict[str, Any]) -> str:
+    return str(stream.get("name", "")).rsplit("/", 1)[-1]
+
+
+def property_id_of(name: str) -> str:
+    return str(name).rsplit("/", 1)[-1]
+
+
+def ga4_properties_with_streams(
+    clients: GoogleClients, *, connection: GoogleConnection
+) -> list[dict[str, Any]]:
+    streams_in_use = set(
+        GoogleConnection.objects.exclude(pk=connection.pk)
+        .exclude(ga4_stream_id="")
+        .values_list("ga4_stream_id", flat=True)
+    )
+    properties = []
+    for summary in clients.ga4.list_account_summaries():
+        for prop in summary.get("propertySummaries") or []:
+            streams = clients.ga4.list_web_streams(prop["property"])
+            properties.append(
+                {
+                    "account": summary.get("account", ""),
+                    "account_name": summary.get("displayName", ""),
+                    "property": prop["property"],
+                    "property_id": property_id_of(prop["property"]),
+                    "name": prop.get("displayName", ""),
+                    "streams": [
+                        {
+                            "stream_id": stream_id_of(stream),
+                            "name": stream.get("displayName", ""),
+                            "measurement_id": (stream.get("webStreamData") or {}).get(
+                                "measurementId", ""
+                            ),
+                            "default_uri": (stream.get("webStreamData") or {}).get(
+                                "defaultUri", ""
+                            ),
+                            # Another customer's stream is never offered as a choice.
+                            "available": stream_id_of(stream) not in streams_in_use,
+                        }
+                        for stream in streams
+                    ],
+                }
+            )
+    return properties

@@ -1,0 +1,269 @@
+"""Choosing (or creating) the GTM container, GA4 stream and Ads account of a customer.
+
+Every id is checked against what the grant can see in Google before it is stored; a bad one is a
+400 naming the field. "create" makes the resource: the web container "OneClickTag - <customer>",
+a GA4 property, a web data stream for the customer's own website. Our GTM workspace "OneClickTag"
+is adopted when it exists, else created (free containers allow three workspaces).
+Google calls happen first, outside the transaction; the write is a versioned UPDATE plus audit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from customers.models import GoogleConnection
+from integrations.google.ads import digits
+from integrations.google.clients import GoogleClients
+from integrations.google.selectors import is_web_container, property_id_of, stream_id_of
+from integrations.google.services.tokens import connection_snapshot
+from oneclicktag.core.concurrency import update_if_version
+from oneclicktag.core.errors import StaleVersion
+from tenants.actors import Actor
+from tenants.services import audit_record
+
+CREATE = "create"
+WORKSPACE_NAME = "OneClickTag"
+WORKSPACE_DESCRIPTION = "Changes made by OneClickTag. Edits here may be overwritten."
+MAX_WORKSPACES = 3
+DEFAULT_PROPERTY_TIME_ZONE = "Etc/UTC"
+DEFAULT_PROPERTY_CURRENCY = "USD"
+CHOICE_FIELDS = (
+    "gtm_account_id",
+    "gtm_container_id",
+    "ga4_account_id",
+    "ga4_property_id",
+    "ga4_stream_id",
+    "ads_customer_id",
+    "ads_login_customer_id",
+)
+
+
+def container_name_for(connection: GoogleConnection) -> str:
+    return f"OneClickTag - {connection.customer.name}"[:100]
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _choose_gtm(
+    clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
+) -> dict[str, str]:
+    account_id = digits(changes.get("gtm_account_id", connection.gtm_account_id) or "")
+    container_choice = str(changes.get("gtm_container_id", "") or "")
+    if "gtm_account_id" in changes and "gtm_container_id" not in changes:
+        if account_id == connection.gtm_account_id:
+            return {}
+        # A new account invalidates the container chosen in the old one.
+        container_choice = ""
+    if not account_id:
+        raise _invalid("gtm_account_id", "Choose the GTM account first.")
+    accounts = {str(a.get("accountId")): a for a in clients.gtm.list_accounts()}
+    if account_id not in accounts:
+        raise _invalid("gtm_account_id", "This Google account cannot see that GTM account.")
+    result = {
+        "gtm_account_id": account_id,
+        "gtm_container_id": "",
+        "gtm_public_id": "",
+        "gtm_workspace_id": "",
+    }
+    if not container_choice:
+        return result
+    account_path = accounts[account_id]["path"]
+    containers = clients.gtm.list_containers(account_path)
+    if container_choice == CREATE:
+        name = container_name_for(connection)
+        # Adopt ours after a retried request instead of creating a second one.
+        container = next(
+            (c for c in containers if c.get("name") == name and is_web_container(c)), None
+        )
+        if container is None:
+            container = clients.gtm.create_container(account_path, name)
+    else:
+        container_id = digits(container_choice)
+        container = next((c for c in containers if str(c.get("containerId")) == container_id), None)
+        if container is None or not container_id:
+            raise _invalid("gtm_container_id", "This Google account cannot see that container.")
+        if not is_web_container(container):
+            raise _invalid("gtm_container_id", "Only web containers can be used.")
+    workspace = _adopt_or_create_workspace(clients, container["path"])
+    result.update(
+        gtm_container_id=str(container["containerId"]),
+        gtm_public_id=str(container.get("publicId", "")),
+        gtm_workspace_id=str(workspace["workspaceId"]),
+    )
+    return result
+
+
+def _adopt_or_create_workspace(clients: GoogleClients, container_path: str) -> dict[str, Any]:
+    workspaces = clients.gtm.list_workspaces(container_path)
+    ours = next((w for w in workspaces if w.get("name") == WORKSPACE_NAME), None)
+    if ours is not None:
+        return ours
+    if len(workspaces) >= MAX_WORKSPACES:
+        raise _invalid(
+            "gtm_container_id",
+            f"The container already has {len(workspaces)} workspaces (free containers allow "
+            f"{MAX_WORKSPACES}); delete one in GTM or choose another container.",
+        )
+    return clients.gtm.create_workspace(container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION)
+
+
+def _choose_ga4(
+    clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
+) -> dict[str, str]:
+    property_choice = str(changes.get("ga4_property_id", "") or "")
+    stream_choice = str(changes.get("ga4_stream_id", "") or "")
+    summaries = clients.ga4.list_account_summaries()
+    property_accounts = {
+        property_id_of(p["property"]): s.get("account", "")
+        for s in summaries
+        for p in s.get("propertySummaries") or []
+    }
+    result: dict[str, str] = {}
+    property_id = connection.ga4_property_id
+    if "ga4_property_id" in changes:
+        if property_choice == CREATE:
+            account = str(changes.get("ga4_account_id") or connection.ga4_account_id or "")
+            accounts = [str(s.get("account", "")) for s in summaries]
+            if account and not account.startswith("accounts/"):
+                account = f"accounts/{digits(account)}"
+            if not account and len(accounts) == 1:
+                account = accounts[0]
+            if not account:
+                raise _invalid("ga4_account_id", "Name the GA4 account to create the property in.")
+            if account not in accounts:
+                raise _invalid("ga4_account_id", "This Google account cannot see that GA4 account.")
+            created = clients.ga4.create_property(
+                account=account,
+                display_name=container_name_for(connection),
+                time_zone=DEFAULT_PROPERTY_TIME_ZONE,
+                currency_code=DEFAULT_PROPERTY_CURRENCY,
+            )
+            property_id = property_id_of(created["name"])
+            result["ga4_account_id"] = account
+        else:
+            property_id = property_id_of(property_choice)
+            if not property_id or property_id not in property_accounts:
+                raise _invalid(
+                    "ga4_property_id", "This Google account cannot see that GA4 property."
+                )
+            result["ga4_account_id"] = property_accounts[property_id]
+        result["ga4_property_id"] = property_id
+        if property_id != connection.ga4_property_id:
+            result.update(ga4_stream_id="", ga4_measurement_id="")
+    if "ga4_stream_id" not in changes:
+        return result
+    if not property_id:
+        raise _invalid("ga4_property_id", "Choose the GA4 property first.")
+    property_name = f"properties/{property_id}"
+    if stream_choice == CREATE:
+        stream = clients.ga4.create_web_stream(
+            property_name,
+            display_name=connection.customer.name[:100],
+            default_uri=connection.customer.website_url,
+        )
+    else:
+        stream_id = digits(stream_choice)
+        streams = clients.ga4.list_web_streams(property_name)
+        found = next((s for s in streams if stream_id_of(s) == stream_id), None)
+        if found is None or not stream_id:
+            raise _invalid("ga4_stream_id", "That web data stream is not in the chosen property.")
+        if (
+            GoogleConnection.objects.filter(ga4_stream_id=stream_id)
+            .exclude(pk=connection.pk)
+            .exists()
+        ):
+            raise _invalid("ga4_stream_id", "Another customer already uses this data stream.")
+        stream = found
+    result.update(
+        ga4_stream_id=stream_id_of(stream),
+        ga4_measurement_id=str((stream.get("webStreamData") or {}).get("measurementId", "")),
+    )
+    return result
+
+
+def _choose_ads(
+    clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
+) -> dict[str, str]:
+    customer_id = digits(changes.get("ads_customer_id", connection.ads_customer_id) or "")
+    login_id = digits(changes.get("ads_login_customer_id", connection.ads_login_customer_id) or "")
+    if not customer_id:
+        if "ads_customer_id" in changes:
+            return {
+                "ads_customer_id": "",
+                "ads_login_customer_id": "",
+                "ads_conversion_customer_id": "",
+            }
+        raise _invalid("ads_customer_id", "Choose the Google Ads account first.")
+    accessible = set(clients.ads.list_accessible_customers())
+    if login_id:
+        if login_id not in accessible:
+            raise _invalid(
+                "ads_login_customer_id", "This Google account cannot reach that manager."
+            )
+        if login_id != customer_id:
+            reachable = {c["id"] for c in clients.ads.list_client_accounts(login_id)}
+            if customer_id not in reachable:
+                raise _invalid("ads_customer_id", "That account is not under the chosen manager.")
+    elif customer_id not in accessible:
+        raise _invalid(
+            "ads_customer_id",
+            "This Google account cannot reach that Ads account directly; "
+            "send ads_login_customer_id (its manager).",
+        )
+    ads = clients.ads.with_login(login_id or None)
+    return {
+        "ads_customer_id": customer_id,
+        "ads_login_customer_id": login_id,
+        "ads_conversion_customer_id": ads.conversion_customer_id(customer_id),
+    }
+
+
+def connection_update_choices(
+    *,
+    connection: GoogleConnection,
+    actor: Actor,
+    changes: dict[str, Any],
+    expected_version: int,
+    clients: GoogleClients,
+) -> GoogleConnection:
+    if expected_version != connection.version:
+        raise StaleVersion()
+    values: dict[str, str] = {}
+    if {"gtm_account_id", "gtm_container_id"} & changes.keys():
+        values.update(_choose_gtm(clients, connection, changes))
+    if {"ga4_property_id", "ga4_stream_id"} & changes.keys():
+        values.update(_choose_ga4(clients, connection, changes))
+    elif "ga4_account_id" in changes:
+        raise _invalid("ga4_account_id", 'Send it with ga4_property_id: "create".')
+    if {"ads_customer_id", "ads_login_customer_id"} & changes.keys():
+        values.update(_choose_ads(clients, connection, changes))
+    before = connection_snapshot(connection)
+    try:
+        with transaction.atomic():
+            update_if_version(
+                GoogleConnection.objects.all(),
+                connection,
+                expected_version,
+                updated_by=actor.user if actor.user is not None and actor.user.pk else None,
+                updated_at=timezone.now(),
+                **values,
+            )
+            audit_record(
+                organization=connection.organization_id,
+                actor=actor,
+                action="google_connection.update",
+                object_type="google_connection",
+                object_id=connection.pk,
+                before=before,
+                after=connection_snapshot(connection),
+            )
+    except IntegrityError as exc:
+        # The stream was taken by another customer between our check and the write.
+        raise _invalid("ga4_stream_id", "Another customer already uses this data stream.") from exc
+    return connection

@@ -1,0 +1,36 @@
+"""The Celery app. Tasks live in each app's tasks.py; the beat schedule is defined here in code."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oneclicktag.settings")
+
+app = Celery("oneclicktag")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Scheduled work. Each entry names a task by its explicit name (see the tasks modules).
+app.conf.beat_schedule = {
+    "purge-idempotency-records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
+    # Deployments whose task was lost (broker restart) or whose worker died mid-run.
+    "sweep-deployments": {
+        "task": "trackings.sweep_deployments",
+        "schedule": 60.0,
+    },
+    # Drift detection: live GTM and Ads compared with the desired state.
+    "schedule-health-checks": {
+        "task": "trackings.schedule_health_checks",
+        "schedule": 6 * 3600.0,
+    },
+    # OAuth attempts (state + PKCE verifier) expire after ten minutes.
+    "purge-oauth-attempts": {
+        "task": "integrations.purge_oauth_attempts",
+        "schedule": 3600.0,
+    },
+}

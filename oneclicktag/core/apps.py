@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "oneclicktag.core"
+    label = "core"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished
+
+        from oneclicktag.core.logging import install_context_record_factory
+        from oneclicktag.core.middleware import clear_request_context
+
+        install_context_record_factory()
+        request_finished.connect(clear_request_context, dispatch_uid="oneclicktag.clear_context")

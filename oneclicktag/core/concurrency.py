@@ -1,0 +1,92 @@
+"""Optimistic locking for PATCH: the client names the `version` it read (body field or
+`If-Match: "<version>"`); a stale one is a 409 and nothing changes.
+
+The write itself is a conditional UPDATE (`WHERE pk = ... AND version = v`) whose row count is
+the claim, so two concurrent writers that both read version v cannot both win.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import F, Model, QuerySet
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+from oneclicktag.core.errors import StaleVersion
+
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+
+
+def etag_for(obj: Any) -> str:
+    return f'"{obj.version}"'
+
+
+def requested_version(request: Request | None, data: Mapping[str, Any] | None) -> int | None:
+    """The version the client claims to have read, from the body or `If-Match`; None if neither."""
+    if data is not None and "version" in data:
+        raw = data.get("version")
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise exceptions.ValidationError({"version": ["A positive integer is required."]})
+        return raw
+    header = request.headers.get("If-Match", "").strip() if request is not None else ""
+    if not header or header == "*":
+        return None
+    match = _ETAG.match(header)
+    if match is None:
+        raise exceptions.ValidationError(
+            {"If-Match": ['Send the ETag of the object, e.g. "3" (quotes included).']}
+        )
+    return int(match.group(1))
+
+
+def check_version(obj: Any, request: Request | None, data: Mapping[str, Any] | None) -> int:
+    """Refuse a stale write early; returns the version the conditional UPDATE must match.
+
+    Without a version from the client, the version just read is used, which still stops a
+    concurrent writer between this read and the write.
+    """
+    expected = requested_version(request, data)
+    if expected is None:
+        return int(obj.version)
+    if expected != obj.version:
+        raise StaleVersion()
+    return expected
+
+
+def update_if_version(
+    queryset: QuerySet[Any], obj: Model, expected_version: int, **changes: Any
+) -> int:
+    """UPDATE ... SET version = version + 1 WHERE pk = obj.pk AND version = expected_version.
+
+    Raises StaleVersion when no row matched (someone else wrote first). Mirrors the new values
+    onto `obj` and returns the new version.
+    """
+    updated = queryset.filter(pk=obj.pk, version=expected_version).update(
+        version=F("version") + 1, **changes
+    )
+    if updated != 1:
+        raise StaleVersion()
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    new_version = expected_version + 1
+    obj.version = new_version  # type: ignore[attr-defined]
+    return new_version
+
+
+class ETagMixin:
+    """Sends `ETag: "<version>"` on detail responses of versioned objects."""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        data = getattr(response, "data", None)
+        if (
+            200 <= response.status_code < 300
+            and isinstance(data, dict)
+            and isinstance(data.get("version"), int)
+            and "results" not in data
+        ):
+            response["ETag"] = f'"{data["version"]}"'
+        return response

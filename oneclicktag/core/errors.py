@@ -1,0 +1,102 @@
+"""One error shape for every API response:
+
+{"error": {"code": "...", "message": "...", "fields": {...}, "request_id": "..."}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from oneclicktag.core.context import current_context
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the object."
+    default_code = "conflict"
+
+
+class StaleVersion(Conflict):
+    default_detail = "The object was changed by someone else; reload it and try again."
+    default_code = "stale_version"
+
+
+_CODES_BY_STATUS = {
+    400: "validation_error",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def _flatten_fields(detail: Any) -> dict[str, list[str]]:
+    """DRF ValidationError detail -> {"field": ["message", ...]}, nested keys dotted."""
+    fields: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            if all(not isinstance(item, dict | list) for item in value):
+                fields.setdefault(prefix or "non_field_errors", []).extend(str(i) for i in value)
+            else:
+                for index, inner in enumerate(value):
+                    walk(f"{prefix}.{index}" if prefix else str(index), inner)
+        else:
+            fields.setdefault(prefix or "non_field_errors", []).append(str(value))
+
+    walk("", detail)
+    return fields
+
+
+def error_body(
+    code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    body["request_id"] = current_context().request_id
+    return {"error": body}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Not an API exception: let Django log it and answer 500 without internals.
+        logger.exception("Unhandled error in API view")
+        return Response(
+            error_body("server_error", "Something went wrong on our side."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    assert isinstance(exc, exceptions.APIException)
+    status_code = response.status_code
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten_fields(exc.detail)
+        message = "Invalid input: " + ", ".join(sorted(fields)) if fields else "Invalid input."
+        body = error_body("validation_error", message, fields)
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else str(exc.default_detail)
+        body = error_body(str(code or _CODES_BY_STATUS.get(status_code, "error")), str(message))
+    response.data = body
+    return response

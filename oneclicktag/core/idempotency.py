@@ -1,0 +1,190 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first answer without a second
+effect; the same key with another body is a 409.
+
+How duplicates are made safe: the record is inserted in the same transaction as the create
+itself. A concurrent duplicate's INSERT waits on the unique index until the first transaction
+ends; if it committed, the duplicate finds the stored answer and replays it, if it rolled back
+(an error), the duplicate proceeds as the first. Only successful (2xx) answers are stored, so a
+request that failed validation can be corrected and retried with the same key.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from oneclicktag.core.errors import Conflict
+from oneclicktag.core.models import IdempotencyRecord
+from tenants.models import ApiKey
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+RETENTION = timedelta(hours=24)
+_ACCEPTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IdempotencyKeyReused(Conflict):
+    default_detail = "This Idempotency-Key was already used with another request body."
+    default_code = "idempotency_key_reused"
+
+
+def _caller(request: Request) -> str | None:
+    api_key = getattr(request, "auth", None)
+    if isinstance(api_key, ApiKey):
+        return f"api_key:{api_key.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False) and user.pk is not None:
+        return f"user:{user.pk}"
+    return None
+
+
+def _request_hash(request: Request) -> str:
+    payload = {
+        "method": request.method,
+        "path": request.path,
+        "organization": request.headers.get("X-Organization", ""),
+        "body": request.data,
+    }
+    canonical = json.dumps(payload, sort_keys=True, cls=JSONEncoder, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    response = Response(record.response_body, status=record.response_status)
+    response[REPLAY_HEADER] = "true"
+    if record.response_location:
+        response["Location"] = record.response_location
+    return response
+
+
+def idempotent_call(
+    request: Request,
+    handler: Callable[[], Response],
+    *,
+    organization: Any = None,
+    redact: tuple[str, ...] = (),
+) -> Response:
+    """Run `handler` at most once per (caller, Idempotency-Key); replay its 2xx answer.
+
+    `redact` names top-level response fields that are never stored (secrets shown once): a
+    replay answers them as null.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    caller = _caller(request)
+    if key is None or caller is None:
+        return handler()
+    if not _ACCEPTABLE_KEY.match(key):
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters."]}
+        )
+    request_hash = _request_hash(request)
+    now = timezone.now()
+    with transaction.atomic():
+        IdempotencyRecord.objects.filter(caller=caller, key=key, expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                # A placeholder claim; a concurrent duplicate blocks here until we finish.
+                record = IdempotencyRecord.objects.create(
+                    organization=organization,
+                    caller=caller,
+                    key=key,
+                    request_hash=request_hash,
+                    method=request.method or "POST",
+                    path=request.path[:500],
+                    response_status=0,
+                    expires_at=now + RETENTION,
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+            if existing is None:
+                # The other record vanished between our INSERT and SELECT (purged or rolled
+                # back at that instant); a retry will find the key free or answered.
+                raise Conflict(
+                    "A request with this Idempotency-Key is in progress; retry."
+                ) from None
+            if existing.request_hash != request_hash:
+                raise IdempotencyKeyReused() from None
+            return _replay(existing)
+        response = handler()
+        if not 200 <= response.status_code < 300:
+            # Not stored: the effect (if any) is rolled back with the claim, so a retry is new.
+            transaction.set_rollback(True)
+            return response
+        record.response_status = response.status_code
+        body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+        if isinstance(body, dict):
+            body.update({name: None for name in redact if name in body})
+        record.response_body = body
+        record.response_location = str(response.get("Location", ""))[:500]
+        record.save(update_fields=["response_status", "response_body", "response_location"])
+        return response
+
+
+def _organization_of(view: Any) -> Any:
+    tenant = getattr(view, "tenant", None)
+    return getattr(tenant, "organization", None)
+
+
+def idempotent(handler: F | None = None, *, redact: tuple[str, ...] = ()) -> Any:
+    """For a view method `(self, request, ...)` or a function view `(request, ...)`; use as
+    `@idempotent` or `@idempotent(redact=("token",))`."""
+    if handler is None:
+        return functools.partial(idempotent, redact=redact)
+    return _make_idempotent(handler, redact)
+
+
+def _make_idempotent(handler: F, redact: tuple[str, ...]) -> F:
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if isinstance(args[0], Request):
+            request, view = args[0], None
+        else:
+            view, request = args[0], args[1]
+        if request.method != "POST":
+            return handler(*args, **kwargs)
+        return idempotent_call(
+            request,
+            lambda: handler(*args, **kwargs),
+            organization=_organization_of(view),
+            redact=redact,
+        )
+
+    wrapper.idempotent = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+class IdempotentCreateMixin:
+    """Makes a viewset's `create` honour `Idempotency-Key`."""
+
+    idempotent_create = True
+    # Response fields never stored for a replay (secrets shown once).
+    idempotency_redact: tuple[str, ...] = ()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        parent = super().create  # type: ignore[misc]
+        return idempotent_call(
+            request,
+            lambda: parent(request, *args, **kwargs),
+            organization=_organization_of(self),
+            redact=self.idempotency_redact,
+        )
+
+
+def idempotency_records_purge(*, now: Any = None) -> int:
+    """Delete expired records; returns how many went."""
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from oneclicktag.core.context import set_context
+
+logger = logging.getLogger("oneclicktag.request")
+
+# A client-sent id is echoed only when it is short and plain, so it cannot inject into logs.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_QUIET_PATHS = ("/healthz", "/readyz")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's `X-Request-ID` when sane), echoes it back and
+    writes one access log line carrying the request id, organization and user."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sent = request.headers.get("X-Request-ID", "")
+        request_id = sent if _ACCEPTABLE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        # Every field is overwritten here, so nothing of the previous request survives. The
+        # context is cleared on `request_finished` (see CoreConfig.ready), not on the way out,
+        # so Django's own "Not Found: ..." lines, written after the middleware, still carry it.
+        set_context(request_id=request_id, organization_id=None, user_id=None)
+        started = time.monotonic()
+        response = self.get_response(request)
+        if request.path not in _QUIET_PATHS:
+            logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def clear_request_context(**kwargs: object) -> None:
+    """`request_finished` receiver: log lines between requests carry no stale request."""
+    set_context(request_id=None, organization_id=None, user_id=None)

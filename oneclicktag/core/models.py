@@ -1,0 +1,144 @@
+"""Base models: audit fields, tenant ownership, soft delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, Self
+
+from django.conf import settings
+from django.db import models
+from safedelete.managers import SafeDeleteAllManager, SafeDeleteDeletedManager, SafeDeleteManager
+from safedelete.models import SOFT_DELETE_CASCADE, SafeDeleteModel
+from safedelete.queryset import SafeDeleteQueryset
+
+if TYPE_CHECKING:
+    from tenants.models import Organization
+
+
+class AuditedModel(models.Model):
+    """UUID primary key plus who created/changed the row and when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TenantQuerySet(models.QuerySet[Any]):
+    def for_organization(self, organization: Organization | uuid.UUID | str) -> Self:
+        return self.filter(organization=organization)
+
+
+class TenantSafeDeleteQuerySet(SafeDeleteQueryset, TenantQuerySet):  # type: ignore[misc]
+    pass
+
+
+class TenantManager(models.Manager[Any]):
+    def get_queryset(self) -> TenantQuerySet:
+        return TenantQuerySet(self.model, using=self._db)
+
+    def for_organization(self, organization: Organization | uuid.UUID | str) -> TenantQuerySet:
+        return self.get_queryset().for_organization(organization)
+
+
+class TenantSafeDeleteManager(SafeDeleteManager):  # type: ignore[misc]
+    """Hides soft-deleted rows; `for_organization` scopes to one tenant."""
+
+    _queryset_class = TenantSafeDeleteQuerySet
+
+    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+        return self.get_queryset().filter(organization=organization)
+
+
+class TenantSafeDeleteAllManager(SafeDeleteAllManager):  # type: ignore[misc]
+    _queryset_class = TenantSafeDeleteQuerySet
+
+    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+        return self.get_queryset().filter(organization=organization)
+
+
+class TenantSafeDeleteDeletedManager(SafeDeleteDeletedManager):  # type: ignore[misc]
+    _queryset_class = TenantSafeDeleteQuerySet
+
+    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+        return self.get_queryset().filter(organization=organization)
+
+
+class TenantOwnedModel(AuditedModel):
+    """A row that belongs to exactly one organization. Every query of it must be scoped."""
+
+    organization = models.ForeignKey(
+        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeletableTenantModel(SafeDeleteModel, TenantOwnedModel):  # type: ignore[misc]
+    """Tenant-owned and soft-deleted: `objects` hides deleted rows, `all_objects` shows them."""
+
+    _safedelete_policy = SOFT_DELETE_CASCADE
+
+    objects = TenantSafeDeleteManager()  # type: ignore[assignment,misc]
+    all_objects = TenantSafeDeleteAllManager()  # type: ignore[misc]
+    deleted_objects = TenantSafeDeleteDeletedManager()  # type: ignore[misc]
+
+    class Meta:
+        abstract = True
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a POST sent with an `Idempotency-Key`, replayed to a retry.
+
+    Keys belong to a caller (a person or an API key), not to an organization: a person's key
+    means the same thing whichever organization header they send, and the request hash covers
+    the rest (method, path, organization header, body).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey(
+        "tenants.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    caller = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True, blank=True)
+    response_location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # The claim: a second request with the same key waits on this index and then
+            # finds the first one's answer.
+            models.UniqueConstraint(fields=["caller", "key"], name="idempotency_unique_caller_key"),
+        ]
+        indexes = [
+            # The hourly purge of expired records.
+            models.Index(fields=["expires_at"], name="idempotency_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key} -> {self.response_status}"

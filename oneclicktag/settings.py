@@ -1,0 +1,312 @@
+"""All configuration comes from the environment (see README "Configuration").
+
+`ENVIRONMENT` picks sane defaults: `development` is the embedded mode of `make run` (SQLite, no
+servers), `test` is what pytest runs (PostgreSQL and Redis on localhost), `production` demands
+real secrets and refuses emulators and DEBUG.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from oneclicktag.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_optional,
+    env_str,
+)
+
+# Lets typed generics such as `admin.ModelAdmin[Customer]` work at run time.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+# pytest (>= 8.2) exports PYTEST_VERSION, so a bare `pytest` run gets the test defaults.
+ENVIRONMENT = env_choice(
+    "ENVIRONMENT",
+    ("development", "test", "production"),
+    "test" if "PYTEST_VERSION" in os.environ else "development",
+)
+IS_PRODUCTION = ENVIRONMENT == "production"
+IS_TEST = ENVIRONMENT == "test"
+
+DEFAULT_SECRET_KEY = "insecure-development-secret-key-change-me-0123456789"
+# A Fernet key for development and tests only; production must set its own.
+DEFAULT_TOKEN_ENCRYPTION_KEY = "n0Lq0r3mFh1q2p7tC3yQm8cBq5pW4sZ1vX6yH9kJ2aE="
+
+SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+DEBUG = env_bool("DEBUG", ENVIRONMENT == "development")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS", [DEFAULT_TOKEN_ENCRYPTION_KEY])
+if not TOKEN_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must hold at least one key.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "safedelete",
+    "oneclicktag.core",
+    "tenants",
+    "customers",
+    "trackings",
+    "integrations",
+]
+
+MIDDLEWARE = [
+    "oneclicktag.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "oneclicktag.urls"
+WSGI_APPLICATION = "oneclicktag.wsgi.application"
+AUTH_USER_MODEL = "tenants.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+_DEFAULT_DATABASE_URLS = {
+    "development": f"sqlite:///{VAR_DIR / 'oneclicktag.sqlite3'}",
+    "test": "postgres://postgres@127.0.0.1:5432/oneclicktag",
+    "production": "",
+}
+DATABASE_URL = env_str("DATABASE_URL", _DEFAULT_DATABASE_URLS[ENVIRONMENT])
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL is required in production.")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_oneclicktag")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, beat) share the file in embedded mode.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -------------------------------------------------------------------
+REDIS_URL = env_optional("REDIS_URL") or (
+    "redis://127.0.0.1:6379/0" if ENVIRONMENT == "test" else None
+)
+if IS_PRODUCTION and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_URL is required in production.")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "oct"),
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    # Embedded mode: no server at all. The filesystem transport keeps messages as files.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(VAR_DIR / "broker" / "out"),
+        "data_folder_out": str(VAR_DIR / "broker" / "out"),
+        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "store_processed": False,
+    }
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Internationalisation, static ----------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- DRF ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.authentication.FirebaseAuthentication",
+        "tenants.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "oneclicktag.core.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "oneclicktag.core.throttling.UserOrKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("THROTTLE_RATE_USER", "1200/min"),
+        "auth_failure": env_str("THROTTLE_RATE_AUTH_FAILURE", "30/min"),
+    },
+    "EXCEPTION_HANDLER": "oneclicktag.core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "oneclicktag.core.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The API parses JSON only, so test clients send JSON unless told otherwise.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ]
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OneClickTag API",
+    "DESCRIPTION": "Conversion-tracking automation: customers, Google connections, trackings, "
+    "deployments to Google Tag Manager and Google Ads.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TrackingStatusEnum": "trackings.models.TrackingStatus",
+        "DeploymentStatusEnum": "trackings.models.DeploymentStatus",
+    },
+}
+
+# --- Identity -------------------------------------------------------------------------------
+FIREBASE_PROJECT_ID = env_str("FIREBASE_PROJECT_ID", "" if IS_PRODUCTION else "oneclicktag-dev")
+FIREBASE_AUTH_EMULATOR_HOST = env_optional("FIREBASE_AUTH_EMULATOR_HOST") or (
+    None if IS_PRODUCTION else "127.0.0.1:9099"
+)
+if FIREBASE_AUTH_EMULATOR_HOST:
+    # firebase-admin reads this variable itself: with it, ID tokens are accepted unsigned.
+    os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = FIREBASE_AUTH_EMULATOR_HOST
+
+ALLOWED_REDIRECT_URIS = env_list(
+    "ALLOWED_REDIRECT_URIS",
+    [] if IS_PRODUCTION else ["http://127.0.0.1:3000/", "http://localhost:3000/"],
+)
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# --- E-mail (invitations) ------------------------------------------------------------------
+# Invitations are e-mailed only when EMAIL_HOST is set; the API answer always shows the token.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_ENABLED = bool(EMAIL_HOST)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OneClickTag <no-reply@oneclicktag.invalid>")
+INVITATION_ACCEPT_URL = env_str("INVITATION_ACCEPT_URL", f"{PUBLIC_BASE_URL}/invitations/accept")
+
+# --- Google ---------------------------------------------------------------------------------
+GOOGLE_BACKEND = env_choice(
+    "GOOGLE_BACKEND", ("emulator", "live"), "live" if IS_PRODUCTION else "emulator"
+)
+GOOGLE_EMULATOR_URL = env_str("GOOGLE_EMULATOR_URL", "http://127.0.0.1:8765")
+GOOGLE_EMULATOR_GRPC = env_str("GOOGLE_EMULATOR_GRPC", "127.0.0.1:8766")
+GOOGLE_OAUTH_CLIENT_ID = env_str(
+    "GOOGLE_OAUTH_CLIENT_ID", "" if GOOGLE_BACKEND == "live" else "oneclicktag-emulator-client"
+)
+GOOGLE_OAUTH_CLIENT_SECRET = env_str(
+    "GOOGLE_OAUTH_CLIENT_SECRET", "" if GOOGLE_BACKEND == "live" else "emulator-secret"
+)
+GOOGLE_ADS_DEVELOPER_TOKEN = env_str(
+    "GOOGLE_ADS_DEVELOPER_TOKEN", "" if GOOGLE_BACKEND == "live" else "emulator-developer-token"
+)
+GOOGLE_CLOUD_PROJECT = env_str("GOOGLE_CLOUD_PROJECT", "oneclicktag")
+GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
+GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
+GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "oneclicktag.core.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "oneclicktag.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "googleapiclient.discovery_cache": {"level": "ERROR"},
+    },
+}
+
+# --- Production safety ----------------------------------------------------------------------
+if IS_PRODUCTION:
+    _problems = []
+    if DEBUG:
+        _problems.append("DEBUG is on")
+    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+        _problems.append("SECRET_KEY is the default or shorter than 32 characters")
+    if DEFAULT_TOKEN_ENCRYPTION_KEY in TOKEN_ENCRYPTION_KEYS:
+        _problems.append("TOKEN_ENCRYPTION_KEYS holds the default development key")
+    if FIREBASE_AUTH_EMULATOR_HOST:
+        _problems.append("FIREBASE_AUTH_EMULATOR_HOST is set (unsigned tokens would be accepted)")
+    if GOOGLE_BACKEND != "live":
+        _problems.append("GOOGLE_BACKEND is not 'live' (the Google emulator is in use)")
+    if not FIREBASE_PROJECT_ID:
+        _problems.append("FIREBASE_PROJECT_ID is not set")
+    if GOOGLE_BACKEND == "live" and not (
+        GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET and GOOGLE_ADS_DEVELOPER_TOKEN
+    ):
+        _problems.append("Google OAuth client or Ads developer token is missing")
+    if _problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_problems) + ".")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

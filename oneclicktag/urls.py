@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from oneclicktag.core import health
+
+api_v1 = [
+    path("", include("tenants.urls")),
+    path("", include("customers.urls")),
+    path("", include("trackings.urls")),
+    path("", include("integrations.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+# Unknown /api/ paths and crashes outside DRF views answer in the API error shape.
+handler404 = "oneclicktag.core.error_pages.not_found"
+handler500 = "oneclicktag.core.error_pages.server_error"

@@ -1,0 +1,47 @@
+"""Who is acting: a person (User) or a machine (ApiKey). Services take an Actor for auditing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tenants.models import ApiKey, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User | None = None
+    api_key: ApiKey | None = None
+    # Beat jobs and staff actions without a person still say who they are.
+    system: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.user is not None:
+            return self.user.email
+        if self.api_key is not None:
+            return f"api-key:{self.api_key.prefix}"
+        return f"system:{self.system or 'oneclicktag'}"
+
+    @classmethod
+    def system_actor(cls, name: str) -> Actor:
+        return cls(system=name)
+
+
+class ApiKeyPrincipal:
+    """What `request.user` is for a request signed with an API key (never a real User)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+
+    def __str__(self) -> str:
+        return f"api-key:{self.api_key.prefix}"

@@ -1,0 +1,1 @@
+"""The tenants REST API: /me, organizations, members, invitations, API keys, audit events."""

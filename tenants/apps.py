@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI security schemes with drf-spectacular.
+        from tenants import schema  # noqa: F401

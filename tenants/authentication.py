@@ -1,0 +1,156 @@
+"""Authentication: Firebase ID tokens for people, `Api-Key` for machines.
+
+Failed attempts are counted per client address; past the `auth_failure` rate further attempts
+are refused with 429 before any token is even checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from typing import Any
+
+import firebase_admin
+from django.conf import settings
+from django.utils import timezone
+from firebase_admin import auth as firebase_auth
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from oneclicktag.core.context import set_context
+from oneclicktag.core.throttling import AuthFailureThrottle
+from tenants.actors import ApiKeyPrincipal
+from tenants.models import ApiKey, User
+
+logger = logging.getLogger(__name__)
+
+API_KEY_PREFIX = "oct"
+
+
+_firebase_app_lock = threading.Lock()
+
+
+def _firebase_app() -> firebase_admin.App:
+    # Under a lock: two first requests in parallel threads must not both initialize it (the
+    # second would raise ValueError, which the caller would take for a bad token).
+    with _firebase_app_lock:
+        try:
+            return firebase_admin.get_app("oneclicktag")
+        except ValueError:
+            return firebase_admin.initialize_app(
+                options={"projectId": settings.FIREBASE_PROJECT_ID}, name="oneclicktag"
+            )
+
+
+CLOCK_SKEW_SECONDS = 5
+
+
+def verify_firebase_id_token(token: str) -> dict[str, Any]:
+    """Checks signature (skipped only in the Firebase emulator mode), audience, issuer, expiry."""
+    claims: dict[str, Any] = firebase_auth.verify_id_token(
+        token, app=_firebase_app(), check_revoked=False, clock_skew_seconds=CLOCK_SKEW_SECONDS
+    )
+    # In emulator mode firebase-admin skips the signature and with it the time checks, so an
+    # expired emulator token would pass. Check the times ourselves in every mode.
+    now = time.time()
+    expires, issued = claims.get("exp"), claims.get("iat")
+    if not isinstance(expires, int | float) or isinstance(expires, bool):
+        raise firebase_auth.InvalidIdTokenError("The ID token has no expiry.")
+    if expires < now - CLOCK_SKEW_SECONDS:
+        raise firebase_auth.ExpiredIdTokenError("The ID token expired.", cause=None)
+    if not isinstance(issued, int | float) or issued > now + CLOCK_SKEW_SECONDS:
+        raise firebase_auth.InvalidIdTokenError("The ID token is issued in the future.")
+    return claims
+
+
+def hash_api_key_secret(secret: str) -> str:
+    # Keys carry 190+ bits of randomness, so a keyed fast hash is enough (no password KDF).
+    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _refuse(request: Request, message: str) -> exceptions.AuthenticationFailed:
+    AuthFailureThrottle().record_failure(request)
+    return exceptions.AuthenticationFailed(message)
+
+
+def _check_not_blocked(request: Request) -> None:
+    wait = AuthFailureThrottle().blocked_for(request)
+    if wait is not None:
+        raise exceptions.Throttled(
+            wait=wait, detail="Too many failed sign-in attempts from this address."
+        )
+
+
+class FirebaseAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].decode(errors="replace") != self.keyword:
+            return None
+        _check_not_blocked(request)
+        if len(parts) != 2:
+            raise _refuse(request, "Send 'Authorization: Bearer <Firebase ID token>'.")
+        token = parts[1].decode(errors="replace")
+        try:
+            claims = verify_firebase_id_token(token)
+        except (
+            ValueError,
+            firebase_auth.InvalidIdTokenError,
+            firebase_auth.ExpiredIdTokenError,
+            firebase_auth.CertificateFetchError,
+        ) as exc:
+            logger.info("Rejected Firebase ID token", extra={"reason": type(exc).__name__})
+            raise _refuse(request, "The ID token is invalid or expired.") from exc
+        from tenants.services import user_get_or_create_from_firebase
+
+        try:
+            user = user_get_or_create_from_firebase(claims=claims)
+        except ValueError as exc:
+            raise _refuse(request, str(exc)) from exc
+        if not user.is_active:
+            raise _refuse(request, "This user is disabled.")
+        set_context(user_id=str(user.pk))
+        return user, None
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].decode(errors="replace") != self.keyword:
+            return None
+        _check_not_blocked(request)
+        if len(parts) != 2:
+            raise _refuse(request, "Send 'Authorization: Api-Key <key>'.")
+        raw = parts[1].decode(errors="replace")
+        pieces = raw.split("_", 2)
+        if len(pieces) != 3 or pieces[0] != API_KEY_PREFIX:
+            raise _refuse(request, "The API key is invalid or revoked.")
+        prefix, secret = pieces[1], pieces[2]
+        api_key = (
+            ApiKey.objects.select_related("organization")
+            .filter(prefix=prefix, revoked_at__isnull=True, organization__deleted__isnull=True)
+            .first()
+        )
+        if api_key is None or not hmac.compare_digest(
+            api_key.secret_hash, hash_api_key_secret(secret)
+        ):
+            raise _refuse(request, "The API key is invalid or revoked.")
+        # One write per minute at most: last_used_at is informational.
+        now = timezone.now()
+        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        set_context(user_id=f"api_key:{api_key.pk}")
+        return ApiKeyPrincipal(api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Api-Key realm="api"'

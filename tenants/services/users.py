@@ -1,0 +1,53 @@
+"""People: the user behind a Firebase identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from tenants.models import User
+
+
+def user_get_or_create_from_firebase(*, claims: dict[str, Any]) -> User:
+    """The first valid token creates the user; later ones find it by Firebase uid."""
+    uid = claims.get("uid") or claims.get("sub")
+    raw_email = claims.get("email") or ""
+    name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+    if not isinstance(uid, str) or not uid or len(uid) > 128:
+        raise ValueError("The ID token has no usable subject.")
+    if not isinstance(raw_email, str):
+        raise ValueError("The ID token's email claim is not an address.")
+    email = raw_email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValueError("The ID token's email claim is not an address.") from exc
+    user = User.objects.filter(firebase_uid=uid).first()
+    if user is not None:
+        # Keep the stored address current when it changed at the identity provider.
+        email_changed = bool(email) and user.email != email
+        if email_changed and not User.objects.filter(email=email).exclude(pk=user.pk).exists():
+            User.objects.filter(pk=user.pk).update(email=email)
+            user.email = email
+        return user
+    if not email:
+        raise ValueError("The ID token carries no email address.")
+    try:
+        with transaction.atomic():
+            existing = User.objects.select_for_update().filter(email=email).first()
+            if existing is not None:
+                if existing.firebase_uid and existing.firebase_uid != uid:
+                    raise ValueError("This email address belongs to another identity.")
+                existing.firebase_uid = uid
+                existing.save(update_fields=["firebase_uid"])
+                return existing
+            return User.objects.create_user(
+                email=email, firebase_uid=uid, display_name=(name or "")[:200]
+            )
+    except IntegrityError:
+        # Two first requests raced; the other one created the user.
+        return User.objects.get(firebase_uid=uid)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from customers.models import Customer
+from tenants.models import AuditEvent, Role
+
+
+def url(customer):
+    return f"/api/v1/customers/{customer.pk}/"
+
+
+def test_it_updates_the_given_fields_and_bumps_the_version(alice, make_customer):
+    customer = make_customer(alice, name="Acme", tags=["old"])
+
+    response = alice.client.patch(
+        url(customer), {"name": "Acme Inc", "tags": ["new"], "version": 1}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["name"], body["tags"], body["version"]) == ("Acme Inc", ["new"], 2)
+    assert body["slug"] == "acme"
+    assert response["ETag"] == '"2"'
+
+
+def test_a_stale_version_is_a_conflict_and_changes_nothing(alice, make_customer):
+    customer = make_customer(alice, name="Acme")
+    alice.client.patch(url(customer), {"notes": "first", "version": 1}, format="json")
+
+    response = alice.client.patch(url(customer), {"name": "Late", "version": 1}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "stale_version"
+    customer.refresh_from_db()
+    assert (customer.name, customer.notes, customer.version) == ("Acme", "first", 2)
+    assert AuditEvent.objects.filter(action="customer.update").count() == 1
+
+
+def test_a_stale_if_match_header_is_a_conflict(alice, make_customer):
+    customer = make_customer(alice)
+
+    stale = alice.client.patch(url(customer), {"notes": "x"}, format="json", HTTP_IF_MATCH='"7"')
+    fresh = alice.client.patch(url(customer), {"notes": "y"}, format="json", HTTP_IF_MATCH='"1"')
+
+    assert stale.status_code == 409
+    assert fresh.status_code == 200
+    assert fresh.json()["notes"] == "y"
+
+
+def test_it_rejects_a_slug_another_customer_uses(alice, make_customer):
+    make_customer(alice, slug="taken")
+    customer = make_customer(alice, slug="mine")
+
+    response = alice.client.patch(url(customer), {"slug": "taken"}, format="json")
+
+    assert response.status_code == 400
+    assert "slug" in response.json()["error"]["fields"]
+
+
+def test_a_viewer_cannot_update(alice, make_customer):
+    customer = make_customer(alice, name="Acme")
+
+    response = alice.client_for(Role.VIEWER).patch(url(customer), {"name": "X"}, format="json")
+
+    assert response.status_code == 403
+    assert Customer.objects.get(pk=customer.pk).name == "Acme"
+
+
+def test_updating_leaves_an_audit_event_with_before_and_after(alice, make_customer):
+    customer = make_customer(alice, name="Acme")
+
+    alice.client.patch(url(customer), {"name": "Acme Inc"}, format="json")
+
+    event = AuditEvent.objects.get(action="customer.update", object_id=str(customer.pk))
+    assert (event.before or {})["name"] == "Acme"
+    assert (event.after or {})["name"] == "Acme Inc"
+    assert (event.after or {})["version"] == 2
+
+
+def test_a_patch_that_changes_nothing_keeps_the_version(alice, make_customer):
+    customer = make_customer(alice, name="Acme")
+
+    response = alice.client.patch(url(customer), {"name": "Acme"}, format="json")
+
+    assert response.json()["version"] == 1
+    assert not AuditEvent.objects.filter(action="customer.update").exists()

@@ -1,0 +1,20 @@
+"""A container holds at most three workspaces, like a free GTM container."""
+
+from __future__ import annotations
+
+from .http_support import CONTAINER, google_error
+
+
+def test_the_fourth_workspace_is_refused_until_one_is_deleted(gtm):
+    workspaces = gtm.accounts().containers().workspaces()
+    second = workspaces.create(parent=CONTAINER, body={"name": "OneClickTag"}).execute()
+    workspaces.create(parent=CONTAINER, body={"name": "Agency"}).execute()
+
+    with google_error(400) as error:
+        workspaces.create(parent=CONTAINER, body={"name": "One too many"}).execute()
+
+    assert error["status"] == "FAILED_PRECONDITION"
+    assert "limit" in error["message"].lower()
+    assert len(workspaces.list(parent=CONTAINER).execute()["workspace"]) == 3
+    workspaces.delete(path=second["path"]).execute()
+    assert workspaces.create(parent=CONTAINER, body={"name": "Now fits"}).execute()["name"]

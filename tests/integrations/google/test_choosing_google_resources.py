@@ -1,0 +1,153 @@
+"""PATCH `customers/{id}/google/`: ids are checked against what the grant sees, "create" creates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from customers.models import GoogleConnection
+from integrations.google.clients import google_clients_for
+from integrations.google.emulator import seed
+from tenants.models import AuditEvent
+from tests.fixtures.google import SEEDED_CHOICES, make_customer, oauth_connect
+
+pytestmark = pytest.mark.django_db
+
+
+def _patch(client: Any, connection: GoogleConnection, body: dict[str, Any]) -> Any:
+    return client.patch(f"/api/v1/customers/{connection.customer_id}/google/", body, format="json")
+
+
+def _fields(response: Any) -> dict[str, Any]:
+    assert response.status_code == 400, response.content
+    return dict(response.json()["error"]["fields"])
+
+
+def test_create_makes_our_container_and_workspace_once(alice: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    body = {"gtm_account_id": seed.GTM_ACCOUNT_ID, "gtm_container_id": "create"}
+    first = _patch(alice.client, connection, body).json()
+    second = _patch(alice.client, connection, body).json()
+    assert first["gtm_container_id"] == second["gtm_container_id"] != seed.GTM_CONTAINER_ID
+    assert first["gtm_public_id"].startswith("GTM-")
+    assert first["gtm_workspace_id"] == second["gtm_workspace_id"]
+
+    gtm = google_clients_for(GoogleConnection.objects.get(pk=connection.pk)).gtm
+    names = [c["name"] for c in gtm.list_containers(seed.GTM_ACCOUNT_PATH)]
+    assert names.count(f"OneClickTag - {connection.customer.name}") == 1
+    container = f"{seed.GTM_ACCOUNT_PATH}/containers/{first['gtm_container_id']}"
+    assert [w["name"] for w in gtm.list_workspaces(container)].count("OneClickTag") == 1
+
+
+def test_a_container_with_three_foreign_workspaces_is_refused(
+    alice: Any, google_emulator: Any
+) -> None:
+    connection = oauth_connect(alice)
+    gtm = google_clients_for(connection).gtm
+    gtm.create_workspace(seed.GTM_CONTAINER_PATH, "Theirs 1", "")
+    gtm.create_workspace(seed.GTM_CONTAINER_PATH, "Theirs 2", "")
+    response = _patch(
+        alice.client,
+        connection,
+        {"gtm_account_id": seed.GTM_ACCOUNT_ID, "gtm_container_id": seed.GTM_CONTAINER_ID},
+    )
+    assert "workspaces" in _fields(response)["gtm_container_id"][0]
+
+
+def test_ids_the_grant_cannot_see_are_refused_by_field(alice: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    cases = {
+        "gtm_account_id": {"gtm_account_id": "6999999999", "gtm_container_id": "1"},
+        "gtm_container_id": {
+            "gtm_account_id": seed.GTM_ACCOUNT_ID,
+            "gtm_container_id": "7999999999",
+        },
+        "ga4_property_id": {"ga4_property_id": "4999999"},
+        "ga4_stream_id": {"ga4_property_id": "4000001", "ga4_stream_id": "5999999"},
+        "ads_customer_id": {"ads_customer_id": "9999999999"},
+        "ads_login_customer_id": {
+            "ads_customer_id": "2220000002",
+            "ads_login_customer_id": "9999999999",
+        },
+    }
+    for field, body in cases.items():
+        assert field in _fields(_patch(alice.client, connection, body)), field
+    assert GoogleConnection.objects.get(pk=connection.pk).version == connection.version
+
+
+def test_malformed_values_are_refused_before_calling_google(
+    alice: Any, google_emulator: Any
+) -> None:
+    connection = oauth_connect(alice)
+    calls = sum(google_emulator.stats()["calls"].values())
+    fields = _fields(
+        _patch(alice.client, connection, {"gtm_container_id": "GTM-ABC", "ga4_stream_id": "x"})
+    )
+    assert set(fields) == {"gtm_container_id", "ga4_stream_id"}
+    assert _fields(_patch(alice.client, connection, {}))
+    assert sum(google_emulator.stats()["calls"].values()) == calls
+
+
+def test_another_customers_stream_is_never_handed_out(
+    alice: Any, bob: Any, connect_customer: Any
+) -> None:
+    alices = GoogleConnection.objects.get(customer=connect_customer(alice))
+    bobs = oauth_connect(bob)
+    response = _patch(
+        bob.client,
+        bobs,
+        {"ga4_property_id": alices.ga4_property_id, "ga4_stream_id": alices.ga4_stream_id},
+    )
+    assert "ga4_stream_id" in _fields(response)
+    listed = bob.client.get(f"/api/v1/customers/{bobs.customer_id}/google/ga4-properties/").json()
+    stream = listed["properties"][0]["streams"][0]
+    assert stream["stream_id"] == alices.ga4_stream_id
+    assert stream["available"] is False
+
+
+def test_a_new_property_and_stream_can_be_created(alice: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    response = _patch(
+        alice.client, connection, {"ga4_property_id": "create", "ga4_stream_id": "create"}
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["ga4_property_id"] != "4000001"
+    assert data["ga4_account_id"] == seed.GA4_ACCOUNT
+    assert data["ga4_measurement_id"].startswith("G-")
+
+
+def test_the_seeded_choices_are_stored_and_audited(alice: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    response = _patch(alice.client, connection, SEEDED_CHOICES)
+    assert response.status_code == 200, response.content
+    connection.refresh_from_db()
+    assert connection.ads_login_customer_id == seed.ADS_MANAGER_CUSTOMER_ID
+    assert connection.gtm_public_id == seed.GTM_CONTAINER_PUBLIC_ID
+    event = AuditEvent.objects.get(action="google_connection.update")
+    assert event.after is not None
+    assert event.after["ga4_stream_id"] == connection.ga4_stream_id
+    assert not [key for key in event.after if "token" in key]
+
+
+def test_a_stale_version_changes_nothing(alice: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    body = {"ads_customer_id": seed.ADS_MANAGER_CUSTOMER_ID, "version": connection.version + 5}
+    response = _patch(alice.client, connection, body)
+    assert response.status_code == 409
+    assert GoogleConnection.objects.get(pk=connection.pk).ads_customer_id == ""
+
+
+def test_roles_and_organizations(alice: Any, bob: Any, google_emulator: Any) -> None:
+    connection = oauth_connect(alice)
+    base = f"/api/v1/customers/{connection.customer_id}/google/"
+    viewer = alice.client_for("viewer")
+    assert viewer.get(base).status_code == 200
+    assert viewer.patch(base, {"ads_customer_id": "1110000001"}, format="json").status_code == 403
+    assert alice.client_for("member").patch(base, {}, format="json").status_code == 403
+    assert bob.client.get(base).status_code == 404
+    assert bob.client.get(base + "gtm-containers/").status_code == 404
+    not_connected = make_customer(alice)
+    response = alice.client.get(f"/api/v1/customers/{not_connected.pk}/google/ads-accounts/")
+    assert response.status_code == 409

@@ -1,0 +1,86 @@
+"""The GTM quota bucket: sliding window, Pacific day, fair turns; Redis and database alike."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from integrations.google.errors import GoogleQuotaExceeded
+from integrations.google.quota import gtm_quota_acquire, quota_day
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["redis", "database"])
+def bucket(request: Any, settings: Any) -> str:
+    if request.param == "database":
+        settings.REDIS_URL = None
+    return str(request.param)
+
+
+def _limits(settings: Any, per_window: int, window: float, per_day: int = 10_000) -> None:
+    settings.GTM_QUOTA_PER_100S = per_window
+    settings.GTM_QUOTA_WINDOW_SECONDS = window
+    settings.GTM_QUOTA_PER_DAY = per_day
+
+
+def _refusal(organization: str) -> GoogleQuotaExceeded:
+    with pytest.raises(GoogleQuotaExceeded) as refused:
+        gtm_quota_acquire(organization_id=organization)
+    return refused.value
+
+
+def test_it_grants_up_to_the_limit_then_says_when_to_retry(bucket: str, settings: Any) -> None:
+    _limits(settings, per_window=3, window=100)
+    for _ in range(3):
+        gtm_quota_acquire(organization_id="org-a")
+    refusal = _refusal("org-a")
+    assert 99 < refusal.retry_after_seconds <= 100
+    assert refusal.daily is False
+
+
+def test_a_token_returns_when_the_window_slides(bucket: str, settings: Any) -> None:
+    _limits(settings, per_window=2, window=0.5)
+    gtm_quota_acquire(organization_id="org-a")
+    gtm_quota_acquire(organization_id="org-a")
+    refusal = _refusal("org-a")
+    assert refusal.retry_after_seconds <= 0.5
+    time.sleep(refusal.retry_after_seconds + 0.05)
+    gtm_quota_acquire(organization_id="org-a")
+
+
+def test_the_daily_count_refuses_until_pacific_midnight(bucket: str, settings: Any) -> None:
+    _limits(settings, per_window=100, window=100, per_day=2)
+    gtm_quota_acquire(organization_id="org-a")
+    gtm_quota_acquire(organization_id="org-b")
+    refusal = _refusal("org-c")
+    assert refusal.daily is True
+    _, seconds_to_midnight = quota_day()
+    assert abs(refusal.retry_after_seconds - seconds_to_midnight) < 5
+
+
+def test_the_quota_day_is_the_day_in_los_angeles() -> None:
+    # 07:59 UTC on 23 November is 23:59 on the 22nd in Los Angeles (PST, UTC-8).
+    day, seconds = quota_day(datetime(2026, 11, 23, 7, 59, tzinfo=UTC))
+    assert day == "2026-11-22"
+    assert seconds == 60
+
+
+def test_the_next_token_goes_to_the_organization_served_least_recently(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=2, window=1.0)
+    gtm_quota_acquire(organization_id="backlog")
+    time.sleep(0.4)
+    gtm_quota_acquire(organization_id="backlog")
+    waiting = _refusal("single")  # registers its turn
+    time.sleep(waiting.retry_after_seconds + 0.05)
+    # One token is free again; the tenant with the backlog asks first, but it is not its turn.
+    assert _refusal("backlog").retry_after_seconds > 0
+    gtm_quota_acquire(organization_id="single")
+    # Once served, the single call no longer holds a turn: the backlog goes on.
+    time.sleep(_refusal("backlog").retry_after_seconds + 0.05)
+    gtm_quota_acquire(organization_id="backlog")

@@ -1,0 +1,110 @@
+"""The health check compares live GTM and Ads with the desired state: healthy, drifted (someone
+edited our entity), missing (someone deleted it, or its Ads action); a repair fixes both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integrations.google.clients import google_clients_for
+from tests.fixtures.trackings import (
+    SYSTEM,
+    ads_actions,
+    connection_of,
+    deploy,
+    make_tracking,
+    run_queued,
+)
+from tests.trackings.test_engine_foreign_entities import DEFAULT_WORKSPACE
+from trackings.models import DeploymentKind, DeploymentStatus, Tracking, TrackingHealth
+from trackings.services.deployments import deployment_enqueue, deployment_request_health_check
+
+pytestmark = pytest.mark.django_db
+
+
+def _edit_in_gtm(customer: Any, change: Any) -> None:
+    """A person edits the container in the Default Workspace and publishes."""
+    gtm = google_clients_for(connection_of(customer)).gtm
+    gtm.sync_workspace(DEFAULT_WORKSPACE)
+    entities = gtm.list_entities(DEFAULT_WORKSPACE)
+    gtm.bulk_update(DEFAULT_WORKSPACE, change(entities))
+    version = gtm.create_version(DEFAULT_WORKSPACE, "Edited by hand", "")["containerVersion"]
+    gtm.publish_version(version["path"])
+
+
+def _check(customer: Any) -> Any:
+    deployment = deployment_request_health_check(customer=customer, actor=SYSTEM)
+    run_queued(customer)
+    deployment.refresh_from_db()
+    return deployment
+
+
+def test_it_finds_drifted_and_missing_trackings_and_a_repair_heals_them(
+    engine_customer: Any,
+) -> None:
+    make_tracking(engine_customer, name="Healthy")
+    drifted = make_tracking(engine_customer, name="Drifted")
+    missing = make_tracking(engine_customer, name="Missing")
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+
+    def edit(entities: dict[str, Any]) -> list[dict[str, Any]]:
+        changes = []
+        for tag in entities["tag"]:
+            notes = tag.get("notes", "")
+            if str(drifted.pk) in notes:
+                parameters = [
+                    {**p, "value": "hand_edited"} if p["key"] == "eventName" else p
+                    for p in tag["parameter"]
+                ]
+                changes.append({"tag": {**tag, "parameter": parameters}, "changeStatus": "updated"})
+            elif str(missing.pk) in notes:
+                changes.append({"tag": tag, "changeStatus": "deleted"})
+        return changes
+
+    _edit_in_gtm(engine_customer, edit)
+
+    check = _check(engine_customer)
+    assert check.kind == DeploymentKind.CHECK
+    assert check.status == DeploymentStatus.SUCCEEDED, check.error_message
+    health = dict(Tracking.objects.filter(customer=engine_customer).values_list("name", "health"))
+    assert health == {
+        "Healthy": TrackingHealth.HEALTHY,
+        "Drifted": TrackingHealth.DRIFTED,
+        "Missing": TrackingHealth.MISSING,
+    }
+
+    repair = deployment_enqueue(customer=engine_customer, actor=SYSTEM, kind=DeploymentKind.REPAIR)
+    run_queued(engine_customer)
+    repair.refresh_from_db()
+    assert repair.status == DeploymentStatus.SUCCEEDED
+    assert _check(engine_customer).status == DeploymentStatus.SUCCEEDED
+    assert set(
+        Tracking.objects.filter(customer=engine_customer).values_list("health", flat=True)
+    ) == {TrackingHealth.HEALTHY}
+
+
+def test_a_conversion_action_removed_in_ads_is_missing_and_a_repair_recreates_it(
+    engine_customer: Any,
+) -> None:
+    tracking = make_tracking(engine_customer, destinations=["ga4", "google_ads"])
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    tracking.refresh_from_db()
+    old_action = tracking.ads_conversion_action_id
+    connection = connection_of(engine_customer)
+    google_clients_for(connection).ads.mutate_conversion_actions(
+        connection.ads_customer_id,
+        [{"remove": f"customers/{connection.ads_customer_id}/conversionActions/{old_action}"}],
+    )
+
+    assert _check(engine_customer).status == DeploymentStatus.SUCCEEDED
+    tracking.refresh_from_db()
+    assert tracking.health == TrackingHealth.MISSING
+
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    tracking.refresh_from_db()
+    assert tracking.ads_conversion_action_id not in ("", old_action)
+    actions = {a["id"]: a for a in ads_actions(engine_customer)}
+    assert actions[tracking.ads_conversion_action_id]["status"] == "ENABLED"
+    label = actions[tracking.ads_conversion_action_id]["conversion_label"]
+    assert tracking.ads_conversion_label == label

@@ -1,0 +1,93 @@
+"""Quota: a deployment that runs out of GTM quota (ours or Google's) or gets Ads
+RESOURCE_EXHAUSTED goes back to queued until `not_before` and is sent again with that countdown;
+it never sleeps in the worker, and it completes once quota is back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.fixtures.trackings import SYSTEM, make_tracking, run_queued
+from trackings.engine import deployment_run
+from trackings.models import DeploymentStatus, Tracking, TrackingStatus
+from trackings.services.deployments import deployment_enqueue
+
+pytestmark = pytest.mark.django_db
+
+
+def _run_once(deployment: Any) -> None:
+    deployment_run(organization_id=deployment.organization_id, deployment_id=deployment.pk)
+    deployment.refresh_from_db()
+
+
+def test_out_of_gtm_quota_requeues_with_not_before_and_a_countdown(
+    engine_customer: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    tracking = make_tracking(engine_customer)
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    # Our project-wide bucket, mostly spent by connecting the customer: a few calls at most.
+    settings.GTM_QUOTA_PER_100S = 8
+
+    started = timezone.now()
+    with django_capture_on_commit_callbacks() as callbacks:
+        _run_once(deployment)
+
+    assert deployment.status == DeploymentStatus.QUEUED
+    assert deployment.not_before is not None
+    assert deployment.not_before > started
+    assert deployment.attempts == 0, "waiting for quota is not a failed attempt"
+    assert deployment.google_calls["gtm"] < 8
+    assert len(callbacks) == 1, "the task is sent again, with a countdown"
+    tracking.refresh_from_db()
+    assert tracking.status == TrackingStatus.DEPLOYING
+
+    # Sent early (a duplicate, the sweep): it waits for its countdown instead of running.
+    _run_once(deployment)
+    assert deployment.status == DeploymentStatus.QUEUED
+
+    settings.GTM_QUOTA_PER_100S = 10000
+    run_queued(engine_customer)
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.SUCCEEDED
+    assert deployment.google_calls["gtm"] >= 8, "the calls of both runs are counted"
+    assert Tracking.objects.get(pk=tracking.pk).status == TrackingStatus.LIVE
+
+
+def test_google_saying_429_requeues_the_deployment(
+    engine_customer: Any, google_emulator: Any
+) -> None:
+    make_tracking(engine_customer, destinations=["ga4", "google_ads"])
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    google_emulator.configure(
+        {"faults": [{"api": "ads", "method": "*", "status": 429, "rate": 1, "count": 1}]}
+    )
+
+    _run_once(deployment)
+
+    assert deployment.status == DeploymentStatus.QUEUED
+    assert deployment.not_before is not None
+    assert deployment.not_before > timezone.now()
+    run_queued(engine_customer)
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.SUCCEEDED
+
+
+def test_changes_arriving_meanwhile_join_the_waiting_deployment(
+    engine_customer: Any, settings: Any
+) -> None:
+    make_tracking(engine_customer)
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    settings.GTM_QUOTA_PER_100S = 1
+    _run_once(deployment)
+    assert deployment.status == DeploymentStatus.QUEUED
+
+    later = make_tracking(engine_customer)
+    joined = deployment_enqueue(customer=engine_customer, actor=SYSTEM, tracking_ids=[later.pk])
+
+    assert joined.pk == deployment.pk
+    assert str(later.pk) in joined.requested_tracking_ids
+    settings.GTM_QUOTA_PER_100S = 10000
+    run_queued(engine_customer)
+    assert Tracking.objects.get(pk=later.pk).status == TrackingStatus.LIVE

@@ -1,0 +1,208 @@
+"""Staff view of trackings, deployments and published versions: plans and errors readable, with
+actions to redeploy a customer's trackings or run a health check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from customers.models import Customer
+from tenants.actors import Actor
+from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
+from trackings.services.deployments import (
+    deployment_enqueue,
+    deployment_request_health_check,
+)
+
+
+def _staff_actor(request: HttpRequest) -> Actor:
+    user = request.user
+    if user.is_authenticated:
+        return Actor(user=user)  # type: ignore[arg-type]
+    return Actor.system_actor("admin")
+
+
+def pretty_json(value: Any) -> str:
+    return format_html(
+        '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
+        json.dumps(value, indent=2, sort_keys=True, default=str),
+    )
+
+
+def _customers_of(queryset: QuerySet[Any]) -> list[Customer]:
+    ids = set(queryset.values_list("customer_id", flat=True))
+    return list(Customer.objects.filter(pk__in=ids))
+
+
+def _queue_for_customers(request: HttpRequest, customers: list[Customer], *, kind: str) -> int:
+    actor = _staff_actor(request)
+    for customer in customers:
+        if kind == DeploymentKind.CHECK:
+            deployment_request_health_check(customer=customer, actor=actor)
+        else:
+            deployment_enqueue(customer=customer, actor=actor, kind=kind)
+    return len(customers)
+
+
+@admin.register(Tracking)
+class TrackingAdmin(admin.ModelAdmin[Tracking]):
+    list_display = (
+        "name",
+        "type",
+        "customer",
+        "organization",
+        "status",
+        "health",
+        "last_deployed_at",
+        "updated_at",
+    )
+    list_filter = ("status", "health", "type", "created_at")
+    search_fields = ("name", "type", "customer__name", "organization__name", "last_error")
+    list_select_related = ("customer", "organization")
+    readonly_fields = (
+        "id",
+        "organization",
+        "customer",
+        "status",
+        "health",
+        "config_pretty",
+        "gtm_trigger_ids",
+        "gtm_tag_ids",
+        "gtm_variable_ids",
+        "gtm_version_id",
+        "ads_conversion_action_id",
+        "ads_conversion_label",
+        "ads_tag_conversion_id",
+        "last_error",
+        "last_deployed_at",
+        "last_checked_at",
+        "version",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("config",)
+    actions = ("redeploy", "run_health_check")
+
+    @admin.display(description="config")
+    def config_pretty(self, tracking: Tracking) -> str:
+        return pretty_json(tracking.config)
+
+    @admin.action(description="Redeploy the customers of the selected trackings")
+    def redeploy(self, request: HttpRequest, queryset: QuerySet[Tracking]) -> None:
+        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.REPAIR)
+        self.message_user(
+            request, f"Queued a redeployment for {count} customer(s).", messages.SUCCESS
+        )
+
+    @admin.action(description="Run a health check for the customers of the selected trackings")
+    def run_health_check(self, request: HttpRequest, queryset: QuerySet[Tracking]) -> None:
+        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.CHECK)
+        self.message_user(
+            request, f"Queued a health check for {count} customer(s).", messages.SUCCESS
+        )
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin[Deployment]):
+    list_display = (
+        "id",
+        "customer",
+        "organization",
+        "kind",
+        "status",
+        "progress",
+        "error_code",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind", "error_code", "created_at")
+    search_fields = ("id", "customer__name", "organization__name", "error_code", "error_message")
+    list_select_related = ("customer", "organization")
+    readonly_fields = (
+        "id",
+        "organization",
+        "customer",
+        "kind",
+        "status",
+        "progress",
+        "plan_pretty",
+        "google_calls_pretty",
+        "gtm_version_id",
+        "error_code",
+        "error_message",
+        "attempts",
+        "not_before",
+        "requested_tracking_ids",
+        "target_gtm_version_id",
+        "force",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    exclude = ("plan", "google_calls", "progress_done", "progress_total", "updated_by")
+    actions = ("redeploy", "run_health_check")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Deployments are made by the services (coalescing, locks), never by hand.
+        return False
+
+    @admin.display(description="progress")
+    def progress(self, deployment: Deployment) -> str:
+        return f"{deployment.progress_done}/{deployment.progress_total}"
+
+    @admin.display(description="plan")
+    def plan_pretty(self, deployment: Deployment) -> str:
+        return pretty_json(deployment.plan)
+
+    @admin.display(description="Google calls")
+    def google_calls_pretty(self, deployment: Deployment) -> str:
+        return pretty_json(deployment.google_calls)
+
+    @admin.action(description="Redeploy the customers of the selected deployments")
+    def redeploy(self, request: HttpRequest, queryset: QuerySet[Deployment]) -> None:
+        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.REPAIR)
+        self.message_user(
+            request, f"Queued a redeployment for {count} customer(s).", messages.SUCCESS
+        )
+
+    @admin.action(description="Run a health check for the customers of the selected deployments")
+    def run_health_check(self, request: HttpRequest, queryset: QuerySet[Deployment]) -> None:
+        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.CHECK)
+        self.message_user(
+            request, f"Queued a health check for {count} customer(s).", messages.SUCCESS
+        )
+
+
+@admin.register(ContainerVersion)
+class ContainerVersionAdmin(admin.ModelAdmin[ContainerVersion]):
+    list_display = ("gtm_version_id", "customer", "organization", "published_at", "published_by_us")
+    list_filter = ("published_by_us", "published_at")
+    search_fields = ("gtm_version_id", "name", "customer__name", "organization__name")
+    list_select_related = ("customer", "organization")
+    readonly_fields = (
+        "id",
+        "organization",
+        "customer",
+        "gtm_container_id",
+        "gtm_version_id",
+        "name",
+        "published_at",
+        "deployment",
+        "published_by_us",
+        "snapshot_pretty",
+        "created_at",
+    )
+    exclude = ("snapshot", "created_by", "updated_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="snapshot")
+    def snapshot_pretty(self, version: ContainerVersion) -> str:
+        return pretty_json(version.snapshot)

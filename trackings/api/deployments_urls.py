@@ -1,0 +1,40 @@
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
+
+from trackings.api.deployments import (
+    CustomerDeploymentViewSet,
+    CustomerVersionViewSet,
+    DeploymentViewSet,
+)
+
+router = SimpleRouter()
+router.register("deployments", DeploymentViewSet, basename="deployment")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path(
+        "customers/<uuid:customer_pk>/plan/",
+        CustomerDeploymentViewSet.as_view({"get": "plan"}),
+        name="customer-plan",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/deploy/",
+        CustomerDeploymentViewSet.as_view({"post": "deploy"}),
+        name="customer-deploy",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/health-check/",
+        CustomerDeploymentViewSet.as_view({"post": "health_check"}),
+        name="customer-health-check",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/versions/",
+        CustomerVersionViewSet.as_view({"get": "list"}),
+        name="customer-versions",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/versions/<str:gtm_version_id>/rollback/",
+        CustomerVersionViewSet.as_view({"post": "rollback"}),
+        name="customer-version-rollback",
+    ),
+]

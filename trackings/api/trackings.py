@@ -1,0 +1,256 @@
+"""Trackings over REST: the catalog, CRUD with filters, and bulk creation.
+
+Writes answer 202 with the tracking and the deployment that carries it to Google (201/200 with
+`deployment: null` when the customer has no Google connection to deploy with yet).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers.filters import filter_by_tag
+from customers.selectors import customers_by_ids
+from oneclicktag.core.concurrency import ETagMixin, requested_version
+from oneclicktag.core.errors import error_body
+from oneclicktag.core.idempotency import idempotent
+from oneclicktag.core.schema import ErrorDetailSerializer
+from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from trackings.api.trackings_serializers import (
+    DESTINATIONS,
+    TrackingBulkResultSerializer,
+    TrackingBulkSerializer,
+    TrackingCreateSerializer,
+    TrackingSerializer,
+    TrackingTypePageSerializer,
+    TrackingTypeSerializer,
+    TrackingUpdateSerializer,
+    TrackingWriteResultSerializer,
+    flatten_errors,
+)
+from trackings.catalog import all_tracking_types, get_tracking_type
+from trackings.models import Tracking, TrackingHealth, TrackingStatus
+from trackings.services import trackings as services
+from trackings.services.tracking_specs import Errors, TrackingSpec
+
+
+class TrackingTypeListView(APIView):
+    """The tracking-type catalog: every type with its config JSON Schema and destinations."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses=TrackingTypePageSerializer)
+    def get(self, request: Request) -> Response:
+        types = TrackingTypeSerializer(all_tracking_types(), many=True).data  # type: ignore[arg-type]
+        # The whole catalog fits one page; the list shape is the API's usual one.
+        return Response({"next": None, "previous": None, "results": types})
+
+
+class TrackingTypeDetailView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses=TrackingTypeSerializer)
+    def get(self, request: Request, key: str) -> Response:
+        try:
+            tracking_type = get_tracking_type(key)
+        except KeyError:
+            raise NotFound(f"No tracking type '{key}'.") from None
+        return Response(TrackingTypeSerializer(tracking_type).data)
+
+
+class TrackingFilter(django_filters.FilterSet):
+    customer = django_filters.UUIDFilter(field_name="customer_id")
+    type = django_filters.CharFilter(field_name="type", max_length=64)
+    status = django_filters.ChoiceFilter(choices=TrackingStatus.choices)
+    health = django_filters.ChoiceFilter(choices=TrackingHealth.choices)
+    destination = django_filters.ChoiceFilter(
+        choices=[(d, d) for d in DESTINATIONS], method="filter_destination"
+    )
+
+    class Meta:
+        model = Tracking
+        fields = ("customer", "type", "status", "health", "destination")
+
+    def filter_destination(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return filter_by_tag(queryset, value, field="destinations")
+
+
+BULK_ERROR = inline_serializer(
+    name="TrackingBulkError",
+    fields={
+        "error": ErrorDetailSerializer,
+        "errors": serializers.DictField(
+            child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            required=False,
+            help_text='Item index -> {"field": ["message"]}.',
+        ),
+    },
+)
+
+_WRITE_RESPONSES = {
+    202: OpenApiResponse(TrackingWriteResultSerializer, "Saved; a deployment was queued."),
+    200: OpenApiResponse(TrackingWriteResultSerializer, "Saved; nothing to deploy."),
+}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=TrackingCreateSerializer,
+        responses={
+            202: OpenApiResponse(TrackingWriteResultSerializer, "Created; a deployment queued."),
+            201: OpenApiResponse(
+                TrackingWriteResultSerializer, "Created; the customer has no Google connection."
+            ),
+        },
+    ),
+    partial_update=extend_schema(request=TrackingUpdateSerializer, responses=_WRITE_RESPONSES),
+    destroy=extend_schema(
+        responses={
+            202: OpenApiResponse(TrackingWriteResultSerializer, "Removal from Google queued."),
+            204: OpenApiResponse(description="Never reached Google; deleted at once."),
+        }
+    ),
+)
+class TrackingViewSet(
+    ETagMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OrganizationScopedViewSet,
+):
+    queryset = Tracking.objects.all()
+    serializer_class = TrackingSerializer
+    filterset_class = TrackingFilter
+    search_fields = ("name", "type", "ga4_event_name")
+    ordering_fields = ("created_at", "updated_at", "name", "status", "type")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    versioned = True
+
+    def _written(self, result: services.TrackingWrite, *, quiet_status: int) -> Response:
+        context = {**self.get_serializer_context(), "deployment": result.deployment}
+        body = TrackingWriteResultSerializer(result.tracking, context=context).data
+        code = status.HTTP_202_ACCEPTED if result.deployment is not None else quiet_status
+        return Response(body, status=code)
+
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = TrackingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = customers_by_ids(
+            organization=self.tenant.organization, ids=[serializer.validated_data["customer"]]
+        )
+        if not customer:
+            raise ValidationError({"customer": ["Customer not found."]})
+        result = services.tracking_create(
+            customer=next(iter(customer.values())),
+            actor=self.tenant.actor,
+            spec=serializer.spec(),
+        )
+        return self._written(result, quiet_status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        tracking = self.get_object()
+        serializer = TrackingUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        result = services.tracking_update(
+            tracking=tracking,
+            actor=self.tenant.actor,
+            changes=serializer.spec_fields(),
+            expected_version=requested_version(request, serializer.initial_data),
+            allow_auto_collected_event_name=serializer.validated_data.get(
+                "allow_auto_collected_event_name", False
+            ),
+        )
+        return self._written(result, quiet_status=status.HTTP_200_OK)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        result = services.tracking_delete(
+            tracking=self.get_object(),
+            actor=self.tenant.actor,
+            expected_version=requested_version(request, None),
+        )
+        if result.deployment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self._written(result, quiet_status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=TrackingBulkSerializer,
+        responses={
+            202: TrackingBulkResultSerializer,
+            201: TrackingBulkResultSerializer,
+            400: OpenApiResponse(
+                BULK_ERROR,
+                "Invalid input; for invalid items, `errors` maps each item's index to its "
+                "field errors, and nothing was created.",
+            ),
+        },
+        description="Create up to 500 trackings, all or nothing, one deployment per customer. "
+        'Invalid items answer 400 with `errors` keyed by item index: `{"errors": {"3": '
+        '{"config.selector": ["..."]}}}`.',
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        envelope = TrackingBulkSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        raw_items = envelope.validated_data["trackings"]
+        parsed: list[tuple[Any, TrackingSpec | Errors]] = []
+        # One serializer validates every item (as a ListSerializer would), so its fields are
+        # built once, not 500 times.
+        item_serializer = TrackingCreateSerializer()
+        for raw in raw_items:
+            try:
+                validated = item_serializer.run_validation(raw)
+            except ValidationError as error:
+                parsed.append((raw.get("customer"), flatten_errors(error.detail)))
+            else:
+                parsed.append((validated["customer"], item_serializer.spec(validated)))
+        customers = customers_by_ids(
+            organization=self.tenant.organization, ids=[customer for customer, _ in parsed]
+        )
+        items = [(customers.get(_as_uuid(customer)), spec) for customer, spec in parsed]
+        try:
+            result = services.tracking_bulk_create(
+                organization=self.tenant.organization, actor=self.tenant.actor, items=items
+            )
+        except services.BulkValidationError as error:
+            return _bulk_error_response(error)
+        body = TrackingBulkResultSerializer(result, context=self.get_serializer_context()).data
+        code = status.HTTP_202_ACCEPTED if result.deployments else status.HTTP_201_CREATED
+        return Response(body, status=code)
+
+
+def _as_uuid(value: Any) -> Any:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _bulk_error_response(error: services.BulkValidationError) -> Response:
+    fields = {
+        f"trackings.{index}.{name}": messages
+        for index, item in sorted(error.item_errors.items())
+        for name, messages in item.items()
+    }
+    bad = ", ".join(str(index) for index in sorted(error.item_errors))
+    body = error_body(
+        "validation_error", f"Invalid trackings at index {bad}; none was created.", fields
+    )
+    body["errors"] = {str(index): item for index, item in sorted(error.item_errors.items())}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)

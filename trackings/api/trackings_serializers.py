@@ -1,0 +1,245 @@
+"""Shapes of trackings and tracking types over REST (API.md "Objects")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from trackings.api.deployment_serializers import DeploymentSerializer
+from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
+from trackings.models import Tracking
+from trackings.services.tracking_specs import Errors, TrackingSpec
+
+DESTINATIONS = (GA4, GOOGLE_ADS)
+
+
+class AdsConversionSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField(  # type: ignore[assignment]
+        source="ads_conversion_action_id",
+        read_only=True,
+        help_text="The Google Ads conversion action id, once deployed.",
+    )
+    label = serializers.CharField(  # type: ignore[assignment]
+        source="ads_conversion_label",
+        read_only=True,
+        help_text="The conversion label the `awct` tag sends, once deployed.",
+    )
+    value = serializers.DecimalField(
+        source="ads_value",
+        max_digits=12,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="Default conversion value; needs `currency`.",
+    )
+    currency = serializers.CharField(
+        source="ads_currency",
+        max_length=3,
+        allow_blank=True,
+        required=False,
+        help_text="ISO 4217 code, e.g. USD.",
+    )
+    category = serializers.CharField(
+        source="ads_category",
+        max_length=40,
+        allow_blank=True,
+        required=False,
+        help_text="Google Ads conversion category; the tracking type's when omitted.",
+    )
+
+
+class GtmIdsSerializer(serializers.Serializer[Any]):
+    trigger_ids = serializers.ListField(
+        source="gtm_trigger_ids", child=serializers.CharField(), read_only=True
+    )
+    tag_ids = serializers.ListField(
+        source="gtm_tag_ids", child=serializers.CharField(), read_only=True
+    )
+    variable_ids = serializers.ListField(
+        source="gtm_variable_ids", child=serializers.CharField(), read_only=True
+    )
+    version_id = serializers.CharField(source="gtm_version_id", read_only=True)
+
+
+class TrackingSerializer(serializers.ModelSerializer[Tracking]):
+    """A tracking as clients read it."""
+
+    customer = serializers.UUIDField(source="customer_id", read_only=True)
+    config = serializers.DictField(read_only=True)
+    destinations = serializers.ListField(
+        child=serializers.ChoiceField(choices=DESTINATIONS), read_only=True
+    )
+    ga4_parameters = serializers.DictField(read_only=True)
+    ads_conversion = AdsConversionSerializer(source="*", read_only=True)
+    gtm = GtmIdsSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Tracking
+        fields = (
+            "id",
+            "customer",
+            "name",
+            "type",
+            "config",
+            "destinations",
+            "ga4_event_name",
+            "ga4_parameters",
+            "ads_conversion",
+            "status",
+            "health",
+            "gtm",
+            "last_error",
+            "last_deployed_at",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class _TrackingInputBase(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    config = serializers.DictField(
+        required=False, help_text="Validated by the type's JSON Schema (see /tracking-types/)."
+    )
+    destinations = serializers.ListField(
+        child=serializers.ChoiceField(choices=DESTINATIONS),
+        min_length=1,
+        max_length=2,
+        required=False,
+        help_text="Where conversions go; a subset of the type's destinations. Default: ga4.",
+    )
+    ga4_event_name = serializers.CharField(
+        max_length=100,
+        allow_blank=True,
+        required=False,
+        help_text="The GA4 event name; the type's default when omitted. Letters, digits and "
+        "underscores, starting with a letter, 40 characters at most; not a name GA4 reserves.",
+    )
+    ga4_parameters = serializers.DictField(
+        required=False, help_text="Event parameters: name -> string or number (25 at most)."
+    )
+    ads_conversion = AdsConversionSerializer(required=False)
+    allow_auto_collected_event_name = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Allow a GA4 event GA4 already collects by itself (page_view, click, "
+        "scroll, form_submit, …), which double counts unless enhanced measurement is off.",
+    )
+
+    def spec_fields(self, validated: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The validated input as TrackingSpec fields (only those the client sent)."""
+        data = dict(self.validated_data if validated is None else validated)
+        ads = data.pop("ads_conversion", None) or {}
+        data.pop("allow_auto_collected_event_name", None)
+        # The nested serializer already answers in TrackingSpec's names (ads_value, …).
+        data.update(ads)
+        return {key: value for key, value in data.items() if key not in ("customer", "version")}
+
+
+class TrackingCreateSerializer(_TrackingInputBase):
+    customer = serializers.UUIDField(help_text="One of your organization's customers.")
+    type = serializers.CharField(max_length=64, help_text="A key of /tracking-types/.")
+
+    def spec(self, validated: dict[str, Any] | None = None) -> TrackingSpec:
+        data = self.validated_data if validated is None else validated
+        return TrackingSpec(
+            allow_auto_collected_event_name=data["allow_auto_collected_event_name"],
+            **self.spec_fields(data),
+        )
+
+
+class TrackingUpdateSerializer(_TrackingInputBase):
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The version you read; a stale one answers 409 and changes nothing.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        fixed = {"customer", "type"} & set(self.initial_data)
+        if fixed:
+            raise serializers.ValidationError(
+                {name: ["Cannot change; create a new tracking instead."] for name in fixed}
+            )
+        return attrs
+
+
+class TrackingWriteResultSerializer(TrackingSerializer):
+    """A tracking after a write, with the deployment that carries it to Google (null when the
+    customer has no Google connection yet, or nothing changed)."""
+
+    deployment = serializers.SerializerMethodField()
+
+    class Meta(TrackingSerializer.Meta):
+        fields = (*TrackingSerializer.Meta.fields, "deployment")  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
+
+    @extend_schema_field(DeploymentSerializer(allow_null=True))
+    def get_deployment(self, tracking: Tracking) -> dict[str, Any] | None:
+        deployment = self.context.get("deployment")
+        return DeploymentSerializer(deployment).data if deployment is not None else None
+
+
+class TrackingBulkResultSerializer(serializers.Serializer[Any]):
+    trackings = TrackingSerializer(many=True, read_only=True)
+    deployments = DeploymentSerializer(
+        many=True,
+        read_only=True,
+        help_text="One per customer that has a Google connection to deploy with.",
+    )
+
+
+class TrackingBulkSerializer(serializers.Serializer[Any]):
+    trackings = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=500,
+        help_text="Up to 500 trackings, each as for POST /trackings/. All or nothing.",
+    )
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> Errors:
+    """A serializer's nested errors -> {"ads_conversion.currency": ["..."]}."""
+    flat: Errors = {}
+    if isinstance(detail, dict):
+        for key, inner in detail.items():
+            flat.update(flatten_errors(inner, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list) and all(not isinstance(i, dict | list) for i in detail):
+        flat[prefix or "non_field_errors"] = [str(item) for item in detail]
+    elif isinstance(detail, list):
+        for index, inner in enumerate(detail):
+            flat.update(flatten_errors(inner, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(detail)]
+    return flat
+
+
+class TrackingTypeSerializer(serializers.Serializer[TrackingType]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    category = serializers.CharField()
+    description = serializers.CharField()
+    config_schema = serializers.DictField(help_text="JSON Schema (2020-12) of `config`.")
+    example_config = serializers.DictField(help_text="A valid config.")
+    destinations = serializers.SerializerMethodField()
+    default_ga4_event = serializers.CharField(
+        allow_null=True, help_text="null for custom_event: its dataLayer event is the default."
+    )
+    ads_category = serializers.CharField()
+    ads_counting_type = serializers.CharField()
+
+    def get_destinations(self, tracking_type: TrackingType) -> list[str]:
+        return sorted(tracking_type.destinations)
+
+
+class TrackingTypePageSerializer(serializers.Serializer[Any]):
+    """The catalog in the usual list shape; it always fits one page."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TrackingTypeSerializer(many=True)

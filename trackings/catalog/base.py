@@ -1,0 +1,121 @@
+"""The tracking-type record and the JSON Schema building blocks the catalog's types share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+GA4 = "ga4"
+GOOGLE_ADS = "google_ads"
+BOTH = frozenset({GA4, GOOGLE_ADS})
+GA4_ONLY = frozenset({GA4})
+
+ONE_PER_CLICK = "ONE_PER_CLICK"
+MANY_PER_CLICK = "MANY_PER_CLICK"
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True)
+class TrackingType:
+    """One entry of the catalog.
+
+    ``default_ga4_event`` is ``None`` only for ``custom_event``, whose GA4 event defaults to the
+    dataLayer event it listens to. ``listener`` names the Custom HTML behaviour the type relies on
+    (``None`` for types GTM can trigger natively). ``example_config`` is a valid config, served to
+    clients as the schema's example and used by the tests to compile every type.
+    """
+
+    key: str
+    label: str
+    category: str
+    description: str
+    config_schema: Mapping[str, Any]
+    destinations: frozenset[str]
+    default_ga4_event: str | None
+    ads_category: str
+    ads_counting_type: str
+    example_config: Mapping[str, Any] = field(default_factory=dict)
+    listener: str | None = None
+
+    @property
+    def supports_ads(self) -> bool:
+        return GOOGLE_ADS in self.destinations
+
+
+def css_selector(description: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 500,
+        "pattern": r"\S",
+        "description": description,
+    }
+
+
+URL_OPERATORS = ["equals", "contains", "starts_with", "regex"]
+
+
+def url_condition(description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {
+            "operator": {"type": "string", "enum": URL_OPERATORS},
+            "value": {"type": "string", "minLength": 1, "maxLength": 500},
+        },
+        "required": ["operator", "value"],
+        "additionalProperties": False,
+    }
+
+
+PAGE = url_condition("Only on pages whose path matches this condition (all pages when absent).")
+
+DATALAYER_EVENT = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 100,
+    "pattern": r"^[^\s{}]+$",
+    "description": "The dataLayer event name the site pushes.",
+}
+
+
+def obj(
+    properties: Mapping[str, Any],
+    required: tuple[str, ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """A strict config object schema (no unknown fields)."""
+    schema: dict[str, Any] = {
+        "$schema": SCHEMA_DIALECT,
+        "type": "object",
+        "properties": dict(properties),
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def percent_list(description: str, default: list[int]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {"type": "integer", "minimum": 1, "maximum": 100},
+        "minItems": 1,
+        "maxItems": 20,
+        "uniqueItems": True,
+        "default": default,
+    }
+
+
+def seconds(description: str, default: int, maximum: int = 3600) -> dict[str, Any]:
+    return {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": maximum,
+        "default": default,
+        "description": description,
+    }

@@ -1,0 +1,174 @@
+"""Builders for GTM API entities, in the API's lower-camel spelling.
+
+Shapes follow the UI exports in shared/reference/gtm-exports (parameter keys, types and order),
+with enums in the discovery document's spelling (``cssSelector`` where an export says
+``CSS_SELECTOR``). All scalar values are strings, as GTM stores them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# GTM's built-in variables we reference, by API type -> the name used in ``{{…}}``.
+BUILT_IN_VARIABLES = {
+    "pageUrl": "Page URL",
+    "pageHostname": "Page Hostname",
+    "pagePath": "Page Path",
+    "referrer": "Referrer",
+    "event": "Event",
+    "clickElement": "Click Element",
+    "clickClasses": "Click Classes",
+    "clickId": "Click ID",
+    "clickTarget": "Click Target",
+    "clickUrl": "Click URL",
+    "clickText": "Click Text",
+    "formElement": "Form Element",
+    "formId": "Form ID",
+    "videoProvider": "Video Provider",
+    "videoUrl": "Video URL",
+    "videoTitle": "Video Title",
+    "videoDuration": "Video Duration",
+    "videoPercent": "Video Percent",
+    "videoStatus": "Video Status",
+    "videoCurrentTime": "Video Current Time",
+    "scrollDepthThreshold": "Scroll Depth Threshold",
+    "scrollDepthUnits": "Scroll Depth Units",
+    "scrollDepthDirection": "Scroll Depth Direction",
+}
+BUILT_IN_BY_NAME = {name: api_type for api_type, name in BUILT_IN_VARIABLES.items()}
+
+# A ``{{Name}}`` reference to a variable inside any parameter value.
+VARIABLE_REFERENCE = re.compile(r"\{\{([^{}]+)\}\}")
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string anywhere inside an entity body."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+# The catalog's URL operators -> GTM condition types.
+OPERATORS = {
+    "equals": "equals",
+    "contains": "contains",
+    "starts_with": "startsWith",
+    "regex": "matchRegex",
+}
+
+
+def template(key: str | None, value: str | None) -> dict[str, Any]:
+    param: dict[str, Any] = {"type": "template"}
+    if key is not None:
+        param["key"] = key
+    if value is not None:
+        param["value"] = value
+    return param
+
+
+def boolean(key: str | None, value: bool) -> dict[str, Any]:
+    param: dict[str, Any] = {"type": "boolean"}
+    if key is not None:
+        param["key"] = key
+    param["value"] = "true" if value else "false"
+    return param
+
+
+def integer(key: str, value: int) -> dict[str, Any]:
+    return {"type": "integer", "key": key, "value": str(value)}
+
+
+def settings_table(key: str, rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """A LIST of MAP rows ``{parameter, parameterValue}`` (gaawe/googtag settings tables)."""
+    return {
+        "type": "list",
+        "key": key,
+        "list": [
+            {
+                "type": "map",
+                "map": [template("parameter", name), template("parameterValue", value)],
+            }
+            for name, value in rows
+        ],
+    }
+
+
+def condition(
+    kind: str, arg0: str, arg1: str, *, negate: bool = False, ignore_case: bool = False
+) -> dict[str, Any]:
+    parameter = [template("arg0", arg0), template("arg1", arg1)]
+    if ignore_case:
+        parameter.append(boolean("ignore_case", True))
+    if negate:
+        parameter.append(boolean("negate", True))
+    return {"type": kind, "parameter": parameter}
+
+
+def url_condition(variable: str, cond: dict[str, str]) -> dict[str, Any]:
+    """A catalog ``{operator, value}`` condition applied to ``{{variable}}``."""
+    return condition(OPERATORS[cond["operator"]], "{{" + variable + "}}", cond["value"])
+
+
+def split_selector_list(selector: str) -> list[str]:
+    """Split a CSS selector list on top-level commas (not inside (), [] or quotes)."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current: list[str] = []
+    for char in selector:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]
+
+
+def with_descendants(selector: str) -> str:
+    """``X`` -> ``X, X *``: the idiom GTM users write so clicks on inner elements count.
+
+    GTM's click trigger reports the innermost element clicked (an icon inside the button), so a
+    bare ``button.buy`` would miss most real clicks.
+    """
+    parts = split_selector_list(selector)
+    extra = [f"{part} *" for part in parts if not part.endswith(" *")]
+    return ", ".join([*parts, *extra])
+
+
+def link_or_form_options(*, wait_for_tags: bool, check_validation: bool) -> dict[str, Any]:
+    """The four keys every linkClick (and formSubmission) trigger carries, as exported."""
+    return {
+        "waitForTags": boolean(None, wait_for_tags),
+        "checkValidation": boolean(None, check_validation),
+        "waitForTagsTimeout": template(None, "2000"),
+        "uniqueTriggerId": template(None, None),
+    }
+
+
+ALL_PAGES_CONDITION = condition("matchRegex", "{{Page URL}}", ".*")
+
+
+def tag_common() -> dict[str, Any]:
+    """The keys every tag of a current UI export carries."""
+    return {
+        "tagFiringOption": "oncePerEvent",
+        "monitoringMetadata": {"type": "map"},
+        "consentSettings": {"consentStatus": "notSet"},
+    }

@@ -1,0 +1,98 @@
+"""What one run of a deployment carries around: the rows it works on, the Google clients, and
+the small writes that report progress (each one doubles as the run's heartbeat)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.utils import timezone
+
+from customers.models import Customer, GoogleConnection
+from integrations.google.errors import TransientGoogleError
+from trackings.models import Deployment
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A 5xx or a timeout is retried in place a few times before the deployment is rescheduled:
+# every step is safe to repeat (see the callers), and restarting the whole run would spend
+# the scarce GTM quota on calls that already succeeded.
+STEP_ATTEMPTS = 5
+STEP_BACKOFF_SECONDS = 0.2
+STEP_BACKOFF_MAX_SECONDS = 2.0
+
+
+class DeploymentFailed(Exception):
+    """Stops a run with an error a person can act on (stored as the deployment's error)."""
+
+    def __init__(self, code: str, message: str, *, entity_names: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        # The GTM entities Google blamed, when it said (compiler errors).
+        self.entity_names = entity_names
+
+
+@dataclass
+class RunContext:
+    deployment: Deployment
+    customer: Customer
+    connection: GoogleConnection
+    clients: Any
+    # Calls made by earlier attempts of the same deployment (a rescheduled run adds to them).
+    previous_calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def container_path(self) -> str:
+        return (
+            f"accounts/{self.connection.gtm_account_id}"
+            f"/containers/{self.connection.gtm_container_id}"
+        )
+
+    @property
+    def ads_customer_id(self) -> str:
+        return (
+            self.connection.ads_conversion_customer_id or self.connection.ads_customer_id
+        ).replace("-", "")
+
+    def calls(self) -> dict[str, int]:
+        current = self.clients.calls if self.clients is not None else {}
+        return {
+            api: int(self.previous_calls.get(api, 0)) + int(current.get(api, 0))
+            for api in ("gtm", "ads", "ga4")
+        }
+
+    def report(self, **changes: Any) -> None:
+        """Store progress fields on the deployment, plus the calls made so far."""
+        deployment = self.deployment
+        for name, value in changes.items():
+            setattr(deployment, name, value)
+        deployment.google_calls = self.calls()
+        deployment.updated_at = timezone.now()
+        Deployment.objects.filter(
+            pk=deployment.pk, organization_id=deployment.organization_id
+        ).update(**changes, google_calls=deployment.google_calls, updated_at=deployment.updated_at)
+
+    def advance(self, steps: int = 1) -> None:
+        done = min(self.deployment.progress_done + steps, self.deployment.progress_total)
+        self.report(progress_done=done)
+
+
+def with_retries(step: str, call: Callable[[], T], *, attempts: int = STEP_ATTEMPTS) -> T:
+    """Run a step that is safe to repeat, retrying transient Google errors a few times."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except TransientGoogleError:
+            if attempt == attempts:
+                raise
+            logger.info(
+                "Retrying a transient Google error", extra={"step": step, "attempt": attempt}
+            )
+            time.sleep(min(STEP_BACKOFF_SECONDS * 2 ** (attempt - 1), STEP_BACKOFF_MAX_SECONDS))
+    raise AssertionError("unreachable")

@@ -1,0 +1,108 @@
+"""From Tracking rows to the compiler's input, and to the desired container."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from customers.models import Customer, GoogleConnection
+from trackings.compiler import compile_container
+from trackings.compiler.types import ContainerSpec, DesiredContainer, TrackingSpec
+from trackings.models import WANTED_STATUSES, Destination, Tracking, TrackingStatus
+
+logger = logging.getLogger(__name__)
+
+
+def wanted_trackings(customer: Customer) -> list[Tracking]:
+    """Trackings that should be live after the next deployment (failed ones are retried)."""
+    return list(
+        Tracking.objects.filter(
+            organization_id=customer.organization_id,
+            customer=customer,
+            status__in=WANTED_STATUSES,
+        ).order_by("created_at", "id")
+    )
+
+
+def removing_trackings(customer: Customer) -> list[Tracking]:
+    # all_objects: a tracking of a deleted customer may already be hidden by a cascade.
+    return list(
+        Tracking.all_objects.filter(
+            organization_id=customer.organization_id,
+            customer=customer,
+            status=TrackingStatus.REMOVING,
+        ).order_by("created_at", "id")
+    )
+
+
+def tracking_spec(tracking: Tracking) -> TrackingSpec:
+    return TrackingSpec(
+        id=tracking.pk,
+        type=tracking.type,
+        name=tracking.name,
+        config=dict(tracking.config or {}),
+        destinations=frozenset(tracking.destinations or []),
+        ga4_event_name=tracking.ga4_event_name,
+        ga4_parameters={str(k): str(v) for k, v in (tracking.ga4_parameters or {}).items()},
+        ads_conversion_id=tracking.ads_conversion_action_id or None,
+        ads_conversion_label=tracking.ads_conversion_label or None,
+        ads_value=tracking.ads_value,
+        ads_currency=tracking.ads_currency or None,
+    )
+
+
+def container_spec(connection: GoogleConnection, ads_tag_id: str | None) -> ContainerSpec:
+    return ContainerSpec(
+        measurement_id=connection.ga4_measurement_id,
+        ads_conversion_id=ads_tag_id or None,
+        public_id=connection.gtm_public_id,
+    )
+
+
+def uses_ads(tracking: Tracking) -> bool:
+    return Destination.GOOGLE_ADS in (tracking.destinations or [])
+
+
+def known_ads_tag_id(trackings: list[Tracking]) -> str | None:
+    """The account's AW- conversion id as last read from tag_snippets (all actions share it)."""
+    for tracking in trackings:
+        if tracking.ads_tag_conversion_id:
+            return tracking.ads_tag_conversion_id
+    return None
+
+
+@dataclass
+class Compiled:
+    desired: DesiredContainer
+    # Trackings that could not be compiled, with the reason (they are marked failed).
+    failures: dict[UUID, str] = field(default_factory=dict)
+    # The tracking versions compiled, so a tracking edited meanwhile is not marked live.
+    versions: dict[UUID, int] = field(default_factory=dict)
+
+
+def compile_desired(
+    trackings: list[Tracking], connection: GoogleConnection, ads_tag_id: str | None
+) -> Compiled:
+    """Compile the wanted trackings. One tracking that does not compile fails alone."""
+    container = container_spec(connection, ads_tag_id)
+    specs = [tracking_spec(t) for t in trackings]
+    failures: dict[UUID, str] = {}
+    try:
+        desired = compile_container(specs, container)
+    except (ValueError, KeyError, TypeError) as whole_error:
+        logger.warning("Compiling the container failed; isolating", exc_info=whole_error)
+        good: list[TrackingSpec] = []
+        for spec in specs:
+            try:
+                compile_container([spec], container)
+            except (ValueError, KeyError, TypeError) as error:
+                failures[spec.id] = f"This tracking could not be compiled: {error}"
+            else:
+                good.append(spec)
+        desired = compile_container(good, container)
+    return Compiled(
+        desired=desired,
+        failures=failures,
+        versions={t.pk: t.version for t in trackings},
+    )

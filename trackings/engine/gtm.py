@@ -1,0 +1,296 @@
+"""The GTM half of a deployment: our workspace, one bulk_update, create_version, publish.
+
+GTM calls per deployment, whatever the number of trackings: list workspaces, our workspace's
+status (or its creation when there is none), the live version, the latest version's header (plus
+that version when it is not the live one), bulk_update, create_version, publish, and the
+verifier's read of the live version: 8.
+
+Workspace policy: one workspace named "OneClickTag". `create_version` turns it into the version
+and GTM leaves a fresh one based on that version (or none: then we create it). A workspace without
+changes holds the latest version, so the version is read instead of listing the workspace (two
+calls instead of four). One with changes (an interrupted run, a person) is synced and listed; its
+merge conflicts are surfaced, never overwritten.
+
+No per-entity fallback: every refusal of a whole bulk_update we know of would refuse the same
+entity per entity too (a stale fingerprint: we re-read and re-plan instead; an invalid entity:
+Google names it and the deployment fails with that message, rather than publishing half a
+change; quota: per-entity calls would need N times the calls). The one reason per-entity calls
+would avoid is a request too large for one call; 100 trackings make about 170 KiB of changes, and
+neither Google's documentation nor the emulator sets a limit we could meet, so it is not built.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from integrations.google.errors import (
+    GtmCompilerError,
+    GtmFingerprintConflict,
+    GtmMergeConflict,
+    PermanentGoogleError,
+    TransientGoogleError,
+)
+from trackings.compiler.types import DesiredContainer
+from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
+from trackings.models import DeploymentStatus
+from trackings.planner import plan_workspace
+
+logger = logging.getLogger(__name__)
+
+WORKSPACE_NAME = "OneClickTag"
+WORKSPACE_DESCRIPTION = "Managed by OneClickTag. Changes made here may be overwritten."
+ENTITY_KINDS = ("tag", "trigger", "variable", "builtInVariable")
+
+
+@dataclass
+class Workspace:
+    path: str
+    # The workspace's entities as list_entities returns them (or the version it was made from).
+    entities: dict[str, list[dict[str, Any]]]
+    # The live version, when it was read while opening (a fresh workspace).
+    live_version: dict[str, Any] | None = None
+    # True when the workspace holds exactly the live version (fresh from it, nothing changed).
+    based_on_live: bool = False
+
+
+def version_entities(version: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {kind: list(version.get(kind) or []) for kind in ENTITY_KINDS}
+
+
+def version_id(version: dict[str, Any] | None) -> str:
+    return str((version or {}).get("containerVersionId") or "")
+
+
+def _merge_conflict_message(conflicts: list[dict[str, Any]]) -> str:
+    names = []
+    for conflict in conflicts:
+        for side in ("entityInWorkspace", "entityInBaseVersion"):
+            entity = conflict.get(side) or {}
+            for kind in ("tag", "trigger", "variable"):
+                if kind in entity and entity[kind].get("name"):
+                    names.append(f"{kind} '{entity[kind]['name']}'")
+    listed = ", ".join(sorted(set(names))) or "some entities"
+    return (
+        f"The OneClickTag workspace in GTM has merge conflicts ({listed}). Resolve them in Tag "
+        "Manager (or delete the OneClickTag workspace), then deploy again."
+    )
+
+
+def _sync(ctx: RunContext, path: str) -> None:
+    try:
+        answer = with_retries("sync_workspace", lambda: ctx.clients.gtm.sync_workspace(path))
+    except GtmMergeConflict as error:
+        message = _merge_conflict_message(error.conflicts)
+        raise DeploymentFailed("gtm_merge_conflict", message) from error
+    conflicts = (answer or {}).get("mergeConflict") or []
+    if conflicts:
+        raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
+
+
+def _find_workspace(ctx: RunContext) -> dict[str, Any] | None:
+    workspaces = with_retries(
+        "list_workspaces", lambda: ctx.clients.gtm.list_workspaces(ctx.container_path)
+    )
+    for workspace in workspaces or []:
+        if workspace.get("name") == WORKSPACE_NAME:
+            return dict(workspace)
+    return None
+
+
+def _create_workspace(ctx: RunContext) -> dict[str, Any]:
+    gtm = ctx.clients.gtm
+    for attempt in range(1, STEP_ATTEMPTS + 1):
+        try:
+            return dict(
+                gtm.create_workspace(ctx.container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION)
+            )
+        except TransientGoogleError:
+            # The workspace may have been created before the answer was lost: look first.
+            existing = _find_workspace(ctx)
+            if existing is not None:
+                return existing
+            if attempt == STEP_ATTEMPTS:
+                raise
+        except PermanentGoogleError as error:
+            if "workspace" in error.message.lower():
+                raise DeploymentFailed(
+                    "gtm_workspace_limit",
+                    "GTM refused to create the OneClickTag workspace "
+                    f"({error.message}). Free containers allow 3 workspaces: delete an unused one "
+                    "in Tag Manager, then deploy again.",
+                ) from error
+            raise
+    raise AssertionError("unreachable")
+
+
+def _from_latest_version(ctx: RunContext, path: str) -> Workspace:
+    """A workspace without changes of its own holds the latest version: read that instead of
+    listing the workspace (two calls instead of four)."""
+    gtm = ctx.clients.gtm
+    live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
+    header = with_retries(
+        "latest_version_header", lambda: gtm.latest_version_header(ctx.container_path)
+    )
+    latest_id = str((header or {}).get("containerVersionId") or "")
+    if not latest_id or latest_id in ("0", version_id(live)):
+        return Workspace(
+            path=path, entities=version_entities(live or {}), live_version=live, based_on_live=True
+        )
+    latest_path = header.get("path") or f"{ctx.container_path}/versions/{latest_id}"
+    latest = with_retries("get_version", lambda: gtm.get_version(latest_path))
+    return Workspace(path=path, entities=version_entities(latest), live_version=live)
+
+
+def workspace_open(ctx: RunContext) -> Workspace:
+    """Find or create our workspace and read what it holds."""
+    gtm = ctx.clients.gtm
+    existing = _find_workspace(ctx)
+    if existing is None:
+        return _from_latest_version(ctx, _create_workspace(ctx)["path"])
+    path = existing["path"]
+    status = with_retries("get_workspace_status", lambda: gtm.get_workspace_status(path))
+    conflicts = (status or {}).get("mergeConflict") or []
+    if conflicts:
+        raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
+    if not (status or {}).get("workspaceChange"):
+        # The usual case: create_version leaves a fresh workspace based on the new version.
+        return _from_latest_version(ctx, path)
+    # Changes left by an interrupted run (or a person): bring it up to date and list it.
+    _sync(ctx, path)
+    entities = with_retries("list_entities", lambda: gtm.list_entities(path))
+    return Workspace(path=path, entities=entities)
+
+
+def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
+    """Read the workspace again (after a conflict): sync with the latest version, then list."""
+    gtm = ctx.clients.gtm
+    existing = _find_workspace(ctx)
+    if existing is None:
+        return workspace_open(ctx)
+    _sync(ctx, existing["path"])
+    entities = with_retries("list_entities", lambda: gtm.list_entities(existing["path"]))
+    return Workspace(path=existing["path"], entities=entities, live_version=workspace.live_version)
+
+
+def _bulk_update(
+    ctx: RunContext, desired: DesiredContainer, workspace: Workspace
+) -> tuple[Any, Workspace]:
+    """Plan and send one bulk_update. A lost answer is never blindly re-sent: the workspace is
+    read again and re-planned, so entities created by the lost call are found by marker."""
+    gtm = ctx.clients.gtm
+    for attempt in range(1, STEP_ATTEMPTS + 1):
+        plan = plan_workspace(desired, workspace.entities)
+        changes = plan.bulk_changes()
+        ctx.deployment.plan = {**ctx.deployment.plan, "gtm": plan.summary()}
+        ctx.report(
+            plan=ctx.deployment.plan,
+            progress_total=len(changes) + 3,
+            status=DeploymentStatus.APPLYING,
+        )
+        if not changes:
+            return plan, workspace
+        try:
+            gtm.bulk_update(workspace.path, changes)
+        except TransientGoogleError:
+            if attempt == STEP_ATTEMPTS:
+                raise
+            workspace = workspace_reread(ctx, workspace)
+            continue
+        workspace.based_on_live = False
+        ctx.advance(len(changes))
+        return plan, workspace
+    raise AssertionError("unreachable")
+
+
+def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
+    deployment = ctx.deployment
+    name = f"OneClickTag {deployment.created_at:%Y-%m-%d %H:%M} ({str(deployment.pk)[:8]})"
+    notes = f"Published by OneClickTag, deployment {deployment.pk}."
+    try:
+        answer = with_retries(
+            "create_version",
+            lambda: ctx.clients.gtm.create_version(workspace.path, name, notes),
+            # A lost answer may mean the version exists and the workspace is gone; the rerun
+            # of the deployment converges from the latest version instead of repeating here.
+            attempts=1,
+        )
+    except GtmCompilerError as error:
+        blamed = tuple(
+            str(item.get("name"))
+            for item in (error.response or {}).get("compilerErrors") or []
+            if isinstance(item, dict) and item.get("name")
+        )
+        raise DeploymentFailed(
+            "gtm_compiler_error", _compiler_message(error), entity_names=blamed
+        ) from error
+    sync_status = (answer or {}).get("syncStatus") or {}
+    if sync_status.get("mergeConflict"):
+        raise GtmMergeConflict("The workspace is out of date with the latest version.")
+    version = (answer or {}).get("containerVersion") or {}
+    if not version.get("path"):
+        raise PermanentGoogleError("GTM created no container version.", api="gtm")
+    return dict(version)
+
+
+def _compiler_message(error: GtmCompilerError) -> str:
+    """GTM's own words when it gives details (the emulator lists them), else its summary."""
+    details = [
+        str(item.get("message"))
+        for item in (error.response or {}).get("compilerErrors") or []
+        if isinstance(item, dict) and item.get("message")
+    ]
+    reason = "; ".join(details[:3]) if details else error.message
+    return f"GTM could not compile the container version: {reason}. Nothing was published."
+
+
+def _publish(ctx: RunContext, version: dict[str, Any]) -> None:
+    answer = with_retries(
+        "publish_version",
+        lambda: ctx.clients.gtm.publish_version(version["path"], version.get("fingerprint")),
+    )
+    if (answer or {}).get("compilerError"):
+        raise DeploymentFailed(
+            "gtm_compiler_error", "GTM could not compile the version when publishing it."
+        )
+
+
+@dataclass
+class GtmOutcome:
+    # The version published by this run, or None when the live version already matched.
+    published: dict[str, Any] | None
+    # The live version read while opening (still live when nothing was published).
+    live_before: dict[str, Any] | None
+
+
+def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
+    """Make the container's managed entities match `desired` and publish them."""
+    workspace = workspace_open(ctx)
+    for attempt in (1, 2):
+        try:
+            plan, workspace = _bulk_update(ctx, desired, workspace)
+            if not plan.bulk_changes() and workspace.based_on_live:
+                ctx.advance(3)
+                return GtmOutcome(published=None, live_before=workspace.live_version)
+            ctx.report(status=DeploymentStatus.PUBLISHING)
+            version = _create_version(ctx, workspace)
+            ctx.advance()
+            _publish(ctx, version)
+            ctx.advance()
+            return GtmOutcome(published=version, live_before=workspace.live_version)
+        except (GtmFingerprintConflict, GtmMergeConflict) as error:
+            if attempt == 2:
+                code = (
+                    "gtm_merge_conflict"
+                    if isinstance(error, GtmMergeConflict)
+                    else "gtm_fingerprint_conflict"
+                )
+                raise DeploymentFailed(
+                    code,
+                    f"GTM entities kept changing while we deployed ({error.message}); "
+                    "deploy again once the container is not being edited.",
+                ) from error
+            logger.info("GTM conflict; reading the workspace again", extra={"error": error.code})
+            workspace = workspace_reread(ctx, workspace)
+    raise AssertionError("unreachable")

@@ -1,0 +1,256 @@
+"""Running one deployment: claim it, hold the container, do the kind's work, record the end.
+
+Errors end a run in one of three ways: quota -> back to `queued` with `not_before` and the task
+sent again with that countdown (never a sleep); transient -> the same, with backoff, up to
+`MAX_ATTEMPTS` runs; anything a person must fix -> `failed`, with the trackings it carried marked
+failed and still wanted, so the next deployment retries them and no change is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import Customer, GoogleConnection
+from integrations.google.clients import google_clients_for
+from integrations.google.errors import (
+    GoogleError,
+    GoogleNeedsReconnect,
+    GoogleQuotaExceeded,
+    TransientGoogleError,
+)
+from integrations.google.quota import quota_limits
+from trackings.engine.context import DeploymentFailed, RunContext
+from trackings.engine.locks import container_lock, supports_advisory_locks
+from trackings.models import (
+    RUNNING_STATUSES,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
+from trackings.services.deployments import deployment_reschedule
+
+logger = logging.getLogger(__name__)
+
+# Runs of one deployment that may end in transient errors before it fails for good.
+MAX_ATTEMPTS = 5
+TRANSIENT_BACKOFF_SECONDS = 15.0
+# What one run spends at most on GTM (see trackings.engine.gtm).
+GTM_CALLS_PER_RUN = 8
+# A deployment waiting for its container (another one runs) looks again after this long.
+BUSY_RETRY_SECONDS = 10.0
+# Without advisory locks, a running deployment silent this long is presumed dead.
+STALE_RUN_SECONDS = 600
+
+
+def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
+    """The body of the `trackings.run_deployment` task. Safe to call twice for one deployment."""
+    deployment = Deployment.objects.filter(
+        organization_id=organization_id, pk=deployment_id
+    ).first()
+    if deployment is None or deployment.is_finished:
+        return
+    now = timezone.now()
+    if (
+        deployment.status == DeploymentStatus.QUEUED
+        and deployment.not_before
+        and deployment.not_before > now
+    ):
+        # Sent early (the sweep, a duplicate): the countdown task for not_before will come.
+        return
+    customer = Customer.all_objects.get(organization_id=organization_id, pk=deployment.customer_id)
+    connection = GoogleConnection.objects.filter(
+        organization_id=organization_id, customer=customer
+    ).first()
+    lock_name = (
+        f"accounts/{connection.gtm_account_id}/containers/{connection.gtm_container_id}"
+        if connection is not None and connection.gtm_container_id
+        else f"customer/{customer.pk}"
+    )
+    with container_lock(lock_name) as acquired:
+        if not acquired:
+            if deployment.status == DeploymentStatus.QUEUED:
+                deployment_reschedule(deployment=deployment, countdown=BUSY_RETRY_SECONDS)
+            return
+        if not _claim(deployment):
+            return
+        deployment.refresh_from_db()
+        _execute(deployment, customer, connection)
+
+
+def _claim(deployment: Deployment) -> bool:
+    """queued -> planning with one conditional UPDATE; the row count is the claim. A deployment
+    left running by a dead worker is taken over (we hold its container's lock, so its runner is
+    gone; without advisory locks, only once its heartbeat is stale)."""
+    now = timezone.now()
+    waiting = Q(status=DeploymentStatus.QUEUED) & (
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    orphaned = Q(status__in=RUNNING_STATUSES)
+    if not supports_advisory_locks():
+        orphaned &= Q(updated_at__lt=now - timedelta(seconds=STALE_RUN_SECONDS))
+    claimed = Deployment.objects.filter(
+        waiting | orphaned, pk=deployment.pk, organization_id=deployment.organization_id
+    ).update(
+        status=DeploymentStatus.PLANNING,
+        started_at=now,
+        not_before=None,
+        attempts=deployment.attempts + 1,
+        updated_at=now,
+    )
+    return claimed == 1
+
+
+def _execute(
+    deployment: Deployment, customer: Customer, connection: GoogleConnection | None
+) -> None:
+    from trackings.engine.sync import check_run, rollback_run, sync_run
+
+    handlers: dict[str, Callable[[RunContext], None]] = {
+        DeploymentKind.DEPLOY: sync_run,
+        DeploymentKind.REMOVE: sync_run,
+        DeploymentKind.REPAIR: sync_run,
+        DeploymentKind.CHECK: check_run,
+        DeploymentKind.ROLLBACK: rollback_run,
+    }
+    ctx = RunContext(
+        deployment=deployment,
+        customer=customer,
+        connection=connection,  # type: ignore[arg-type]
+        clients=None,
+        previous_calls=dict(deployment.google_calls or {}),
+    )
+    try:
+        if connection is None:
+            raise DeploymentFailed(
+                "google_not_connected", "Connect this customer's Google account, then deploy again."
+            )
+        if not connection.gtm_container_id:
+            raise DeploymentFailed(
+                "gtm_container_not_chosen",
+                "Choose a GTM container for this customer's Google connection, then deploy again.",
+            )
+        ctx.clients = google_clients_for(connection, deployment_id=deployment.pk)
+        handlers[deployment.kind](ctx)
+    except GoogleQuotaExceeded as error:
+        _requeue(ctx, quota_countdown(error), count_attempt=False)
+    except TransientGoogleError as error:
+        if deployment.attempts >= MAX_ATTEMPTS:
+            _fail(
+                ctx,
+                error.code,
+                f"Google kept failing ({error.message}); retry the deployment later.",
+            )
+        else:
+            _requeue(
+                ctx, TRANSIENT_BACKOFF_SECONDS * 2 ** (deployment.attempts - 1), count_attempt=True
+            )
+    except GoogleNeedsReconnect as error:
+        _fail(
+            ctx,
+            error.code,
+            f"Google no longer accepts this customer's connection ({error.message}). "
+            "Reconnect the Google account, then deploy again.",
+        )
+    except DeploymentFailed as error:
+        _fail(ctx, error.code, error.message)
+    except GoogleError as error:
+        _fail(ctx, error.code, f"Google refused the change: {error.message}")
+    except Exception:
+        logger.exception("Deployment crashed", extra={"deployment_id": str(deployment.pk)})
+        _fail(ctx, "internal_error", "An internal error stopped this deployment; retry it.")
+        raise
+
+
+def quota_countdown(error: GoogleQuotaExceeded) -> float:
+    """How long to wait after running out of quota. GTM's window frees one call at a time, and a
+    run restarts from its first read: waking for a single call would spend it and sleep again,
+    so wait until a whole run's worth of calls has come back."""
+    countdown = error.retry_after_seconds
+    if error.api == "gtm" and not error.daily:
+        limits = quota_limits()
+        countdown = max(countdown, GTM_CALLS_PER_RUN * limits.window_seconds / limits.per_window)
+    return countdown
+
+
+def _fail(ctx: RunContext, code: str, message: str) -> None:
+    deployment = ctx.deployment
+    now = timezone.now()
+    with transaction.atomic():
+        ctx.report(
+            status=DeploymentStatus.FAILED,
+            error_code=code,
+            error_message=message,
+            finished_at=now,
+        )
+        if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
+            return
+        # They stay wanted (failed is a wanted status): the next deployment retries them.
+        Tracking.objects.filter(
+            organization_id=deployment.organization_id,
+            customer_id=deployment.customer_id,
+            status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING),
+        ).update(status=TrackingStatus.FAILED, last_error=message, updated_at=now)
+        Tracking.all_objects.filter(
+            organization_id=deployment.organization_id,
+            customer_id=deployment.customer_id,
+            status=TrackingStatus.REMOVING,
+        ).update(last_error=message, updated_at=now)
+    logger.warning(
+        "Deployment failed",
+        extra={"deployment_id": str(deployment.pk), "error_code": code},
+    )
+
+
+def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
+    """Back to `queued` until `not_before`, and the task sent again for then. If changes queued
+    another deployment meanwhile, this one folds into it (at most one waits per customer)."""
+    deployment = ctx.deployment
+    now = timezone.now()
+    not_before = now + timedelta(seconds=max(countdown, 1.0))
+    attempts = deployment.attempts if count_attempt else max(deployment.attempts - 1, 0)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ctx.report(status=DeploymentStatus.QUEUED, not_before=not_before, attempts=attempts)
+        except IntegrityError:
+            successor = (
+                Deployment.objects.select_for_update()
+                .filter(
+                    organization_id=deployment.organization_id,
+                    customer_id=deployment.customer_id,
+                    status=DeploymentStatus.QUEUED,
+                )
+                .exclude(kind=DeploymentKind.ROLLBACK)
+                .first()
+            )
+            if successor is None:
+                raise
+            successor.not_before = max(successor.not_before or not_before, not_before)
+            successor.requested_tracking_ids = list(
+                dict.fromkeys(
+                    [*successor.requested_tracking_ids, *deployment.requested_tracking_ids]
+                )
+            )
+            successor.save(update_fields=["not_before", "requested_tracking_ids", "updated_at"])
+            ctx.report(
+                status=DeploymentStatus.CANCELLED,
+                error_code="superseded",
+                error_message=f"Continued by deployment {successor.pk}, which carries its changes.",
+                finished_at=now,
+            )
+            deployment_reschedule(deployment=successor, countdown=countdown)
+            return
+        deployment_reschedule(deployment=deployment, countdown=countdown)
+    logger.info(
+        "Deployment rescheduled",
+        extra={"deployment_id": str(deployment.pk), "countdown": round(countdown, 1)},
+    )

@@ -1,0 +1,314 @@
+"""The kinds of deployment: sync (deploy / remove / repair), health check, rollback."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from trackings.engine.ads import ads_sync, tracking_id_in_name
+from trackings.engine.context import DeploymentFailed, RunContext, with_retries
+from trackings.engine.desired import (
+    compile_desired,
+    known_ads_tag_id,
+    removing_trackings,
+    uses_ads,
+    wanted_trackings,
+)
+from trackings.engine.gtm import gtm_apply, version_entities, version_id
+from trackings.engine.verify import (
+    LiveIndex,
+    health_of,
+    missing_keys,
+    record_container_version,
+    tracking_keys,
+)
+from trackings.models import (
+    ContainerVersion,
+    DeploymentStatus,
+    Tracking,
+    TrackingHealth,
+    TrackingStatus,
+)
+from trackings.planner import plan_workspace
+from trackings.services.deployments import tracking_mark_removed
+
+_ID_PREFIX = re.compile(r"\[([0-9a-f]{8})\]")
+
+
+def plan_keys(summary: dict[str, Any], section: str) -> set[str]:
+    return {str(item.get("key")) for item in summary.get(section) or [] if isinstance(item, dict)}
+
+
+def _succeed(ctx: RunContext, **fields: Any) -> None:
+    ctx.report(
+        status=DeploymentStatus.SUCCEEDED,
+        progress_done=ctx.deployment.progress_total,
+        finished_at=timezone.now(),
+        **fields,
+    )
+
+
+def sync_run(ctx: RunContext) -> None:
+    """Desired state -> Ads actions -> plan -> one bulk_update -> version -> publish -> verify."""
+    customer, connection = ctx.customer, ctx.connection
+    wanted = wanted_trackings(customer)
+    removing = removing_trackings(customer)
+    Tracking.objects.filter(
+        pk__in=[t.pk for t in wanted],
+        status__in=(TrackingStatus.PENDING, TrackingStatus.FAILED),
+    ).update(status=TrackingStatus.DEPLOYING, updated_at=timezone.now())
+
+    # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
+    first = compile_desired(wanted, connection, known_ads_tag_id(wanted))
+    ads = ads_sync(
+        ctx,
+        wanted=[t for t in wanted if t.pk not in first.failures],
+        desired_actions=first.desired.ads_conversion_actions,
+        removing=removing,
+    )
+    ctx.deployment.plan = {"gtm": {}, "ads": ads.plan}
+    ctx.report(plan=ctx.deployment.plan)
+    compiled = compile_desired(wanted, connection, ads.tag_conversion_id)
+    failures = {**compiled.failures, **ads.failures}
+
+    try:
+        gtm = gtm_apply(ctx, compiled.desired)
+    except DeploymentFailed as error:
+        # GTM could not compile: if it blamed the entities of some trackings, publish the others
+        # and fail only those (they stay wanted: fixing them and deploying retries them).
+        blamed = _blamed_trackings(error, wanted)
+        if not blamed or len(blamed) == len(wanted):
+            raise
+        for tracking in blamed:
+            failures[tracking.pk] = error.message
+        rest = compile_desired(
+            [t for t in wanted if t not in blamed], connection, ads.tag_conversion_id
+        )
+        compiled.desired = rest.desired
+        gtm = gtm_apply(ctx, compiled.desired)
+    if gtm.published is not None:
+        live = with_retries(
+            "live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path)
+        )
+        if version_id(live) != version_id(gtm.published):
+            raise DeploymentFailed(
+                "gtm_publish_not_live",
+                f"GTM published version {version_id(gtm.published)}, but version "
+                f"{version_id(live)} is live: someone published meanwhile. Deploy again.",
+            )
+    else:
+        live = gtm.live_before or {}
+    index = LiveIndex.of(live)
+
+    now = timezone.now()
+    with transaction.atomic():
+        if gtm.published is not None:
+            record_container_version(ctx, live, deployment=ctx.deployment, by_us=True)
+        failed = _record_trackings(
+            wanted=wanted, compiled=compiled, failures=failures, index=index, now=now
+        )
+        _finish_removals(removing, ads.removed, ads.failures, index)
+        ctx.advance()
+        outcome: dict[str, str] = {}
+        if failed:
+            outcome = {
+                "error_code": "trackings_failed",
+                "error_message": f"{len(failed)} of {len(wanted)} trackings did not go live: "
+                + "; ".join(f"{name}: {reason}" for name, reason in failed[:5]),
+            }
+        _succeed(ctx, gtm_version_id=index.version_id, **outcome)
+
+
+def _blamed_trackings(error: DeploymentFailed, wanted: list[Tracking]) -> list[Tracking]:
+    """Trackings whose entities GTM's compiler named (entity names end with `[<id prefix>]`)."""
+    if error.code != "gtm_compiler_error" or not error.entity_names:
+        return []
+    prefixes = {m.group(1) for n in error.entity_names if (m := _ID_PREFIX.search(n))}
+    if len(prefixes) != len(error.entity_names):
+        return []  # a shared entity (listener, variable) is at fault: nothing to single out
+    return [t for t in wanted if t.pk.hex[:8] in prefixes]
+
+
+def _record_trackings(
+    *,
+    wanted: list[Tracking],
+    compiled: Any,
+    failures: dict[uuid.UUID, str],
+    index: LiveIndex,
+    now: Any,
+) -> list[tuple[str, str]]:
+    failed: list[tuple[str, str]] = []
+    for tracking in wanted:
+        reason = failures.get(tracking.pk)
+        if reason is None and not compiled.desired.keys_for_tracking(tracking.pk):
+            reason = (
+                "Nothing to publish: the customer's Google connection has no GA4 web stream or "
+                "Google Ads account for this tracking's destinations. Choose one, then deploy."
+            )
+        elif reason is None:
+            missing = missing_keys(compiled.desired, tracking.pk, index)
+            if missing:
+                reason = (
+                    f"Its GTM entities are not in the live version ({', '.join(missing)}); "
+                    "deploy again."
+                )
+        # Only the version we compiled: a tracking edited meanwhile waits for the next run.
+        same_version = Tracking.objects.filter(
+            pk=tracking.pk,
+            version=compiled.versions[tracking.pk],
+            status__in=(
+                TrackingStatus.DEPLOYING,
+                TrackingStatus.PENDING,
+                TrackingStatus.FAILED,
+                TrackingStatus.LIVE,
+            ),
+        )
+        ids = index.gtm_ids(tracking_keys(compiled.desired, tracking.pk))
+        common = {
+            "gtm_trigger_ids": ids["trigger"],
+            "gtm_tag_ids": ids["tag"],
+            "gtm_variable_ids": ids["variable"],
+            "gtm_version_id": index.version_id,
+            "updated_at": now,
+        }
+        if reason is None:
+            same_version.update(
+                status=TrackingStatus.LIVE,
+                health=TrackingHealth.HEALTHY,
+                last_error="",
+                last_deployed_at=now,
+                last_checked_at=now,
+                **common,
+            )
+        else:
+            failed.append((tracking.name, reason))
+            same_version.update(status=TrackingStatus.FAILED, last_error=reason, **common)
+    return failed
+
+
+def _finish_removals(
+    removing: list[Tracking],
+    ads_removed: set[uuid.UUID],
+    ads_failures: dict[uuid.UUID, str],
+    index: LiveIndex,
+) -> None:
+    still_live = {owner for key in index.by_key if (owner := _owner(key)) is not None}
+    for tracking in removing:
+        if tracking.pk in ads_removed and tracking.pk not in still_live:
+            tracking_mark_removed(tracking=tracking)
+        else:
+            reason = ads_failures.get(tracking.pk) or "Its GTM entities are still live."
+            Tracking.all_objects.filter(pk=tracking.pk).update(last_error=reason)
+
+
+def _owner(key: str) -> uuid.UUID | None:
+    from trackings.compiler.types import tracking_id_of
+
+    return tracking_id_of(key)
+
+
+def check_run(ctx: RunContext) -> None:
+    """Compare live GTM (and Ads) with the desired state; record each tracking's health."""
+    wanted = [t for t in wanted_trackings(ctx.customer) if t.status == TrackingStatus.LIVE]
+    compiled = compile_desired(wanted, ctx.connection, known_ads_tag_id(wanted))
+    live = with_retries("live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path))
+    index = LiveIndex.of(live)
+    summary = plan_workspace(compiled.desired, version_entities(live)).summary()
+    changed = plan_keys(summary, "update")
+    ctx.report(progress_total=2, status=DeploymentStatus.APPLYING)
+    ctx.advance()
+
+    gone_actions: set[uuid.UUID] = set()
+    ads_users = [t for t in wanted if uses_ads(t) and t.ads_conversion_action_id]
+    if ads_users and ctx.ads_customer_id:
+        found = with_retries(
+            "search_conversion_actions",
+            lambda: ctx.clients.ads.search_conversion_actions(ctx.ads_customer_id),
+        )
+        enabled = {
+            a["id"]
+            for a in found
+            if a.get("status") == "ENABLED" and tracking_id_in_name(a.get("name", "")) is not None
+        }
+        gone_actions = {t.pk for t in ads_users if t.ads_conversion_action_id not in enabled}
+
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for tracking in wanted:
+            health = health_of(compiled.desired, tracking.pk, index, changed)
+            fields: dict[str, Any] = {"health": health, "last_checked_at": now, "updated_at": now}
+            if tracking.pk in gone_actions:
+                # The action was removed in Ads: forget it so a repair creates a new one.
+                fields.update(
+                    health=TrackingHealth.MISSING,
+                    ads_conversion_action_id="",
+                    ads_conversion_label="",
+                )
+            Tracking.objects.filter(pk=tracking.pk).update(**fields)
+            counts[fields["health"]] = counts.get(fields["health"], 0) + 1
+        ctx.deployment.plan = {"gtm": summary, "health": counts}
+        _succeed(ctx, plan=ctx.deployment.plan, gtm_version_id=index.version_id)
+
+
+def rollback_run(ctx: RunContext) -> None:
+    """Republish an earlier version; refused when someone else published since (unless forced)."""
+    deployment = ctx.deployment
+    gtm = ctx.clients.gtm
+    ctx.report(progress_total=3, status=DeploymentStatus.APPLYING)
+    live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
+    if not deployment.force:
+        conflict = rollback_conflict(ctx.customer, ctx.connection.gtm_container_id, live)
+        if conflict:
+            raise DeploymentFailed("gtm_published_elsewhere", conflict)
+    ctx.advance()
+    target = deployment.target_gtm_version_id
+    if version_id(live) != target:
+        ctx.report(status=DeploymentStatus.PUBLISHING)
+        with_retries(
+            "publish_version",
+            lambda: gtm.publish_version(f"{ctx.container_path}/versions/{target}"),
+        )
+        live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
+    ctx.advance()
+    index = LiveIndex.of(live)
+    wanted = wanted_trackings(ctx.customer)
+    compiled = compile_desired(wanted, ctx.connection, known_ads_tag_id(wanted))
+    changed = plan_keys(
+        plan_workspace(compiled.desired, version_entities(live)).summary(), "update"
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        record_container_version(ctx, live, deployment=deployment, by_us=True)
+        for tracking in wanted:
+            Tracking.objects.filter(pk=tracking.pk).update(
+                health=health_of(compiled.desired, tracking.pk, index, changed),
+                last_checked_at=now,
+                updated_at=now,
+            )
+        _succeed(ctx, gtm_version_id=index.version_id)
+
+
+def rollback_conflict(customer: Any, container_id: str, live: dict[str, Any]) -> str | None:
+    """Why a rollback must not run: the live version is not the last one we published."""
+    last_ours = (
+        ContainerVersion.objects.filter(
+            organization_id=customer.organization_id,
+            customer=customer,
+            gtm_container_id=container_id,
+            published_by_us=True,
+        )
+        .order_by("-published_at")
+        .first()
+    )
+    live_id = version_id(live)
+    if last_ours is None or last_ours.gtm_version_id == live_id:
+        return None
+    return (
+        f"Version {live_id} was published in GTM by someone else after our version "
+        f"{last_ours.gtm_version_id}; rolling back would discard it. Send force to do it anyway."
+    )

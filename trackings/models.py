@@ -1,0 +1,244 @@
+"""Trackings (what a customer wants measured), Deployments (the work of making GTM and Ads match)
+and ContainerVersions (what we published, for history and rollback)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from oneclicktag.core.models import SoftDeletableTenantModel, TenantOwnedModel
+
+
+class Destination(models.TextChoices):
+    GA4 = "ga4", "Google Analytics 4"
+    GOOGLE_ADS = "google_ads", "Google Ads"
+
+
+class TrackingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending"
+    DEPLOYING = "deploying", "Deploying"
+    LIVE = "live", "Live"
+    FAILED = "failed", "Failed"
+    REMOVING = "removing", "Removing"
+    REMOVED = "removed", "Removed"
+
+
+# The statuses of a tracking that should exist in GTM after the next deployment. A failed
+# tracking stays wanted: the next deployment retries it, so no change is ever lost.
+WANTED_STATUSES = (
+    TrackingStatus.PENDING,
+    TrackingStatus.DEPLOYING,
+    TrackingStatus.LIVE,
+    TrackingStatus.FAILED,
+)
+
+
+class TrackingHealth(models.TextChoices):
+    UNCHECKED = "unchecked", "Unchecked"
+    HEALTHY = "healthy", "Healthy"
+    DRIFTED = "drifted", "Drifted"
+    MISSING = "missing", "Missing"
+
+
+class Tracking(SoftDeletableTenantModel):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="trackings"
+    )
+    name = models.CharField(max_length=200)
+    # A key of the tracking-type catalog (trackings.catalog).
+    type = models.CharField(max_length=64)
+    config = models.JSONField(default=dict, blank=True)
+    # A subset of Destination values.
+    destinations = models.JSONField(default=list, blank=True)
+    ga4_event_name = models.CharField(max_length=40, blank=True)
+    ga4_parameters = models.JSONField(default=dict, blank=True)
+
+    ads_conversion_action_id = models.CharField(max_length=32, blank=True)
+    ads_conversion_label = models.CharField(max_length=64, blank=True)
+    # The account's conversion tracking id (the digits of `AW-…` in tag_snippets); the awct tag
+    # needs it next to the label.
+    ads_tag_conversion_id = models.CharField(max_length=32, blank=True)
+    ads_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    ads_currency = models.CharField(max_length=3, blank=True)
+    ads_category = models.CharField(max_length=40, blank=True)
+
+    status = models.CharField(
+        max_length=16, choices=TrackingStatus.choices, default=TrackingStatus.PENDING
+    )
+    health = models.CharField(
+        max_length=16, choices=TrackingHealth.choices, default=TrackingHealth.UNCHECKED
+    )
+    # The GTM entities we manage for this tracking (ids as GTM assigned them in the live version).
+    gtm_trigger_ids = models.JSONField(default=list, blank=True)
+    gtm_tag_ids = models.JSONField(default=list, blank=True)
+    gtm_variable_ids = models.JSONField(default=list, blank=True)
+    gtm_version_id = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    last_deployed_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: PATCH carries the version it read; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            # GET /trackings/?customer=&status= and the engine's "wanted trackings of a customer".
+            models.Index(
+                fields=["organization", "customer", "status"], name="tracking_org_cust_status_idx"
+            ),
+            # GET /trackings/?status= across customers, newest first.
+            models.Index(
+                fields=["organization", "status", "-created_at"], name="tracking_org_status_idx"
+            ),
+            # GET /trackings/?type=
+            models.Index(fields=["organization", "type"], name="tracking_org_type_idx"),
+            # GET /trackings/?health=
+            models.Index(fields=["organization", "health"], name="tracking_org_health_idx"),
+            # The default list ordering.
+            models.Index(fields=["organization", "-created_at"], name="tracking_org_created_idx"),
+        ]
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.type})"
+
+
+class DeploymentKind(models.TextChoices):
+    DEPLOY = "deploy", "Deploy"
+    REMOVE = "remove", "Remove"
+    REPAIR = "repair", "Repair"
+    ROLLBACK = "rollback", "Rollback"
+    CHECK = "check", "Health check"
+
+
+class DeploymentStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PLANNING = "planning", "Planning"
+    APPLYING = "applying", "Applying"
+    PUBLISHING = "publishing", "Publishing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+RUNNING_STATUSES = (
+    DeploymentStatus.PLANNING,
+    DeploymentStatus.APPLYING,
+    DeploymentStatus.PUBLISHING,
+)
+FINISHED_STATUSES = (
+    DeploymentStatus.SUCCEEDED,
+    DeploymentStatus.FAILED,
+    DeploymentStatus.CANCELLED,
+)
+# Kinds that make GTM match the trackings; a queued one absorbs later changes of the customer.
+SYNC_KINDS = (
+    DeploymentKind.DEPLOY,
+    DeploymentKind.REMOVE,
+    DeploymentKind.REPAIR,
+    DeploymentKind.CHECK,
+)
+
+
+class Deployment(TenantOwnedModel):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="deployments"
+    )
+    kind = models.CharField(
+        max_length=16, choices=DeploymentKind.choices, default=DeploymentKind.DEPLOY
+    )
+    status = models.CharField(
+        max_length=16, choices=DeploymentStatus.choices, default=DeploymentStatus.QUEUED
+    )
+    # The stored plan: {"gtm": {"create": [...], ...}, "ads": {...}} as the API shows it.
+    plan = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    google_calls = models.JSONField(default=dict, blank=True)
+    gtm_version_id = models.CharField(max_length=32, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Quota reschedules: the deployment waits in `queued` until then.
+    not_before = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Trackings whose changes asked for this deployment (the engine always syncs the whole
+    # customer; this says why it ran).
+    requested_tracking_ids = models.JSONField(default=list, blank=True)
+    # Rollback: the GTM version to republish, and whether a foreign publish may be overridden.
+    target_gtm_version_id = models.CharField(max_length=32, blank=True)
+    force = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            # Later changes coalesce into the queued deployment: at most one waits per customer.
+            # Rollbacks are explicit requests for one version and never absorb other changes.
+            models.UniqueConstraint(
+                fields=["organization", "customer"],
+                condition=models.Q(status="queued") & ~models.Q(kind="rollback"),
+                name="deployment_one_queued_per_customer",
+            ),
+        ]
+        indexes = [
+            # GET /deployments/?customer=&status=, newest first.
+            models.Index(
+                fields=["organization", "customer", "-created_at"], name="deploy_org_cust_idx"
+            ),
+            models.Index(
+                fields=["organization", "status", "-created_at"], name="deploy_org_status_idx"
+            ),
+            # The beat sweep of queued deployments whose not_before has passed (all tenants).
+            models.Index(
+                fields=["status", "not_before"],
+                condition=models.Q(status="queued"),
+                name="deploy_queued_sweep_idx",
+            ),
+        ]
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} ({self.pk})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+class ContainerVersion(TenantOwnedModel):
+    """A GTM container version we saw published (by us, or by someone else, found at deploy)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="container_versions"
+    )
+    gtm_container_id = models.CharField(max_length=32, blank=True)
+    gtm_version_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField()
+    deployment = models.ForeignKey(
+        Deployment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="container_versions",
+    )
+    # What was live: the version's tags, triggers and variables as GTM returned them.
+    snapshot = models.JSONField(default=dict, blank=True)
+    published_by_us = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "customer", "gtm_container_id", "gtm_version_id"],
+                name="containerversion_unique_version",
+            ),
+        ]
+        indexes = [
+            # GET /customers/{id}/versions/, newest first; rollback's "who published last".
+            models.Index(
+                fields=["organization", "customer", "-published_at"], name="cversion_org_cust_idx"
+            ),
+        ]
+        ordering = ("-published_at",)
+
+    def __str__(self) -> str:
+        return f"GTM version {self.gtm_version_id} of {self.customer_id}"

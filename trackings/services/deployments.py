@@ -1,0 +1,340 @@
+"""Queueing deployments: coalescing, cancel, retry, health checks and rollback requests.
+
+The work itself is done by `trackings.engine` inside the Celery task `trackings.run_deployment`;
+everything here is a short database write that enqueues that task on commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import ConnectionStatus, Customer
+from oneclicktag.core.errors import Conflict
+from oneclicktag.core.tasks import enqueue_on_commit
+from tenants.actors import Actor
+from tenants.services import audit_record
+from trackings.models import (
+    RUNNING_STATUSES,
+    WANTED_STATUSES,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
+
+# When changes coalesce into a queued deployment it does the most any of them asked for:
+# a deploy also removes and verifies; a repair is a deploy that a health check asked for.
+_KIND_RANK = {
+    DeploymentKind.CHECK: 0,
+    DeploymentKind.REMOVE: 1,
+    DeploymentKind.DEPLOY: 2,
+    DeploymentKind.REPAIR: 3,
+}
+
+
+def deployment_snapshot(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "id": str(deployment.pk),
+        "customer": str(deployment.customer_id),
+        "kind": deployment.kind,
+        "status": deployment.status,
+        "target_gtm_version_id": deployment.target_gtm_version_id,
+        "error_code": deployment.error_code,
+    }
+
+
+def _actor_user(actor: Actor) -> Any:
+    return actor.user if actor.user is not None else None
+
+
+def _schedule(deployment: Deployment, countdown: float | None = None) -> None:
+    from trackings.tasks import run_deployment
+
+    if countdown:
+        organization_id, deployment_id = str(deployment.organization_id), str(deployment.pk)
+        transaction.on_commit(
+            lambda: run_deployment.apply_async(
+                args=(organization_id, deployment_id), countdown=countdown
+            )
+        )
+    else:
+        enqueue_on_commit(run_deployment, str(deployment.organization_id), str(deployment.pk))
+
+
+def _merge_ids(existing: list[str], new: Iterable[Any]) -> list[str]:
+    merged = list(existing)
+    for value in new:
+        text = str(value)
+        if text not in merged:
+            merged.append(text)
+    return merged
+
+
+def deployment_enqueue(
+    *,
+    customer: Customer,
+    actor: Actor,
+    kind: str = DeploymentKind.DEPLOY,
+    tracking_ids: Iterable[uuid.UUID | str] = (),
+) -> Deployment:
+    """Queue a deployment of the customer's trackings, or join the one already waiting.
+
+    The engine always syncs the customer's whole desired state, so a change that arrives while a
+    deployment is queued is carried by it; one that arrives while one runs gets the next one.
+    """
+    if kind == DeploymentKind.ROLLBACK:
+        raise ValueError("Rollbacks are requested with deployment_request_rollback.")
+    tracking_ids = list(tracking_ids)
+    with transaction.atomic():
+        queued = _queued_sync_deployment(customer)
+        if queued is None:
+            try:
+                with transaction.atomic():
+                    deployment = Deployment.objects.create(
+                        organization_id=customer.organization_id,
+                        customer=customer,
+                        kind=kind,
+                        requested_tracking_ids=_merge_ids([], tracking_ids),
+                        created_by=_actor_user(actor),
+                        updated_by=_actor_user(actor),
+                    )
+            except IntegrityError:
+                # Another request queued one between our read and our insert: join it.
+                queued = _queued_sync_deployment(customer)
+                if queued is None:
+                    raise
+            else:
+                audit_record(
+                    organization=customer.organization_id,
+                    actor=actor,
+                    action="deployment.create",
+                    object_type="deployment",
+                    object_id=deployment.pk,
+                    after=deployment_snapshot(deployment),
+                )
+                _schedule(deployment)
+                return deployment
+        return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
+
+
+def _queued_sync_deployment(customer: Customer) -> Deployment | None:
+    return (
+        Deployment.objects.select_for_update()
+        .filter(
+            organization_id=customer.organization_id,
+            customer=customer,
+            status=DeploymentStatus.QUEUED,
+        )
+        .exclude(kind=DeploymentKind.ROLLBACK)
+        .first()
+    )
+
+
+def _coalesce(queued: Deployment, *, kind: str, tracking_ids: list[Any]) -> Deployment:
+    fields = ["requested_tracking_ids", "updated_at"]
+    queued.requested_tracking_ids = _merge_ids(queued.requested_tracking_ids, tracking_ids)
+    if _KIND_RANK.get(DeploymentKind(kind), 0) > _KIND_RANK.get(DeploymentKind(queued.kind), 0):
+        queued.kind = kind
+        fields.append("kind")
+    queued.save(update_fields=fields)
+    return queued
+
+
+def trackings_remove_for_customer(*, customer: Customer, actor: Actor) -> Deployment | None:
+    """Take every tracking of the customer out of GTM and Ads (the customer is being deleted).
+
+    Trackings that never reached Google (drafts, or no connection to reach it with) are soft
+    deleted at once; the others go to `removing` and a removal deployment soft deletes them once
+    their entities and conversion actions are gone. Returns that deployment, if one was needed.
+    """
+    with transaction.atomic():
+        trackings = list(
+            Tracking.objects.select_for_update().filter(
+                organization_id=customer.organization_id, customer=customer
+            )
+        )
+        has_connection = hasattr(customer, "google_connection")
+        to_remove: list[Tracking] = []
+        for tracking in trackings:
+            reached_google = tracking.status in (*WANTED_STATUSES, TrackingStatus.REMOVING)
+            if has_connection and reached_google:
+                to_remove.append(tracking)
+            else:
+                tracking_mark_removed(tracking=tracking)
+        if not to_remove:
+            return None
+        Tracking.objects.filter(pk__in=[t.pk for t in to_remove]).update(
+            status=TrackingStatus.REMOVING, updated_at=timezone.now()
+        )
+        return deployment_enqueue(
+            customer=customer,
+            actor=actor,
+            kind=DeploymentKind.REMOVE,
+            tracking_ids=[t.pk for t in to_remove],
+        )
+
+
+def tracking_mark_removed(*, tracking: Tracking) -> None:
+    """The tracking has nothing left in Google: mark it removed and soft delete it."""
+    tracking.status = TrackingStatus.REMOVED
+    tracking.save(update_fields=["status", "updated_at"])
+    if getattr(tracking, "deleted", None) is None:
+        tracking.delete()
+
+
+def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:
+    """Cancel a deployment that has not started. One that runs is never interrupted."""
+    with transaction.atomic():
+        claimed = Deployment.objects.filter(
+            pk=deployment.pk,
+            organization_id=deployment.organization_id,
+            status=DeploymentStatus.QUEUED,
+        ).update(
+            status=DeploymentStatus.CANCELLED,
+            finished_at=timezone.now(),
+            updated_by=_actor_user(actor),
+            updated_at=timezone.now(),
+        )
+        deployment.refresh_from_db()
+        if not claimed:
+            raise Conflict(
+                f"Only a queued deployment can be cancelled; this one is {deployment.status}."
+            )
+        audit_record(
+            organization=deployment.organization_id,
+            actor=actor,
+            action="deployment.cancel",
+            object_type="deployment",
+            object_id=deployment.pk,
+            after=deployment_snapshot(deployment),
+        )
+        # Trackings that waited for it are no longer on their way to GTM.
+        _release_waiting_trackings(deployment)
+    return deployment
+
+
+def _release_waiting_trackings(deployment: Deployment) -> None:
+    if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
+        return
+    Tracking.objects.filter(
+        organization_id=deployment.organization_id,
+        customer_id=deployment.customer_id,
+        status=TrackingStatus.DEPLOYING,
+    ).update(status=TrackingStatus.PENDING, updated_at=timezone.now())
+
+
+def deployment_retry(*, deployment: Deployment, actor: Actor) -> Deployment:
+    """Retry a failed deployment: a new one (or the queued one) syncs the current state."""
+    if deployment.status != DeploymentStatus.FAILED:
+        raise Conflict(f"Only a failed deployment can be retried; this one is {deployment.status}.")
+    customer = Customer.all_objects.get(
+        pk=deployment.customer_id, organization_id=deployment.organization_id
+    )
+    if deployment.kind == DeploymentKind.ROLLBACK:
+        return deployment_request_rollback(
+            customer=customer,
+            actor=actor,
+            gtm_version_id=deployment.target_gtm_version_id,
+            force=deployment.force,
+        )
+    return deployment_enqueue(
+        customer=customer,
+        actor=actor,
+        kind=deployment.kind,
+        tracking_ids=deployment.requested_tracking_ids,
+    )
+
+
+def deployment_request_health_check(*, customer: Customer, actor: Actor) -> Deployment:
+    """Compare what is live in GTM and Ads with the desired state (a `check` deployment)."""
+    return deployment_enqueue(customer=customer, actor=actor, kind=DeploymentKind.CHECK)
+
+
+def deployment_request_rollback(
+    *, customer: Customer, actor: Actor, gtm_version_id: str, force: bool = False
+) -> Deployment:
+    """Republish an earlier GTM version. Whether someone else published since is checked by the
+    engine against the live container (the API answers 409 from `rollback_precheck` first)."""
+    with transaction.atomic():
+        deployment = Deployment.objects.create(
+            organization_id=customer.organization_id,
+            customer=customer,
+            kind=DeploymentKind.ROLLBACK,
+            target_gtm_version_id=str(gtm_version_id),
+            force=force,
+            created_by=_actor_user(actor),
+            updated_by=_actor_user(actor),
+        )
+        audit_record(
+            organization=customer.organization_id,
+            actor=actor,
+            action="deployment.rollback",
+            object_type="deployment",
+            object_id=deployment.pk,
+            after=deployment_snapshot(deployment),
+        )
+        _schedule(deployment)
+    return deployment
+
+
+def deployment_reschedule(*, deployment: Deployment, countdown: float) -> None:
+    """Send the task again later (quota). The deployment is already back in `queued`."""
+    with transaction.atomic():
+        _schedule(deployment, countdown=countdown)
+
+
+# A queued deployment whose task should have run by now is sent again after this long.
+SWEEP_QUEUED_AFTER = timedelta(minutes=2)
+# A running deployment whose heartbeat (its last progress write) is this old is sent again; the
+# run takes it over only if its container's lock is free, i.e. its worker is gone.
+SWEEP_RUNNING_AFTER = timedelta(minutes=10)
+
+
+def deployments_sweep(
+    *,
+    queued_after: timedelta = SWEEP_QUEUED_AFTER,
+    running_after: timedelta = SWEEP_RUNNING_AFTER,
+) -> int:
+    """Beat: re-send deployments whose task was lost (a broker restart, a killed worker).
+
+    Sending twice is harmless: the run claims with a conditional UPDATE and holds the container.
+    """
+    now = timezone.now()
+    due = Deployment.objects.filter(
+        Q(status=DeploymentStatus.QUEUED)
+        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        & Q(updated_at__lte=now - queued_after)
+        | Q(status__in=RUNNING_STATUSES, updated_at__lte=now - running_after)
+    ).only("pk", "organization_id")
+    count = 0
+    for deployment in due.iterator():
+        with transaction.atomic():
+            _schedule(deployment)
+        count += 1
+    return count
+
+
+def customers_schedule_health_checks(*, actor: Actor) -> int:
+    """Beat: a health check for every connected customer with live trackings."""
+    customer_ids = (
+        Tracking.objects.filter(
+            status=TrackingStatus.LIVE,
+            customer__google_connection__status=ConnectionStatus.CONNECTED,
+            customer__deleted__isnull=True,
+        )
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    count = 0
+    for customer in Customer.objects.filter(pk__in=list(customer_ids)):
+        deployment_request_health_check(customer=customer, actor=actor)
+        count += 1
+    return count

@@ -1,0 +1,78 @@
+"""API-facing services that must ask Google while the request waits: the dry-run plan and the
+rollback request (whose 409 depends on what is live right now)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, status
+
+from customers.models import ConnectionStatus, Customer, GoogleConnection
+from integrations.google.errors import GoogleError, GoogleNeedsReconnect, GoogleQuotaExceeded
+from oneclicktag.core.errors import Conflict
+from tenants.actors import Actor
+from trackings.engine import plan_preview, rollback_precheck
+from trackings.models import ContainerVersion, Deployment
+from trackings.services.deployments import deployment_request_rollback
+
+
+class GoogleUnavailable(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "Google did not answer; try again shortly."
+    default_code = "google_unavailable"
+
+
+class GoogleNotConnected(Conflict):
+    default_detail = "Connect this customer's Google account and choose a GTM container first."
+    default_code = "google_not_connected"
+
+
+def _usable_connection(customer: Customer) -> GoogleConnection:
+    connection = GoogleConnection.objects.filter(
+        organization_id=customer.organization_id, customer=customer
+    ).first()
+    if connection is None or not connection.gtm_container_id:
+        raise GoogleNotConnected()
+    if connection.status != ConnectionStatus.CONNECTED:
+        raise GoogleNotConnected("The customer's Google connection must be reconnected.")
+    return connection
+
+
+def _as_api_error(error: GoogleError) -> exceptions.APIException:
+    if isinstance(error, GoogleQuotaExceeded):
+        return exceptions.Throttled(wait=error.retry_after_seconds)
+    if isinstance(error, GoogleNeedsReconnect):
+        return GoogleNotConnected("The customer's Google connection must be reconnected.")
+    return GoogleUnavailable(f"Google answered with an error: {error.message}")
+
+
+def customer_plan_preview(*, customer: Customer) -> dict[str, Any]:
+    """The dry run of the next deployment; changes nothing at Google or here."""
+    connection = _usable_connection(customer)
+    try:
+        return plan_preview(customer=customer, connection=connection)
+    except GoogleError as error:
+        raise _as_api_error(error) from error
+
+
+def customer_rollback(
+    *, customer: Customer, actor: Actor, gtm_version_id: str, force: bool
+) -> Deployment:
+    """Queue the republishing of one of our earlier versions. Refused (409) when someone else
+    published after our last version, unless forced; the engine checks again when it runs."""
+    known = ContainerVersion.objects.filter(
+        organization_id=customer.organization_id, customer=customer, gtm_version_id=gtm_version_id
+    ).exists()
+    if not known:
+        raise exceptions.NotFound("No published version with this id for this customer.")
+    connection = _usable_connection(customer)
+    if not force:
+        try:
+            conflict = rollback_precheck(customer=customer, connection=connection)
+        except GoogleError as error:
+            raise _as_api_error(error) from error
+        if conflict:
+            raise Conflict(conflict, code="gtm_published_elsewhere")
+    return deployment_request_rollback(
+        customer=customer, actor=actor, gtm_version_id=gtm_version_id, force=force
+    )

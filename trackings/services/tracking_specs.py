@@ -1,0 +1,197 @@
+"""The rules a tracking must follow before anything is stored: the catalog's config schema and
+destinations, GA4 naming, Google Ads conversion settings. Pure functions, no I/O, so a bulk
+request of 500 items is one fast validation pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from trackings.catalog import (
+    GA4,
+    GOOGLE_ADS,
+    config_with_defaults,
+    get_tracking_type,
+    validate_tracking_config,
+)
+
+Errors = dict[str, list[str]]
+
+# GA4 event and parameter names: a letter, then letters, digits or underscores; 40 at most.
+GA4_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+# Names GA4 refuses outright (https://support.google.com/analytics/answer/13316687).
+GA4_RESERVED_EVENTS = frozenset(
+    {
+        "ad_activeview", "ad_click", "ad_exposure", "ad_impression", "ad_query", "ad_reward",
+        "adunit_exposure", "app_background", "app_clear_data", "app_exception", "app_remove",
+        "app_store_refund", "app_store_subscription_cancel", "app_store_subscription_convert",
+        "app_store_subscription_renew", "app_update", "app_upgrade", "dynamic_link_app_open",
+        "dynamic_link_app_update", "dynamic_link_first_open", "error", "first_open",
+        "first_visit", "in_app_purchase", "notification_dismiss", "notification_foreground",
+        "notification_open", "notification_receive", "os_update", "session_start",
+        "session_start_with_rollout", "user_engagement",
+    }
+)  # fmt: skip
+GA4_RESERVED_PREFIXES = ("_", "firebase_", "ga_", "google_", "gtag.")
+# Events GA4 collects by itself (enhanced measurement): sending them again double counts, so
+# they need `allow_auto_collected_event_name`.
+GA4_AUTO_COLLECTED_EVENTS = frozenset(
+    {
+        "page_view", "scroll", "click", "file_download", "form_start", "form_submit",
+        "video_start", "video_progress", "video_complete", "view_search_results",
+    }
+)  # fmt: skip
+GA4_MAX_PARAMETERS = 25
+GA4_MAX_PARAMETER_VALUE = 100
+# Conversion action categories a web page conversion can have (Google Ads API
+# ConversionActionCategoryEnum, the ones meaningful for a website tag).
+ADS_CATEGORIES = frozenset(
+    {
+        "DEFAULT", "PAGE_VIEW", "PURCHASE", "SIGNUP", "DOWNLOAD", "ADD_TO_CART",
+        "BEGIN_CHECKOUT", "SUBSCRIBE_PAID", "PHONE_CALL_LEAD", "SUBMIT_LEAD_FORM",
+        "BOOK_APPOINTMENT", "REQUEST_QUOTE", "GET_DIRECTIONS", "OUTBOUND_CLICK", "CONTACT",
+        "ENGAGEMENT", "QUALIFIED_LEAD", "CONVERTED_LEAD",
+    }
+)  # fmt: skip
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+ADS_MAX_VALUE = Decimal("9999999999.99")
+
+
+@dataclass
+class TrackingSpec:
+    """What a client asks for; `tracking_spec_resolve` fills the catalog's defaults in."""
+
+    name: str
+    type: str
+    config: dict[str, Any] = field(default_factory=dict)
+    destinations: list[str] = field(default_factory=lambda: [GA4])
+    ga4_event_name: str = ""
+    ga4_parameters: dict[str, Any] = field(default_factory=dict)
+    ads_value: Decimal | None = None
+    ads_currency: str = ""
+    ads_category: str = ""
+    allow_auto_collected_event_name: bool = False
+
+
+def _ga4_name_errors(name: str, *, what: str) -> list[str]:
+    if not GA4_NAME.match(name):
+        return [
+            f"A GA4 {what} name starts with a letter and holds only letters, digits and "
+            "underscores, 40 characters at most."
+        ]
+    if name in GA4_RESERVED_EVENTS or name.startswith(GA4_RESERVED_PREFIXES):
+        return [f"'{name}' is reserved by GA4."]
+    return []
+
+
+def tracking_spec_resolve(spec: TrackingSpec) -> tuple[TrackingSpec, Errors]:
+    """Check a spec against the catalog and GA4/Ads rules; return it with defaults filled in.
+
+    Errors name the field (`config.selector`, `destinations`, `ga4_event_name`, ...). No I/O.
+    """
+    try:
+        kind = get_tracking_type(spec.type)
+    except KeyError:
+        return spec, {"type": [f"Unknown tracking type '{spec.type}'; see /tracking-types/."]}
+    errors: Errors = dict(validate_tracking_config(spec.type, spec.config))
+    errors.update(_nul_character_errors(spec.config, "config"))
+    errors.update(_nul_character_errors(spec.ga4_parameters, "ga4_parameters"))
+    destinations = list(dict.fromkeys(spec.destinations))
+    if not destinations:
+        errors["destinations"] = ["Choose at least one destination."]
+    unsupported = [d for d in destinations if d not in kind.destinations]
+    if unsupported:
+        errors["destinations"] = [
+            f"'{spec.type}' can be sent to {', '.join(sorted(kind.destinations))} only."
+        ]
+    event_name = spec.ga4_event_name
+    if GA4 in destinations:
+        if not event_name:
+            event_name = kind.default_ga4_event or str(spec.config.get("event", ""))
+        name_errors = _ga4_name_errors(event_name, what="event")
+        auto_collected = event_name in GA4_AUTO_COLLECTED_EVENTS
+        if not name_errors and auto_collected and not spec.allow_auto_collected_event_name:
+            name_errors = [
+                f"GA4 collects '{event_name}' by itself; sending it again double counts. "
+                "Choose another name or set allow_auto_collected_event_name."
+            ]
+        if name_errors:
+            errors["ga4_event_name"] = name_errors
+        errors.update(_ga4_parameter_errors(spec.ga4_parameters))
+    else:
+        if spec.ga4_event_name:
+            errors["ga4_event_name"] = ["Only with ga4 among the destinations."]
+        if spec.ga4_parameters:
+            errors["ga4_parameters"] = ["Only with ga4 among the destinations."]
+    ads_category = spec.ads_category
+    if GOOGLE_ADS in destinations:
+        ads_category = ads_category or kind.ads_category
+        errors.update(_ads_errors(spec, ads_category))
+    elif spec.ads_value is not None or spec.ads_currency or spec.ads_category:
+        errors["ads_conversion"] = ["Only with google_ads among the destinations."]
+    if errors:
+        return spec, errors
+    resolved = TrackingSpec(
+        name=spec.name,
+        type=spec.type,
+        config=config_with_defaults(spec.type, spec.config),
+        destinations=destinations,
+        ga4_event_name=event_name if GA4 in destinations else "",
+        ga4_parameters=dict(spec.ga4_parameters) if GA4 in destinations else {},
+        ads_value=spec.ads_value,
+        ads_currency=spec.ads_currency,
+        ads_category=ads_category if GOOGLE_ADS in destinations else "",
+        allow_auto_collected_event_name=spec.allow_auto_collected_event_name,
+    )
+    return resolved, {}
+
+
+def _nul_character_errors(value: Any, path: str) -> Errors:
+    """NUL characters cannot be stored (PostgreSQL text and jsonb refuse them) nor sent to GTM."""
+    if isinstance(value, str):
+        return {path: ["NUL characters are not allowed."]} if "\x00" in value else {}
+    errors: Errors = {}
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if "\x00" in str(key):
+                errors[path] = ["NUL characters are not allowed."]
+            errors.update(_nul_character_errors(inner, f"{path}.{key}"))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            errors.update(_nul_character_errors(inner, f"{path}.{index}"))
+    return errors
+
+
+def _ga4_parameter_errors(parameters: Mapping[str, Any]) -> Errors:
+    errors: Errors = {}
+    if len(parameters) > GA4_MAX_PARAMETERS:
+        errors["ga4_parameters"] = [f"GA4 takes {GA4_MAX_PARAMETERS} event parameters at most."]
+    for name, value in parameters.items():
+        problems = _ga4_name_errors(name, what="parameter")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            problems.append("A parameter value is a string or a number.")
+        elif isinstance(value, str) and len(value) > GA4_MAX_PARAMETER_VALUE:
+            problems.append(f"GA4 keeps {GA4_MAX_PARAMETER_VALUE} characters of a value at most.")
+        if problems:
+            errors[f"ga4_parameters.{name}"] = problems
+    return errors
+
+
+def _ads_errors(spec: TrackingSpec, category: str) -> Errors:
+    errors: Errors = {}
+    if category not in ADS_CATEGORIES:
+        errors["ads_conversion.category"] = [
+            "Must be one of: " + ", ".join(sorted(ADS_CATEGORIES)) + "."
+        ]
+    if spec.ads_value is not None:
+        if spec.ads_value < 0 or spec.ads_value > ADS_MAX_VALUE:
+            errors["ads_conversion.value"] = ["Must be between 0 and 9999999999.99."]
+        if not spec.ads_currency:
+            errors["ads_conversion.currency"] = ["Required with a value."]
+    if spec.ads_currency and not CURRENCY.match(spec.ads_currency):
+        errors["ads_conversion.currency"] = ["An ISO 4217 code in capitals, e.g. USD."]
+    return errors

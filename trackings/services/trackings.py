@@ -1,0 +1,361 @@
+"""Writes and business rules for trackings: create (one or in bulk), update, delete.
+
+Every write validates the tracking against the catalog before anything is stored, records an
+audit event and queues a deployment of the customer (coalesced by `deployment_enqueue`) when the
+customer has a Google connection to deploy with. The engine does the Google work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from customers.models import ConnectionStatus, Customer
+from oneclicktag.core.context import current_context
+from oneclicktag.core.errors import Conflict, StaleVersion
+from tenants.actors import Actor
+from tenants.models import AuditEvent, Organization
+from tenants.services import audit_record
+from trackings.catalog import GA4, GOOGLE_ADS
+from trackings.models import Deployment, DeploymentKind, Tracking, TrackingStatus
+from trackings.selectors import tracking_counts_by_customer
+from trackings.services.deployments import (
+    deployment_enqueue,
+    tracking_mark_removed,
+)
+from trackings.services.tracking_specs import Errors, TrackingSpec, tracking_spec_resolve
+
+BULK_MAX_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class TrackingWrite:
+    tracking: Tracking
+    deployment: Deployment | None
+
+
+@dataclass(frozen=True)
+class BulkWrite:
+    trackings: list[Tracking]
+    deployments: list[Deployment]
+
+
+class BulkValidationError(ValidationError):
+    """Per-item errors of a bulk request, keyed by the item's index: nothing was created."""
+
+    def __init__(self, errors: dict[int, Errors]) -> None:
+        self.item_errors = errors
+        super().__init__({f"trackings.{index}": item for index, item in errors.items()})
+
+
+def tracking_snapshot(tracking: Tracking) -> dict[str, Any]:
+    """What an audit event records about a tracking."""
+    return {
+        "customer": str(tracking.customer_id),
+        "name": tracking.name,
+        "type": tracking.type,
+        "config": tracking.config,
+        "destinations": tracking.destinations,
+        "ga4_event_name": tracking.ga4_event_name,
+        "ga4_parameters": tracking.ga4_parameters,
+        "ads_value": str(tracking.ads_value) if tracking.ads_value is not None else None,
+        "ads_currency": tracking.ads_currency,
+        "ads_category": tracking.ads_category,
+        "status": tracking.status,
+        "version": tracking.version,
+    }
+
+
+def _spec_fields(spec: TrackingSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "config": spec.config,
+        "destinations": spec.destinations,
+        "ga4_event_name": spec.ga4_event_name,
+        "ga4_parameters": spec.ga4_parameters,
+        "ads_value": spec.ads_value,
+        "ads_currency": spec.ads_currency,
+        "ads_category": spec.ads_category,
+    }
+
+
+def _actor_user(actor: Actor) -> Any:
+    return actor.user if actor.user is not None and actor.user.pk else None
+
+
+def _deployable(customer: Customer) -> bool:
+    """Whether a deployment can reach Google: a connection that is not revoked, with a GTM
+    container chosen. Otherwise trackings wait `pending` until `POST /customers/{id}/deploy/`."""
+    connection = getattr(customer, "google_connection", None)
+    return (
+        connection is not None
+        and connection.status != ConnectionStatus.REVOKED
+        and bool(connection.gtm_container_id)
+    )
+
+
+def _limit_errors(
+    organization: Organization, customers: Sequence[Customer], adding: Counter[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    existing = tracking_counts_by_customer(
+        organization=organization, customer_ids=[customer.pk for customer in customers]
+    )
+    limit = organization.max_trackings_per_customer
+    return {
+        customer_id: f"This customer has reached its limit of {limit} trackings."
+        for customer_id, count in adding.items()
+        if existing.get(customer_id, 0) + count > limit
+    }
+
+
+def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingSpec) -> TrackingWrite:
+    try:
+        result = tracking_bulk_create(
+            organization=customer.organization, actor=actor, items=[(customer, spec)]
+        )
+    except BulkValidationError as error:
+        # One item: its errors are the request's, named by field without the index.
+        raise ValidationError(error.item_errors[0]) from None
+    deployment = result.deployments[0] if result.deployments else None
+    return TrackingWrite(result.trackings[0], deployment)
+
+
+def tracking_bulk_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    items: Sequence[tuple[Customer | None, TrackingSpec | Errors]],
+) -> BulkWrite:
+    """Create every item or none. An item is (customer, spec); a customer of None (not found)
+    or a dict of errors (the caller's own checks failed) makes it an item error.
+
+    The cost is constant in the number of items: one validation pass without I/O, one count
+    per request, one INSERT of trackings, one of audit events, then one deployment per customer.
+    """
+    errors: dict[int, Errors] = {}
+    resolved: list[tuple[int, Customer, TrackingSpec]] = []
+    for index, (customer, spec) in enumerate(items):
+        item_errors: Errors = {}
+        if customer is None or customer.organization_id != organization.pk:
+            item_errors["customer"] = ["Customer not found."]
+        if isinstance(spec, dict):
+            item_errors.update(spec)
+        else:
+            resolved_spec, spec_errors = tracking_spec_resolve(spec)
+            item_errors.update(spec_errors)
+        if item_errors or customer is None or isinstance(spec, dict):
+            errors[index] = item_errors
+        else:
+            resolved.append((index, customer, resolved_spec))
+    if errors:
+        raise BulkValidationError(errors)
+    customers = list({customer.pk: customer for _, customer, _ in resolved}.values())
+    user = _actor_user(actor)
+    with transaction.atomic():
+        # Locking the customers serializes concurrent creations for them, so the limit holds.
+        list(
+            Customer.objects.select_for_update()
+            .filter(pk__in=sorted(c.pk for c in customers))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        over = _limit_errors(
+            organization, customers, Counter(customer.pk for _, customer, _ in resolved)
+        )
+        if over:
+            raise BulkValidationError(
+                {
+                    index: {"customer": [over[customer.pk]]}
+                    for index, customer, _ in resolved
+                    if customer.pk in over
+                }
+            )
+        trackings = Tracking.objects.bulk_create(
+            [
+                Tracking(
+                    organization_id=organization.pk,
+                    customer=customer,
+                    status=TrackingStatus.PENDING,
+                    created_by=user,
+                    updated_by=user,
+                    **_spec_fields(spec),
+                )
+                for _, customer, spec in resolved
+            ]
+        )
+        _audit_many(organization, actor, "tracking.create", trackings)
+        deployments = [
+            deployment_enqueue(
+                customer=customer,
+                actor=actor,
+                kind=DeploymentKind.DEPLOY,
+                tracking_ids=[t.pk for t in trackings if t.customer_id == customer.pk],
+            )
+            for customer in customers
+            if _deployable(customer)
+        ]
+    return BulkWrite(trackings, deployments)
+
+
+def _audit_many(
+    organization: Organization, actor: Actor, action: str, trackings: Sequence[Tracking]
+) -> None:
+    if len(trackings) == 1:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=action,
+            object_type="tracking",
+            object_id=trackings[0].pk,
+            after=tracking_snapshot(trackings[0]),
+        )
+        return
+    # One INSERT for the whole batch, with the fields audit_record writes for one event.
+    request_id = current_context().request_id or ""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organization_id=organization.pk,
+                actor_user=actor.user,
+                actor_api_key=actor.api_key,
+                actor_label=actor.label,
+                action=action,
+                object_type="tracking",
+                object_id=str(tracking.pk),
+                after=tracking_snapshot(tracking),
+                request_id=request_id,
+            )
+            for tracking in trackings
+        ]
+    )
+
+
+def _locked(tracking: Tracking) -> Tracking:
+    locked = (
+        Tracking.objects.select_for_update(of=("self",))
+        .select_related("customer", "customer__google_connection")
+        .filter(pk=tracking.pk, organization_id=tracking.organization_id)
+        .first()
+    )
+    if locked is None:
+        raise StaleVersion()
+    return locked
+
+
+def tracking_update(
+    *,
+    tracking: Tracking,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    allow_auto_collected_event_name: bool = False,
+) -> TrackingWrite:
+    """Change a tracking and redeploy it. `changes` holds TrackingSpec fields except `type`."""
+    if "type" in changes:
+        raise ValidationError({"type": ["The type cannot change; create a new tracking."]})
+    with transaction.atomic():
+        locked = _locked(tracking)
+        if expected_version is not None and expected_version != locked.version:
+            raise StaleVersion()
+        if locked.status in (TrackingStatus.REMOVING, TrackingStatus.REMOVED):
+            raise Conflict("This tracking is being removed; it cannot change.")
+        current = TrackingSpec(
+            name=locked.name,
+            type=locked.type,
+            config=locked.config,
+            destinations=locked.destinations,
+            ga4_event_name=locked.ga4_event_name,
+            ga4_parameters=locked.ga4_parameters,
+            ads_value=locked.ads_value,
+            ads_currency=locked.ads_currency,
+            ads_category=locked.ads_category,
+        )
+        # An event name allowed when it was set stays allowed while it does not change.
+        allow_name = allow_auto_collected_event_name or "ga4_event_name" not in changes
+        wanted = replace(current, **changes, allow_auto_collected_event_name=allow_name)
+        if "destinations" in changes:
+            # Defaults of a destination that was dropped must not linger.
+            if GA4 not in wanted.destinations and "ga4_event_name" not in changes:
+                wanted.ga4_event_name, wanted.ga4_parameters = "", {}
+            if GOOGLE_ADS not in wanted.destinations and "ads_category" not in changes:
+                wanted.ads_value, wanted.ads_currency, wanted.ads_category = None, "", ""
+        if "ga4_event_name" in changes and not changes["ga4_event_name"]:
+            wanted.ga4_event_name = ""
+        wanted, errors = tracking_spec_resolve(wanted)
+        if errors:
+            raise ValidationError(errors)
+        before = tracking_snapshot(locked)
+        fields = _spec_fields(wanted)
+        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        if not changed:
+            return TrackingWrite(locked, None)
+        for name in changed:
+            setattr(locked, name, fields[name])
+        locked.status = TrackingStatus.PENDING
+        locked.last_error = ""
+        locked.version += 1
+        locked.updated_by = _actor_user(actor)
+        locked.save(
+            update_fields=[*changed, "status", "last_error", "version", "updated_by", "updated_at"]
+        )
+        audit_record(
+            organization=locked.organization_id,
+            actor=actor,
+            action="tracking.update",
+            object_type="tracking",
+            object_id=locked.pk,
+            before=before,
+            after=tracking_snapshot(locked),
+        )
+        deployment = None
+        if _deployable(locked.customer):
+            deployment = deployment_enqueue(
+                customer=locked.customer, actor=actor, tracking_ids=[locked.pk]
+            )
+    return TrackingWrite(locked, deployment)
+
+
+def tracking_delete(
+    *, tracking: Tracking, actor: Actor, expected_version: int | None = None
+) -> TrackingWrite:
+    """Take the tracking out of GTM and Ads: it turns `removing` and a removal deployment is
+    queued; the engine soft deletes it once nothing of it is left at Google. A tracking that
+    never reached Google (no connection) is soft deleted at once (deployment None)."""
+    with transaction.atomic():
+        locked = _locked(tracking)
+        if expected_version is not None and expected_version != locked.version:
+            raise StaleVersion()
+        before = tracking_snapshot(locked)
+        deployment = None
+        if _deployable(locked.customer) and locked.status != TrackingStatus.DRAFT:
+            locked.status = TrackingStatus.REMOVING
+            locked.version += 1
+            locked.updated_by = _actor_user(actor)
+            locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+            deployment = deployment_enqueue(
+                customer=locked.customer,
+                actor=actor,
+                kind=DeploymentKind.REMOVE,
+                tracking_ids=[locked.pk],
+            )
+        else:
+            locked.updated_at = timezone.now()
+            tracking_mark_removed(tracking=locked)
+        audit_record(
+            organization=locked.organization_id,
+            actor=actor,
+            action="tracking.delete",
+            object_type="tracking",
+            object_id=locked.pk,
+            before=before,
+            after=tracking_snapshot(locked),
+        )
+    return TrackingWrite(locked, deployment)

@@ -1,0 +1,31 @@
+"""Celery tasks of the trackings app. Thin: each re-fetches by (organization_id, id) inside the
+service it calls. Names are explicit so the beat schedule and other processes can refer to them."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from tenants.actors import Actor
+from trackings.engine import deployment_run
+from trackings.services.deployments import (
+    customers_schedule_health_checks,
+    deployments_sweep,
+)
+
+
+@shared_task(name="trackings.run_deployment", acks_late=True, reject_on_worker_lost=True)
+def run_deployment(organization_id: str, deployment_id: str) -> None:
+    """Run one deployment. Re-delivery after a crash is safe: the engine converges."""
+    deployment_run(organization_id=organization_id, deployment_id=deployment_id)
+
+
+@shared_task(name="trackings.sweep_deployments")
+def sweep_deployments() -> int:
+    """Beat, every minute: re-send deployments whose task was lost or whose worker died."""
+    return deployments_sweep()
+
+
+@shared_task(name="trackings.schedule_health_checks")
+def schedule_health_checks() -> int:
+    """Beat, every 6 hours: drift detection for every connected customer with live trackings."""
+    return customers_schedule_health_checks(actor=Actor.system_actor("health-check"))
