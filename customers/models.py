@@ -66,6 +66,21 @@ class GoogleConnection(TenantOwnedModel):
     never leave through the API, the logs or the admin.
     """
 
+    # The Google resources chosen for tracking: shown together, forgotten together.
+    RESOURCE_FIELDS = (
+        "gtm_account_id",
+        "gtm_container_id",
+        "gtm_public_id",
+        "gtm_workspace_id",
+        "ga4_account_id",
+        "ga4_property_id",
+        "ga4_stream_id",
+        "ga4_measurement_id",
+        "ads_customer_id",
+        "ads_login_customer_id",
+        "ads_conversion_customer_id",
+    )
+
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, related_name="google_connection"
     )

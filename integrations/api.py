@@ -6,15 +6,12 @@ grant can see. Tokens never appear in any response.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     inline_serializer,
 )
@@ -25,14 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
+from integrations.api_errors import (
+    GOOGLE_ERROR_RESPONSES,
+    GoogleReconnectRequired,
+    GoogleRefused,
+    google_errors_as_api_errors,
+)
 from integrations.google import selectors
 from integrations.google.clients import GoogleClients, google_clients_for
-from integrations.google.errors import (
-    GoogleError,
-    GoogleNeedsReconnect,
-    GoogleQuotaExceeded,
-    TransientGoogleError,
-)
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.authorization import (
     AuthorizationDenied,
@@ -44,7 +41,6 @@ from integrations.google.services.choices import CHOICE_FIELDS, connection_updat
 from integrations.google.services.tokens import connection_disconnect
 from oneclicktag.core.concurrency import check_version
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.schema import ErrorSerializer
 from oneclicktag.core.viewsets import OrganizationScopedViewSet
 from tenants.models import Role
 
@@ -52,51 +48,6 @@ NOT_CONNECTED = "not_connected"
 # Digits (dashes allowed for Ads ids), GA4 resource names, or "create" where creation is offered.
 _ID = r"^[0-9][0-9\-]{0,30}$"
 _ID_OR_CREATE = r"^(create|[0-9]{1,30})$"
-
-
-GOOGLE_ERROR_RESPONSES = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        "No working Google connection (`google_needs_reconnect`: connect or reconnect first), "
-        "or a stale `version`.",
-    ),
-    502: OpenApiResponse(ErrorSerializer, "Google refused the request (`google_error`)."),
-    503: OpenApiResponse(
-        ErrorSerializer, "Google is unreachable right now (`google_unavailable`); try again."
-    ),
-}
-
-
-class GoogleUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Google is unavailable right now; try again shortly."
-    default_code = "google_unavailable"
-
-
-class GoogleReconnectRequired(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The Google connection must be reconnected."
-    default_code = "google_needs_reconnect"
-
-
-class GoogleRefused(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "Google refused the request."
-    default_code = "google_error"
-
-
-@contextmanager
-def google_errors_as_api_errors() -> Iterator[None]:
-    try:
-        yield
-    except GoogleQuotaExceeded as exc:
-        raise exceptions.Throttled(wait=exc.retry_after_seconds, detail=exc.message) from exc
-    except GoogleNeedsReconnect as exc:
-        raise GoogleReconnectRequired(exc.message) from exc
-    except TransientGoogleError as exc:
-        raise GoogleUnavailable() from exc
-    except GoogleError as exc:
-        raise GoogleRefused(exc.message) from exc
 
 
 def connection_status(connection: GoogleConnection | None) -> str:
@@ -146,19 +97,7 @@ class GoogleConnectionSerializer(serializers.Serializer):  # type: ignore[type-a
             "last_error": connection.last_error if connection else "",
             "version": connection.version if connection else 0,
         }
-        for name in (
-            "gtm_account_id",
-            "gtm_container_id",
-            "gtm_public_id",
-            "gtm_workspace_id",
-            "ga4_account_id",
-            "ga4_property_id",
-            "ga4_stream_id",
-            "ga4_measurement_id",
-            "ads_customer_id",
-            "ads_login_customer_id",
-            "ads_conversion_customer_id",
-        ):
+        for name in GoogleConnection.RESOURCE_FIELDS:
             data[name] = getattr(connection, name) if connection else ""
         return data
 

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Customer
+from integrations.api_errors import GOOGLE_ERROR_RESPONSES
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.viewsets import OrganizationScopedViewSet
 from trackings.api.deployment_serializers import (
@@ -76,7 +77,7 @@ class CustomerDeploymentViewSet(OrganizationScopedViewSet):
         assert isinstance(customer, Customer)
         return customer
 
-    @extend_schema(responses={200: PlanSerializer})
+    @extend_schema(responses={200: PlanSerializer, **GOOGLE_ERROR_RESPONSES})
     def plan(self, request: Request, customer_pk: Any = None) -> Response:
         return Response(customer_plan_preview(customer=self._customer(customer_pk)))
 
@@ -115,7 +116,9 @@ class CustomerVersionViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
             return queryset
         return queryset.filter(customer=self._customer())
 
-    @extend_schema(request=RollbackSerializer, responses={202: DeploymentSerializer})
+    @extend_schema(
+        request=RollbackSerializer, responses={202: DeploymentSerializer, **GOOGLE_ERROR_RESPONSES}
+    )
     @idempotent
     def rollback(
         self, request: Request, customer_pk: Any = None, gtm_version_id: str = ""

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
-from integrations.google.errors import GoogleError, GoogleNeedsReconnect, GoogleQuotaExceeded
+from integrations.api_errors import GoogleReconnectRequired, google_errors_as_api_errors
 from oneclicktag.core.errors import Conflict
 from tenants.actors import Actor
 from trackings.engine import plan_preview, rollback_precheck
 from trackings.models import ContainerVersion, Deployment
 from trackings.services.deployments import deployment_request_rollback
-
-
-class GoogleUnavailable(exceptions.APIException):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_detail = "Google did not answer; try again shortly."
-    default_code = "google_unavailable"
 
 
 class GoogleNotConnected(Conflict):
@@ -34,25 +28,15 @@ def _usable_connection(customer: Customer) -> GoogleConnection:
     if connection is None or not connection.gtm_container_id:
         raise GoogleNotConnected()
     if connection.status != ConnectionStatus.CONNECTED:
-        raise GoogleNotConnected("The customer's Google connection must be reconnected.")
+        raise GoogleReconnectRequired("The customer's Google connection must be reconnected.")
     return connection
-
-
-def _as_api_error(error: GoogleError) -> exceptions.APIException:
-    if isinstance(error, GoogleQuotaExceeded):
-        return exceptions.Throttled(wait=error.retry_after_seconds)
-    if isinstance(error, GoogleNeedsReconnect):
-        return GoogleNotConnected("The customer's Google connection must be reconnected.")
-    return GoogleUnavailable(f"Google answered with an error: {error.message}")
 
 
 def customer_plan_preview(*, customer: Customer) -> dict[str, Any]:
     """The dry run of the next deployment; changes nothing at Google or here."""
     connection = _usable_connection(customer)
-    try:
+    with google_errors_as_api_errors():
         return plan_preview(customer=customer, connection=connection)
-    except GoogleError as error:
-        raise _as_api_error(error) from error
 
 
 def customer_rollback(
@@ -67,10 +51,8 @@ def customer_rollback(
         raise exceptions.NotFound("No published version with this id for this customer.")
     connection = _usable_connection(customer)
     if not force:
-        try:
+        with google_errors_as_api_errors():
             conflict = rollback_precheck(customer=customer, connection=connection)
-        except GoogleError as error:
-            raise _as_api_error(error) from error
         if conflict:
             raise Conflict(conflict, code="gtm_published_elsewhere")
     return deployment_request_rollback(

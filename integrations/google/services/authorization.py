@@ -223,19 +223,7 @@ def google_authorization_complete(*, state: str, code: str, error: str = "") -> 
 
 
 def _forget_choices(connection: GoogleConnection) -> None:
-    for name in (
-        "gtm_account_id",
-        "gtm_container_id",
-        "gtm_public_id",
-        "gtm_workspace_id",
-        "ga4_account_id",
-        "ga4_property_id",
-        "ga4_stream_id",
-        "ga4_measurement_id",
-        "ads_customer_id",
-        "ads_login_customer_id",
-        "ads_conversion_customer_id",
-    ):
+    for name in GoogleConnection.RESOURCE_FIELDS:
         setattr(connection, name, "")
 
 
