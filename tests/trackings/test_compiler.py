@@ -20,7 +20,7 @@ from trackings.compiler import (
     tracking_id_of,
 )
 from trackings.compiler.gtm import BUILT_IN_VARIABLES, VARIABLE_REFERENCE, strings_in
-from trackings.listeners import BEHAVIOURS
+from trackings.listeners import BEHAVIOURS, STORES_ON_DEVICE
 
 CONTAINER = ContainerSpec(
     measurement_id="G-TEST123456", ads_conversion_id="AW-987654321", public_id="GTM-OCT0001"
@@ -202,6 +202,25 @@ def test_behaviours_share_one_listener_each():
         if b["customEventFilter"][0]["parameter"][1]["value"] == "oct.rage_click"
     ]  # fmt: skip
     assert len(rage_triggers) == 2
+
+
+def test_listeners_that_write_to_the_device_wait_for_analytics_storage_consent():
+    desired = compile_container(all_specs(), CONTAINER)
+    consent = {
+        t["name"].rsplit(" - ", 1)[1]: t["consentSettings"]
+        for t in entities_of(desired, "tag", "html")
+    }
+    assert {name for name, c in consent.items() if c["consentStatus"] == "needed"} == set(
+        STORES_ON_DEVICE
+    )
+    for name in STORES_ON_DEVICE:
+        assert consent[name]["consentType"] == {
+            "type": "list",
+            "list": [{"type": "template", "value": "analytics_storage"}],
+        }
+    # GTM's own tags check consent themselves and keep the export's default.
+    for tag in entities_of(desired, "tag", "gaawe"):
+        assert tag["consentSettings"] == {"consentStatus": "notSet"}
 
 
 def test_the_whole_catalog_needs_exactly_one_listener_per_behaviour():

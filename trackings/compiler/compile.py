@@ -31,7 +31,7 @@ from trackings.compiler.types import (
     ref,
 )
 from trackings.compiler.variables import VariableDef
-from trackings.listeners import listener_html
+from trackings.listeners import STORES_ON_DEVICE, listener_html
 
 NOTES_TRAILER = "Managed by OneClickTag: edit the tracking there; changes made here are replaced."
 MAX_NAME_PART = 80
@@ -237,7 +237,11 @@ class _Builder:
                             boolean("supportDocumentWrite", False),
                         ],
                         "firingTriggerId": [ALL_PAGES_TRIGGER_ID],
-                        **tag_common(),
+                        **tag_common(
+                            needs_consent=(
+                                "analytics_storage" if behaviour in STORES_ON_DEVICE else None
+                            )
+                        ),
                     },
                 )
         for variable in self.variables.values():

@@ -165,10 +165,22 @@ def link_or_form_options(*, wait_for_tags: bool, check_validation: bool) -> dict
 ALL_PAGES_CONDITION = condition("matchRegex", "{{Page URL}}", ".*")
 
 
-def tag_common() -> dict[str, Any]:
-    """The keys every tag of a current UI export carries."""
+def tag_common(*, needs_consent: str | None = None) -> dict[str, Any]:
+    """The keys every tag of a current UI export carries.
+
+    ``needs_consent`` names a consent type (``analytics_storage``) the tag must wait for under
+    consent mode: GTM's own tags check consent themselves, Custom HTML that writes to the
+    visitor's device does not, so it declares it.
+    """
+    consent: dict[str, Any] = {"consentStatus": "notSet"}
+    if needs_consent:
+        consent = {
+            "consentStatus": "needed",
+            # The API wants a LIST of string (template) items.
+            "consentType": {"type": "list", "list": [template(None, needs_consent)]},
+        }
     return {
         "tagFiringOption": "oncePerEvent",
         "monitoringMetadata": {"type": "map"},
-        "consentSettings": {"consentStatus": "notSet"},
+        "consentSettings": consent,
     }
