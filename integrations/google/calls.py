@@ -14,7 +14,8 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -105,6 +106,8 @@ class CallContext:
     counter: CallCounter
     on_needs_reconnect: Callable[[GoogleNeedsReconnect], None] | None = None
     blocked: GoogleNeedsReconnect | None = None
+    # GTM tokens taken ahead by `gtm_calls_reserved`, spent before asking the bucket again.
+    reserved_gtm_tokens: list[str] = field(default_factory=list)
 
     @property
     def organization_id(self) -> str | None:
@@ -123,7 +126,10 @@ def google_call(
     if context.blocked is not None:
         raise GoogleNeedsReconnect(context.blocked.message, api=api)
     if api == "gtm":
-        quota.gtm_quota_acquire(organization_id=context.organization_id or "-")
+        if context.reserved_gtm_tokens:
+            context.reserved_gtm_tokens.pop()
+        else:
+            quota.gtm_quota_acquire(organization_id=context.organization_id or "-")
     started = time.monotonic()
     try:
         result = call()
@@ -159,6 +165,21 @@ def google_call(
         },
     )
     return result
+
+
+@contextmanager
+def gtm_calls_reserved(context: CallContext, count: int) -> Iterator[None]:
+    """Reserve `count` GTM calls before work that should not stop halfway: it starts only when
+    all are free (or `GoogleQuotaExceeded` says when they will be), and the unspent ones go
+    back at the end. Calls beyond the reservation ask the bucket one at a time."""
+    context.reserved_gtm_tokens = quota.gtm_quota_acquire(
+        organization_id=context.organization_id or "-", count=count
+    )
+    try:
+        yield
+    finally:
+        unspent, context.reserved_gtm_tokens = context.reserved_gtm_tokens, []
+        quota.gtm_quota_release(unspent)
 
 
 def classify(exc: BaseException, *, api: str, fingerprinted: bool = False) -> GoogleError:

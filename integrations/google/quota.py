@@ -5,6 +5,10 @@ Google allows `GTM_QUOTA_PER_100S` calls in any sliding 100 s window and `GTM_QU
 token now or `GoogleQuotaExceeded` with the seconds until one can be had: workers never sleep here;
 the task reschedules itself with that countdown.
 
+A run that must not stop halfway (a deployment) reserves its whole budget at once
+(`count`): it starts only when that many calls are free, so it never spends quota on reads it
+would have to repeat after a refusal; what it did not spend goes back (`gtm_quota_release`).
+
 Fair turns: an organization refused a token registers as waiting. When tokens are scarce, a token
 goes to the waiting organization served least recently, so a tenant with a large backlog cannot
 starve another tenant's single call. Waiters that stop asking expire after a window.
@@ -67,20 +71,24 @@ def quota_day(now: datetime | None = None) -> tuple[str, float]:
     return local.date().isoformat(), max(1.0, (midnight - local).total_seconds())
 
 
-def gtm_quota_acquire(*, organization_id: str) -> None:
-    """Take one GTM call token for `organization_id` or raise `GoogleQuotaExceeded` at once."""
+def gtm_quota_acquire(*, organization_id: str, count: int = 1) -> list[str]:
+    """Take `count` GTM call tokens for `organization_id` (all or none), or raise
+    `GoogleQuotaExceeded` at once with the seconds until that many can be had. Returns the
+    tokens' ids, for `gtm_quota_release`."""
     limits = quota_limits()
+    # More than a window holds could never be granted together.
+    count = max(1, min(count, limits.per_window))
     day, seconds_to_reset = quota_day()
     if settings.REDIS_URL:
-        granted, retry_after, reason = _acquire_redis(
-            limits, organization_id, day, seconds_to_reset
+        granted, retry_after, reason, tokens = _acquire_redis(
+            limits, organization_id, count, day, seconds_to_reset
         )
     else:
-        granted, retry_after, reason = _acquire_database(
-            limits, organization_id, day, seconds_to_reset
+        granted, retry_after, reason, tokens = _acquire_database(
+            limits, organization_id, count, day, seconds_to_reset
         )
     if granted:
-        return
+        return tokens
     daily = reason == "daily"
     raise GoogleQuotaExceeded(
         "The daily Tag Manager quota is used up."
@@ -90,6 +98,18 @@ def gtm_quota_acquire(*, organization_id: str) -> None:
         api="gtm",
         daily=daily,
     )
+
+
+def gtm_quota_release(tokens: list[str]) -> None:
+    """Give back tokens taken but not spent on a call (the rest of a reservation)."""
+    if not tokens:
+        return
+    limits = quota_limits()
+    day, _ = quota_day()
+    if settings.REDIS_URL:
+        _release_redis(limits, day, tokens)
+    else:
+        _release_database(limits, day, tokens)
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -104,12 +124,13 @@ local day_limit = tonumber(ARGV[4])
 local day_ttl = tonumber(ARGV[5])
 local waiter_ttl = tonumber(ARGV[6])
 local nonce = ARGV[7]
+local count = tonumber(ARGV[8])
 
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - waiter_ttl)
 
 local day_used = tonumber(redis.call('GET', KEYS[2]) or '0')
-if day_used >= day_limit then
+if day_used + count > day_limit then
   return {0, tostring(day_ttl), 'daily'}
 end
 
@@ -128,23 +149,30 @@ if available > 0 then
   end
 end
 
-if available > ahead then
-  redis.call('ZADD', KEYS[1], now, tostring(now) .. ':' .. nonce)
+if available - ahead >= count then
+  local granted = {1, '0', ''}
+  for i = 1, count do
+    local token = tostring(now) .. ':' .. nonce .. ':' .. i
+    redis.call('ZADD', KEYS[1], now, token)
+    granted[#granted + 1] = token
+  end
   redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
-  redis.call('INCR', KEYS[2])
+  redis.call('INCRBY', KEYS[2], count)
   redis.call('EXPIRE', KEYS[2], math.ceil(day_ttl) + 3600)
   redis.call('HSET', KEYS[3], org, tostring(now))
   redis.call('EXPIRE', KEYS[3], 172800)
   redis.call('ZREM', KEYS[4], org)
-  return {1, '0', ''}
+  return granted
 end
 
 redis.call('ZADD', KEYS[4], now, org)
 redis.call('PEXPIRE', KEYS[4], math.ceil(waiter_ttl * 1000) + 1000)
 local retry = window / limit
-if available <= 0 then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  retry = tonumber(oldest[2]) + window - now
+if available < count then
+  -- When enough of the oldest grants have left the window.
+  local nth = count - available - 1
+  nth = redis.call('ZRANGE', KEYS[1], nth, nth, 'WITHSCORES')
+  retry = tonumber(nth[2]) + window - now
 end
 if retry < 0.01 then retry = 0.01 end
 return {0, tostring(retry), 'window'}
@@ -161,12 +189,16 @@ def _acquire_script(url: str) -> Any:
     return _redis_client(url).register_script(_ACQUIRE_LUA)
 
 
-def _acquire_redis(
-    limits: QuotaLimits, organization_id: str, day: str, seconds_to_reset: float
-) -> tuple[bool, float, str]:
+def _redis_keys(limits: QuotaLimits, day: str) -> list[str]:
     # One hash tag: every key of a project lives in one cluster slot, as Lua requires.
     prefix = f"{{oct:gtmq:{limits.project}}}"
-    keys = [f"{prefix}:window", f"{prefix}:day:{day}", f"{prefix}:served", f"{prefix}:waiting"]
+    return [f"{prefix}:window", f"{prefix}:day:{day}", f"{prefix}:served", f"{prefix}:waiting"]
+
+
+def _acquire_redis(
+    limits: QuotaLimits, organization_id: str, count: int, day: str, seconds_to_reset: float
+) -> tuple[bool, float, str, list[str]]:
+    keys = _redis_keys(limits, day)
     args = [
         organization_id,
         limits.per_window,
@@ -175,21 +207,32 @@ def _acquire_redis(
         seconds_to_reset,
         limits.waiter_ttl_seconds,
         secrets.token_hex(6),
+        count,
     ]
-    granted, retry, reason = _acquire_script(str(settings.REDIS_URL))(keys=keys, args=args)
+    granted, retry, reason, *tokens = _acquire_script(str(settings.REDIS_URL))(keys=keys, args=args)
     return (
         bool(int(granted)),
         float(retry),
         reason.decode() if isinstance(reason, bytes) else str(reason),
+        [token.decode() if isinstance(token, bytes) else str(token) for token in tokens],
     )
+
+
+def _release_redis(limits: QuotaLimits, day: str, tokens: list[str]) -> None:
+    window_key, day_key, *_ = _redis_keys(limits, day)
+    client = _redis_client(str(settings.REDIS_URL))
+    # Only tokens still in the window come back (older ones have left it on their own).
+    released = int(client.zrem(window_key, *tokens))
+    if released:
+        client.decrby(day_key, released)
 
 
 # --- Database (embedded mode) ---------------------------------------------------------------
 
 
 def _acquire_database(
-    limits: QuotaLimits, organization_id: str, day: str, seconds_to_reset: float
-) -> tuple[bool, float, str]:
+    limits: QuotaLimits, organization_id: str, count: int, day: str, seconds_to_reset: float
+) -> tuple[bool, float, str, list[str]]:
     from integrations.models import GtmQuotaBucket
 
     with transaction.atomic():
@@ -204,9 +247,9 @@ def _acquire_database(
         }
         if bucket.day != day:
             bucket.day, bucket.day_count = day, 0
-        result: tuple[bool, float, str]
-        if bucket.day_count >= limits.per_day:
-            result = (False, seconds_to_reset, "daily")
+        result: tuple[bool, float, str, list[str]]
+        if bucket.day_count + count > limits.per_day:
+            result = (False, seconds_to_reset, "daily", [])
         else:
             available = limits.per_window - len(grants)
             mine = float(bucket.served.get(organization_id, 0))
@@ -218,19 +261,40 @@ def _acquire_database(
                         theirs < mine or (theirs == mine and other < organization_id)
                     ):
                         ahead += 1
-            if available > ahead:
-                grants.append(now)
-                bucket.day_count += 1
+            if available - ahead >= count:
+                grants.extend([now] * count)
+                bucket.day_count += count
                 bucket.served[organization_id] = now
                 waiting.pop(organization_id, None)
-                result = (True, 0.0, "")
+                result = (True, 0.0, "", [repr(now)] * count)
             else:
                 waiting[organization_id] = now
                 retry = limits.window_seconds / limits.per_window
-                if available <= 0:
-                    retry = min(grants) + limits.window_seconds - now
-                result = (False, max(0.01, retry), "window")
+                if available < count:
+                    # When enough of the oldest grants have left the window.
+                    retry = sorted(grants)[count - available - 1] + limits.window_seconds - now
+                result = (False, max(0.01, retry), "window", [])
         bucket.grants = grants
         bucket.waiting = waiting
         bucket.save()
     return result
+
+
+def _release_database(limits: QuotaLimits, day: str, tokens: list[str]) -> None:
+    from integrations.models import GtmQuotaBucket
+
+    with transaction.atomic():
+        bucket = GtmQuotaBucket.objects.select_for_update().filter(project=limits.project).first()
+        if bucket is None:
+            return
+        grants = list(bucket.grants)
+        released = 0
+        for token in tokens:
+            # A token is its grant's time; only grants still in the window come back.
+            if float(token) in grants:
+                grants.remove(float(token))
+                released += 1
+        bucket.grants = grants
+        if bucket.day == day:
+            bucket.day_count = max(0, bucket.day_count - released)
+        bucket.save()

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
+from integrations.google.calls import gtm_calls_reserved
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import (
     GoogleError,
@@ -25,7 +26,6 @@ from integrations.google.errors import (
     GoogleQuotaExceeded,
     TransientGoogleError,
 )
-from integrations.google.quota import quota_limits
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.models import (
@@ -139,7 +139,9 @@ def _execute(
                 "Choose a GTM container for this customer's Google connection, then deploy again.",
             )
         ctx.clients = google_clients_for(connection, deployment_id=deployment.pk)
-        handlers[deployment.kind](ctx)
+        # A run that started and ran out of quota halfway would repeat its reads next time.
+        with gtm_calls_reserved(ctx.clients.context, GTM_CALLS_PER_RUN):
+            handlers[deployment.kind](ctx)
     except GoogleQuotaExceeded as error:
         _requeue(ctx, quota_countdown(error), count_attempt=False)
     except TransientGoogleError as error:
@@ -171,14 +173,9 @@ def _execute(
 
 
 def quota_countdown(error: GoogleQuotaExceeded) -> float:
-    """How long to wait after running out of quota. GTM's window frees one call at a time, and a
-    run restarts from its first read: waking for a single call would spend it and sleep again,
-    so wait until a whole run's worth of calls has come back."""
-    countdown = error.retry_after_seconds
-    if error.api == "gtm" and not error.daily:
-        limits = quota_limits()
-        countdown = max(countdown, GTM_CALLS_PER_RUN * limits.window_seconds / limits.per_window)
-    return countdown
+    """How long to wait after running out of quota: what the bucket (or Google) said. A refused
+    reservation already says when a whole run's worth of GTM calls will be free."""
+    return error.retry_after_seconds
 
 
 def _fail(ctx: RunContext, code: str, message: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from integrations.google.errors import GoogleQuotaExceeded
-from integrations.google.quota import gtm_quota_acquire, quota_day
+from integrations.google.quota import gtm_quota_acquire, gtm_quota_release, quota_day
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,42 @@ def test_the_next_token_goes_to_the_organization_served_least_recently(
     # Once served, the single call no longer holds a turn: the backlog goes on.
     time.sleep(_refusal("backlog").retry_after_seconds + 0.05)
     gtm_quota_acquire(organization_id="backlog")
+
+
+def test_a_reservation_is_all_or_nothing_and_says_when_it_will_fit(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=5, window=2.0)
+    gtm_quota_acquire(organization_id="org-a")
+    time.sleep(0.5)
+    gtm_quota_acquire(organization_id="org-a", count=2)
+    time.sleep(0.5)
+    with pytest.raises(GoogleQuotaExceeded) as refused:
+        gtm_quota_acquire(organization_id="org-a", count=4)
+    # Two are free; two more must leave the window: the oldest (0.5 s older) and then one of the
+    # pair, so the four fit when the pair's grant is 2 s old, not when the oldest is.
+    assert 1.3 < refused.value.retry_after_seconds <= 1.5
+    # The refusal took nothing: two single calls still fit, a third does not.
+    gtm_quota_acquire(organization_id="org-a")
+    gtm_quota_acquire(organization_id="org-a")
+    _refusal("org-a")
+
+
+def test_unspent_reserved_tokens_go_back(bucket: str, settings: Any) -> None:
+    _limits(settings, per_window=3, window=100, per_day=4)
+    tokens = gtm_quota_acquire(organization_id="org-a", count=3)
+    assert len(tokens) == 3
+    _refusal("org-a")
+    gtm_quota_release(tokens[:2])
+    gtm_quota_acquire(organization_id="org-a")
+    gtm_quota_acquire(organization_id="org-a")
+    # Full window again, and the day counts only the three tokens spent, not the two returned.
+    assert _refusal("org-a").daily is False
+
+
+def test_a_reservation_larger_than_the_window_takes_the_whole_window(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=3, window=100)
+    assert len(gtm_quota_acquire(organization_id="org-a", count=8)) == 3
+    _refusal("org-a")
