@@ -80,8 +80,11 @@ def deploy_new_trackings(customer: Customer, size: int) -> dict[str, Any]:
     started = time.monotonic()
     deployment = deployment_enqueue(customer=customer, actor=actor)
     quota_waits = 0
+    running = 0.0
     while True:
+        run_started = time.monotonic()
         deployment_run(organization_id=customer.organization_id, deployment_id=deployment.pk)
+        running += time.monotonic() - run_started
         deployment.refresh_from_db()
         if deployment.status != DeploymentStatus.QUEUED:
             break
@@ -95,6 +98,7 @@ def deploy_new_trackings(customer: Customer, size: int) -> dict[str, Any]:
         "gtm": int(calls.get("gtm", 0)),
         "ads": int(calls.get("ads", 0)),
         "seconds": seconds,
+        "running_seconds": running,
         "quota_waits": quota_waits,
         "deployment": Deployment.objects.get(pk=deployment.pk),
     }
