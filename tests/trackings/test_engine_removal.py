@@ -7,8 +7,22 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.trackings import SYSTEM, ads_actions, deploy, live_version, make_tracking
-from trackings.models import DeploymentStatus, Tracking, TrackingStatus
+from tests.fixtures.trackings import (
+    SYSTEM,
+    ads_actions,
+    deploy,
+    live_version,
+    make_tracking,
+    run_queued,
+)
+from trackings.models import (
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
+from trackings.planner import marker_of
 from trackings.services.deployments import trackings_remove_for_customer
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +84,32 @@ def test_removing_a_customers_trackings_empties_our_part_of_the_container(
         assert Tracking.all_objects.get(pk=tracking.pk).status == TrackingStatus.REMOVED
     statuses = {a["status"] for a in ads_actions(engine_customer) if "OCT" in a["name"]}
     assert statuses == {"REMOVED"}
+
+
+def test_deleting_the_customer_leaves_nothing_of_ours_in_the_container(
+    alice: Any, engine_customer: Any, google_emulator: Any
+) -> None:
+    make_tracking(engine_customer, destinations=["ga4", "google_ads"])
+    make_tracking(engine_customer, type="rage_click", config={"selector": "button"})
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    before = live_version(engine_customer)
+    assert {marker_of(tag) for tag in before["tag"]} >= {
+        "oneclicktag:google-tag:container",
+        "oneclicktag:linker:container",
+        "oneclicktag:listener:rage_click",
+    }
+
+    response = alice.client.delete(f"/api/v1/customers/{engine_customer.pk}/")
+    assert response.status_code in (202, 204), response.content
+    run_queued(engine_customer)
+
+    removal = Deployment.objects.get(customer=engine_customer, kind=DeploymentKind.REMOVE)
+    assert removal.status == DeploymentStatus.SUCCEEDED, removal.error_message
+    live = live_version(engine_customer)
+    ours = [
+        entity["name"]
+        for kind in ("tag", "trigger", "variable")
+        for entity in live.get(kind) or []
+        if marker_of(entity)
+    ]
+    assert ours == []

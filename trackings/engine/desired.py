@@ -53,8 +53,15 @@ def tracking_spec(tracking: Tracking) -> TrackingSpec:
 
 
 def container_spec(connection: GoogleConnection, ads_tag_id: str | None) -> ContainerSpec:
+    # A deleted customer keeps nothing of ours in its container, its Google tag included; an
+    # active one keeps the Google tag (page views for the stream we set up) with no trackings.
+    leaving = Customer.all_objects.filter(
+        organization_id=connection.organization_id,
+        pk=connection.customer_id,
+        deleted__isnull=False,
+    ).exists()
     return ContainerSpec(
-        measurement_id=connection.ga4_measurement_id,
+        measurement_id="" if leaving else connection.ga4_measurement_id,
         ads_conversion_id=ads_tag_id or None,
         public_id=connection.gtm_public_id,
     )
