@@ -9,7 +9,13 @@ import pytest
 
 from customers.models import ConnectionStatus, GoogleConnection
 from integrations.google.clients import google_clients_for
-from tests.fixtures.trackings import connection_of, container_path, deploy, make_tracking
+from tests.fixtures.trackings import (
+    connection_of,
+    container_path,
+    deploy,
+    live_version,
+    make_tracking,
+)
 from tests.trackings.test_engine_foreign_entities import DEFAULT_WORKSPACE
 from trackings.engine.gtm import WORKSPACE_NAME
 from trackings.models import DeploymentStatus, TrackingStatus
@@ -133,3 +139,47 @@ def test_trackings_gtm_cannot_compile_fail_alone_and_the_others_go_live(
     notes = " ".join(e.get("notes", "") for k in ("tag", "trigger") for e in live.get(k) or [])
     assert str(good.pk) in notes
     assert str(bad.pk) not in notes
+
+
+BULK_UPDATE = "tagmanager.accounts.containers.workspaces.bulk_update"
+
+
+def test_a_fingerprint_conflict_is_read_again_and_planned_once_more(
+    engine_customer: Any, google_emulator: Any
+) -> None:
+    tracking = make_tracking(engine_customer)
+    google_emulator.configure(
+        {"faults": [{"api": "gtm", "method": BULK_UPDATE, "status": 409, "rate": 1, "count": 1}]}
+    )
+
+    deployment = deploy(engine_customer)
+
+    assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+    assert google_emulator.stats()["calls"][BULK_UPDATE] == 2
+    tracking.refresh_from_db()
+    assert tracking.status == TrackingStatus.LIVE
+
+
+def test_a_second_fingerprint_conflict_fails_the_deployment_and_publishes_nothing(
+    engine_customer: Any, google_emulator: Any
+) -> None:
+    make_tracking(engine_customer)
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    live_before = live_version(engine_customer)["containerVersionId"]
+    tracking = make_tracking(engine_customer)
+    google_emulator.configure(
+        {"faults": [{"api": "gtm", "method": BULK_UPDATE, "status": 409, "rate": 1, "count": 2}]}
+    )
+
+    failed = deploy(engine_customer)
+
+    assert failed.status == DeploymentStatus.FAILED
+    assert failed.error_code == "gtm_fingerprint_conflict"
+    assert "deploy again" in failed.error_message
+    assert live_version(engine_customer)["containerVersionId"] == live_before
+    tracking.refresh_from_db()
+    # Still wanted: the next deployment takes it (no change is lost).
+    assert tracking.status == TrackingStatus.FAILED
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    tracking.refresh_from_db()
+    assert tracking.status == TrackingStatus.LIVE
