@@ -1,5 +1,6 @@
 """The health check compares live GTM and Ads with the desired state: healthy, drifted (someone
-edited our entity), missing (someone deleted it, or its Ads action); a repair fixes both."""
+edited our entity), missing (someone deleted it, or its Ads action); when it finds either, it
+queues a repair, which fixes both."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from tests.fixtures.trackings import (
     run_queued,
 )
 from tests.trackings.test_engine_foreign_entities import DEFAULT_WORKSPACE
-from trackings.models import DeploymentKind, DeploymentStatus, Tracking, TrackingHealth
-from trackings.services.deployments import deployment_enqueue, deployment_request_health_check
+from trackings.engine import deployment_run
+from trackings.models import Deployment, DeploymentKind, DeploymentStatus, Tracking, TrackingHealth
+from trackings.services.deployments import deployment_request_health_check
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +36,17 @@ def _edit_in_gtm(customer: Any, change: Any) -> None:
 
 
 def _check(customer: Any) -> Any:
+    """Run a health check alone (not the repair it may queue)."""
     deployment = deployment_request_health_check(customer=customer, actor=SYSTEM)
-    run_queued(customer)
+    deployment_run(organization_id=customer.organization_id, deployment_id=deployment.pk)
     deployment.refresh_from_db()
     return deployment
+
+
+def _queued_repair(customer: Any) -> Any:
+    return Deployment.objects.filter(
+        customer=customer, kind=DeploymentKind.REPAIR, status=DeploymentStatus.QUEUED
+    ).first()
 
 
 def test_it_finds_drifted_and_missing_trackings_and_a_repair_heals_them(
@@ -74,11 +83,17 @@ def test_it_finds_drifted_and_missing_trackings_and_a_repair_heals_them(
         "Missing": TrackingHealth.MISSING,
     }
 
-    repair = deployment_enqueue(customer=engine_customer, actor=SYSTEM, kind=DeploymentKind.REPAIR)
+    repair = _queued_repair(engine_customer)
+    assert repair is not None, "drift queues a repair by itself"
+    assert check.plan["repair_deployment"] == str(repair.pk)
+    assert check.plan["health"] == {"healthy": 1, "drifted": 1, "missing": 1}
     run_queued(engine_customer)
     repair.refresh_from_db()
     assert repair.status == DeploymentStatus.SUCCEEDED
-    assert _check(engine_customer).status == DeploymentStatus.SUCCEEDED
+    healed = _check(engine_customer)
+    assert healed.status == DeploymentStatus.SUCCEEDED
+    assert "repair_deployment" not in healed.plan
+    assert _queued_repair(engine_customer) is None, "a healthy container queues nothing"
     assert set(
         Tracking.objects.filter(customer=engine_customer).values_list("health", flat=True)
     ) == {TrackingHealth.HEALTHY}
@@ -101,7 +116,8 @@ def test_a_conversion_action_removed_in_ads_is_missing_and_a_repair_recreates_it
     tracking.refresh_from_db()
     assert tracking.health == TrackingHealth.MISSING
 
-    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    assert _queued_repair(engine_customer) is not None
+    run_queued(engine_customer)
     tracking.refresh_from_db()
     assert tracking.ads_conversion_action_id not in ("", old_action)
     actions = {a["id"]: a for a in ads_actions(engine_customer)}

@@ -89,7 +89,13 @@ class CustomerDeploymentViewSet(OrganizationScopedViewSet):
         )
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: DeploymentSerializer})
+    @extend_schema(
+        request=None,
+        responses={202: DeploymentSerializer},
+        description="Compare live GTM and Ads with the desired state (a `check` deployment). "
+        "Each tracking's `health` is recorded; when any is drifted or missing, a `repair` "
+        "deployment is queued and named in the check's `plan.repair_deployment`.",
+    )
     @idempotent
     def health_check(self, request: Request, customer_pk: Any = None) -> Response:
         deployment = services.deployment_request_health_check(

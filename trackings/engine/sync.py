@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tenants.actors import Actor
 from trackings.engine.ads import ads_sync, tracking_id_in_name
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.desired import (
@@ -28,13 +29,14 @@ from trackings.engine.verify import (
 )
 from trackings.models import (
     ContainerVersion,
+    DeploymentKind,
     DeploymentStatus,
     Tracking,
     TrackingHealth,
     TrackingStatus,
 )
 from trackings.planner import plan_workspace
-from trackings.services.deployments import tracking_mark_removed
+from trackings.services.deployments import deployment_enqueue, tracking_mark_removed
 
 _ID_PREFIX = re.compile(r"\[([0-9a-f]{8})\]")
 
@@ -252,6 +254,15 @@ def check_run(ctx: RunContext) -> None:
             Tracking.objects.filter(pk=tracking.pk).update(**fields)
             counts[fields["health"]] = counts.get(fields["health"], 0) + 1
         ctx.deployment.plan = {"gtm": summary, "health": counts}
+        if counts.get(TrackingHealth.DRIFTED) or counts.get(TrackingHealth.MISSING):
+            # Drift is repaired, not only reported: our entities are ours to keep as desired
+            # (people change their own entities, or ours through the API).
+            repair = deployment_enqueue(
+                customer=ctx.customer,
+                actor=Actor.system_actor("drift-repair"),
+                kind=DeploymentKind.REPAIR,
+            )
+            ctx.deployment.plan["repair_deployment"] = str(repair.pk)
         _succeed(ctx, plan=ctx.deployment.plan, gtm_version_id=index.version_id)
 
 
