@@ -49,8 +49,26 @@ def _queue_for_customers(request: HttpRequest, customers: list[Customer], *, kin
     return len(customers)
 
 
+class CustomerDeploymentActions(admin.ModelAdmin[Any]):
+    """Admin actions on the customers of the selected rows (trackings or deployments)."""
+
+    actions = ("redeploy", "run_health_check")
+
+    @admin.action(description="Redeploy the customers of the selected rows")
+    def redeploy(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._queue(request, queryset, DeploymentKind.REPAIR, "a redeployment")
+
+    @admin.action(description="Run a health check for the customers of the selected rows")
+    def run_health_check(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._queue(request, queryset, DeploymentKind.CHECK, "a health check")
+
+    def _queue(self, request: HttpRequest, queryset: QuerySet[Any], kind: str, what: str) -> None:
+        count = _queue_for_customers(request, _customers_of(queryset), kind=kind)
+        self.message_user(request, f"Queued {what} for {count} customer(s).", messages.SUCCESS)
+
+
 @admin.register(Tracking)
-class TrackingAdmin(admin.ModelAdmin[Tracking]):
+class TrackingAdmin(CustomerDeploymentActions):
     list_display = (
         "name",
         "type",
@@ -86,29 +104,14 @@ class TrackingAdmin(admin.ModelAdmin[Tracking]):
         "updated_at",
     )
     exclude = ("config",)
-    actions = ("redeploy", "run_health_check")
 
     @admin.display(description="config")
     def config_pretty(self, tracking: Tracking) -> str:
         return pretty_json(tracking.config)
 
-    @admin.action(description="Redeploy the customers of the selected trackings")
-    def redeploy(self, request: HttpRequest, queryset: QuerySet[Tracking]) -> None:
-        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.REPAIR)
-        self.message_user(
-            request, f"Queued a redeployment for {count} customer(s).", messages.SUCCESS
-        )
-
-    @admin.action(description="Run a health check for the customers of the selected trackings")
-    def run_health_check(self, request: HttpRequest, queryset: QuerySet[Tracking]) -> None:
-        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.CHECK)
-        self.message_user(
-            request, f"Queued a health check for {count} customer(s).", messages.SUCCESS
-        )
-
 
 @admin.register(Deployment)
-class DeploymentAdmin(admin.ModelAdmin[Deployment]):
+class DeploymentAdmin(CustomerDeploymentActions):
     list_display = (
         "id",
         "customer",
@@ -146,7 +149,6 @@ class DeploymentAdmin(admin.ModelAdmin[Deployment]):
         "finished_at",
     )
     exclude = ("plan", "google_calls", "progress_done", "progress_total", "updated_by")
-    actions = ("redeploy", "run_health_check")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Deployments are made by the services (coalescing, locks), never by hand.
@@ -163,20 +165,6 @@ class DeploymentAdmin(admin.ModelAdmin[Deployment]):
     @admin.display(description="Google calls")
     def google_calls_pretty(self, deployment: Deployment) -> str:
         return pretty_json(deployment.google_calls)
-
-    @admin.action(description="Redeploy the customers of the selected deployments")
-    def redeploy(self, request: HttpRequest, queryset: QuerySet[Deployment]) -> None:
-        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.REPAIR)
-        self.message_user(
-            request, f"Queued a redeployment for {count} customer(s).", messages.SUCCESS
-        )
-
-    @admin.action(description="Run a health check for the customers of the selected deployments")
-    def run_health_check(self, request: HttpRequest, queryset: QuerySet[Deployment]) -> None:
-        count = _queue_for_customers(request, _customers_of(queryset), kind=DeploymentKind.CHECK)
-        self.message_user(
-            request, f"Queued a health check for {count} customer(s).", messages.SUCCESS
-        )
 
 
 @admin.register(ContainerVersion)
