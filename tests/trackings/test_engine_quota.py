@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from integrations.google.errors import GoogleQuotaExceeded
+from integrations.google.quota import gtm_quota_acquire, gtm_quota_release
 from tests.fixtures.trackings import SYSTEM, make_tracking, run_queued
 from trackings.engine import deployment_run
 from trackings.models import DeploymentStatus, Tracking, TrackingStatus
-from trackings.services.deployments import deployment_enqueue
+from trackings.services.deployments import deployment_enqueue, deployment_request_health_check
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,32 @@ def test_changes_arriving_meanwhile_join_the_waiting_deployment(
     settings.GTM_QUOTA_PER_100S = 10000
     run_queued(engine_customer)
     assert Tracking.objects.get(pk=later.pk).status == TrackingStatus.LIVE
+
+
+def _fill_the_window(organization: str) -> list[str]:
+    taken: list[str] = []
+    while True:
+        try:
+            taken += gtm_quota_acquire(organization_id=organization)
+        except GoogleQuotaExceeded:
+            return taken
+
+
+def test_each_kind_waits_only_for_the_calls_it_needs(engine_customer: Any, settings: Any) -> None:
+    make_tracking(engine_customer)
+    run_queued(engine_customer)
+    settings.GTM_QUOTA_PER_100S = 30
+    organization = str(engine_customer.organization_id)
+    taken = _fill_the_window(organization)
+    gtm_quota_release(taken[-2:])  # two calls free in the window
+
+    check = deployment_request_health_check(customer=engine_customer, actor=SYSTEM)
+    _run_once(check)
+    assert check.status == DeploymentStatus.SUCCEEDED, "a check needs one GTM call"
+    assert check.google_calls["gtm"] == 1
+
+    make_tracking(engine_customer)
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    _run_once(deployment)
+    assert deployment.status == DeploymentStatus.QUEUED, "a deployment waits for all 8"
+    assert deployment.google_calls["gtm"] == 0

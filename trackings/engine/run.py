@@ -43,8 +43,15 @@ logger = logging.getLogger(__name__)
 # Runs of one deployment that may end in transient errors before it fails for good.
 MAX_ATTEMPTS = 5
 TRANSIENT_BACKOFF_SECONDS = 15.0
-# What one run spends at most on GTM (see trackings.engine.gtm).
-GTM_CALLS_PER_RUN = 8
+# What one run spends on GTM in the usual case, reserved before it starts (trackings.engine.gtm
+# counts a sync's 8; a check reads the live version; a rollback reads, publishes, reads again).
+GTM_CALLS_PER_RUN: dict[str, int] = {
+    DeploymentKind.DEPLOY: 8,
+    DeploymentKind.REMOVE: 8,
+    DeploymentKind.REPAIR: 8,
+    DeploymentKind.CHECK: 1,
+    DeploymentKind.ROLLBACK: 3,
+}
 # A deployment waiting for its container (another one runs) looks again after this long.
 BUSY_RETRY_SECONDS = 10.0
 # Without advisory locks, a running deployment silent this long is presumed dead.
@@ -140,7 +147,7 @@ def _execute(
             )
         ctx.clients = google_clients_for(connection, deployment_id=deployment.pk)
         # A run that started and ran out of quota halfway would repeat its reads next time.
-        with gtm_calls_reserved(ctx.clients.context, GTM_CALLS_PER_RUN):
+        with gtm_calls_reserved(ctx.clients.context, GTM_CALLS_PER_RUN[deployment.kind]):
             handlers[deployment.kind](ctx)
     except GoogleQuotaExceeded as error:
         _requeue(ctx, quota_countdown(error), count_attempt=False)
