@@ -1,4 +1,5 @@
-"""Google calls per deployment and wall time, for N = 1, 10 and 100 new trackings.
+"""Google calls per deployment and wall time, for N = 1, 10 and 100 new trackings; then API
+latency and SQL queries per request (bench/api.py). `BENCH_ONLY=api` runs the second part alone.
 
 Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server), Redis for the
 quota bucket (REDIS_URL, default db 15), the Google emulator, a customer connected through the
@@ -48,11 +49,19 @@ def main() -> None:
 
         django.setup()
         from django.db import connection
+        from django.test.utils import setup_test_environment
 
+        # The test client's host and a local mail backend; nothing else of the test runner.
+        setup_test_environment()
         test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
+            from bench.api import print_api_timings
             from bench.scenario import connected_customer, deploy_new_trackings
+            from oneclicktag.celery import app
 
+            if os.environ.get("BENCH_ONLY") == "api":
+                print_api_timings()
+                return
             customer = connected_customer()
             print(f"database {test_name}, emulator {emulator.http_url}")
             print("GTM quota: default (GTM_QUOTA_PER_100S=25 per 100 s)\n")
@@ -72,7 +81,10 @@ def main() -> None:
                 "\n25-per-100-s window with the connection flow: the wall time includes waiting"
                 "\nfor it; 'running s' is the time spent in the deployment's runs."
             )
+            print_api_timings()
         finally:
+            # The API part queued deployment tasks no worker will run.
+            app.control.purge()
             connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
