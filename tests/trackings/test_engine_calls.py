@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.trackings import calls_by_api, deploy, make_tracking
+from tests.fixtures.trackings import calls_by_api, deploy, live_version, make_tracking
 from trackings.models import DeploymentStatus, Tracking, TrackingStatus
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,25 @@ def test_deploying_1_10_and_100_new_trackings_takes_the_same_calls(
     assert (
         Tracking.objects.filter(customer=engine_customer, status=TrackingStatus.LIVE).count() == 111
     )
+
+
+def test_the_first_deployment_into_a_new_container_needs_no_more_calls(
+    alice: Any, connect_customer: Any, google_emulator: Any, settings: Any
+) -> None:
+    settings.GTM_QUOTA_PER_100S = 10000
+    google_emulator.configure({"gtm_quota": {"per_100s": 10000, "per_day": 1000000}})
+    # "create": a container of its own, never versioned; its workspace holds only the default
+    # built-in variables, as changes.
+    customer = connect_customer(alice, gtm_container_id="create")
+    make_tracking(customer, config={"selector": "button.buy"}, destinations=["ga4", "google_ads"])
+
+    before = calls_by_api(google_emulator.stats())
+    deployment = deploy(customer)
+    spent = calls_by_api(google_emulator.stats())["gtm"] - before["gtm"]
+
+    assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+    assert spent == deployment.google_calls["gtm"] == 7
+    live = live_version(customer)
+    assert {b["type"] for b in live["builtInVariable"]} >= {"pageUrl", "clickElement"}
+    assert any(t["type"] == "awct" for t in live["tag"])
+    assert Tracking.objects.get(customer=customer).status == TrackingStatus.LIVE

@@ -3,7 +3,8 @@
 GTM calls per deployment, whatever the number of trackings: list workspaces, our workspace's
 status (or its creation when there is none), the live version, the latest version's header (plus
 that version when it is not the live one), bulk_update, create_version, publish, and the
-verifier's read of the live version: 8.
+verifier's read of the live version: 8. Into a container never versioned: list, status, the
+latest version's header (none), bulk_update, create_version, publish, live: 7.
 
 Workspace policy: one workspace named "OneClickTag". `create_version` turns it into the version
 and GTM leaves a fresh one based on that version (or none: then we create it). A workspace without
@@ -22,6 +23,7 @@ neither Google's documentation nor the emulator sets a limit we could meet, so i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,16 +127,60 @@ def _create_workspace(ctx: RunContext) -> dict[str, Any]:
     raise AssertionError("unreachable")
 
 
+def _unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """A read GTM answers 404 while there is nothing to read (no version yet, none published)."""
+    try:
+        return with_retries(step, read)
+    except PermanentGoogleError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def _latest_version_header(ctx: RunContext) -> dict[str, Any] | None:
+    header = _unless_absent(
+        "latest_version_header",
+        lambda: ctx.clients.gtm.latest_version_header(ctx.container_path),
+    )
+    # Some containers report a version "0" before their first version.
+    if header is None or str(header.get("containerVersionId") or "0") == "0":
+        return None
+    return header
+
+
+def _entities_of_changes(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A workspace's entities from its changes, when it was made from no version at all."""
+    entities: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ENTITY_KINDS}
+    for change in changes:
+        if change.get("changeStatus") == "deleted":
+            continue
+        for kind in ENTITY_KINDS:
+            if kind in change:
+                entities[kind].append(change[kind])
+    return entities
+
+
+def _from_changes(ctx: RunContext, path: str, changes: list[dict[str, Any]] | None) -> Workspace:
+    """A container never versioned: nothing to sync with, and every entity of the workspace is
+    one of its changes (the default built-in variables at least), so nothing to list either."""
+    if changes is None:
+        status = with_retries(
+            "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
+        )
+        changes = (status or {}).get("workspaceChange") or []
+    return Workspace(path=path, entities=_entities_of_changes(changes))
+
+
 def _from_latest_version(ctx: RunContext, path: str) -> Workspace:
     """A workspace without changes of its own holds the latest version: read that instead of
     listing the workspace (two calls instead of four)."""
     gtm = ctx.clients.gtm
-    live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
-    header = with_retries(
-        "latest_version_header", lambda: gtm.latest_version_header(ctx.container_path)
-    )
-    latest_id = str((header or {}).get("containerVersionId") or "")
-    if not latest_id or latest_id in ("0", version_id(live)):
+    live = _unless_absent("live_version", lambda: gtm.live_version(ctx.container_path))
+    header = _latest_version_header(ctx)
+    if header is None:
+        return _from_changes(ctx, path, None)
+    latest_id = str(header.get("containerVersionId"))
+    if latest_id == version_id(live):
         return Workspace(
             path=path, entities=version_entities(live or {}), live_version=live, based_on_live=True
         )
@@ -154,9 +200,12 @@ def workspace_open(ctx: RunContext) -> Workspace:
     conflicts = (status or {}).get("mergeConflict") or []
     if conflicts:
         raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
-    if not (status or {}).get("workspaceChange"):
+    workspace_changes = (status or {}).get("workspaceChange") or []
+    if not workspace_changes:
         # The usual case: create_version leaves a fresh workspace based on the new version.
         return _from_latest_version(ctx, path)
+    if _latest_version_header(ctx) is None:
+        return _from_changes(ctx, path, workspace_changes)
     # Changes left by an interrupted run (or a person): bring it up to date and list it.
     _sync(ctx, path)
     entities = with_retries("list_entities", lambda: gtm.list_entities(path))
