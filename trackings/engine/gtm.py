@@ -137,7 +137,7 @@ def _unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, A
         raise
 
 
-def _latest_version_header(ctx: RunContext) -> dict[str, Any] | None:
+def latest_version_header_or_none(ctx: RunContext) -> dict[str, Any] | None:
     header = _unless_absent(
         "latest_version_header",
         lambda: ctx.clients.gtm.latest_version_header(ctx.container_path),
@@ -176,7 +176,7 @@ def _from_latest_version(ctx: RunContext, path: str) -> Workspace:
     listing the workspace (two calls instead of four)."""
     gtm = ctx.clients.gtm
     live = _unless_absent("live_version", lambda: gtm.live_version(ctx.container_path))
-    header = _latest_version_header(ctx)
+    header = latest_version_header_or_none(ctx)
     if header is None:
         return _from_changes(ctx, path, None)
     latest_id = str(header.get("containerVersionId"))
@@ -204,7 +204,7 @@ def workspace_open(ctx: RunContext) -> Workspace:
     if not workspace_changes:
         # The usual case: create_version leaves a fresh workspace based on the new version.
         return _from_latest_version(ctx, path)
-    if _latest_version_header(ctx) is None:
+    if latest_version_header_or_none(ctx) is None:
         return _from_changes(ctx, path, workspace_changes)
     # Changes left by an interrupted run (or a person): bring it up to date and list it.
     _sync(ctx, path)

@@ -17,7 +17,7 @@ from trackings.engine.desired import (
     removing_trackings,
     wanted_trackings,
 )
-from trackings.engine.gtm import WORKSPACE_NAME, version_entities
+from trackings.engine.gtm import WORKSPACE_NAME, latest_version_header_or_none, version_entities
 from trackings.engine.sync import rollback_conflict
 from trackings.models import Deployment
 from trackings.planner import plan_workspace
@@ -46,13 +46,12 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
     if ours is not None:
         entities = with_retries("list_entities", lambda: gtm.list_entities(ours["path"]))
     else:
-        header = with_retries(
-            "latest_version_header", lambda: gtm.latest_version_header(ctx.container_path)
-        )
-        latest_id = str((header or {}).get("containerVersionId") or "")
+        header = latest_version_header_or_none(ctx)
         entities = {}
-        if latest_id and latest_id != "0":
-            path = header.get("path") or f"{ctx.container_path}/versions/{latest_id}"
+        if header is not None:
+            path = header.get("path") or (
+                f"{ctx.container_path}/versions/{header['containerVersionId']}"
+            )
             entities = version_entities(with_retries("get_version", lambda: gtm.get_version(path)))
     plan = plan_workspace(compiled.desired, entities)
     ads = ads_validate(
