@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from oneclicktag.core.context import set_context
+from oneclicktag.core.error_pages import not_found
 
 logger = logging.getLogger("oneclicktag.request")
 
@@ -48,6 +49,24 @@ class RequestIdMiddleware:
                 },
             )
         response["X-Request-ID"] = request_id
+        return response
+
+
+class ApiNotFoundMiddleware:
+    """Keeps the API error shape for unknown /api/ paths when DEBUG is on (development, `make
+    run`), where Django answers with its HTML debug page instead of calling handler404."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return not_found(request)
         return response
 
 

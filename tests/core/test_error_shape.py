@@ -20,6 +20,12 @@ def test_an_unknown_api_path_is_a_json_404(client: Client) -> None:
     _assert_shape(client.get("/api/nothing"), 404, "not_found")
 
 
+def test_an_unknown_api_path_is_a_json_404_with_debug_on_too(client: Client, settings) -> None:
+    settings.DEBUG = True
+    _assert_shape(client.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
 def test_pages_outside_the_api_keep_the_html_404(client: Client) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
