@@ -44,6 +44,11 @@ def resolve_tenant(request: Request) -> Tenant:
     """An API key implies its organization; a person names it in `X-Organization` (id or slug),
     which may be left out when they belong to exactly one. Foreign or unknown -> 404."""
     reference = (request.headers.get(ORGANIZATION_HEADER) or "").strip()
+    if "\x00" in reference:
+        # PostgreSQL refuses NUL in a query; no id or slug holds one.
+        raise exceptions.ValidationError(
+            {ORGANIZATION_HEADER: ["Null characters are not allowed."]}
+        )
     if isinstance(request.auth, ApiKey):
         api_key = request.auth
         if reference and not _organization_matches(api_key.organization, reference):

@@ -9,7 +9,9 @@ from rest_framework.test import APIClient
 from oneclicktag.core.idempotency import idempotency_records_purge
 from oneclicktag.core.models import IdempotencyRecord
 from oneclicktag.core.tasks import purge_idempotency_records
+from tenants.actors import Actor
 from tenants.models import ApiKey, AuditEvent, Invitation, Organization
+from tenants.services import membership_create
 from tests.fixtures.tenants import TenantHandle, user_client
 
 
@@ -54,6 +56,29 @@ def test_keys_belong_to_their_caller(alice: TenantHandle, bob: TenantHandle) -> 
     assert (a.status_code, b.status_code) == (201, 201)
     assert a.json()["id"] != b.json()["id"]
     assert "Idempotent-Replayed" not in b
+
+
+def test_a_key_reused_in_another_organization_never_replays_the_first_answer(
+    alice: TenantHandle, charlie: TenantHandle
+) -> None:
+    membership_create(
+        organization=alice.organization,
+        user=charlie.owner,
+        role="admin",
+        actor=Actor(user=alice.owner),
+    )
+    body = {"email": "guest@example.com", "role": "member"}
+    first = user_client(charlie.owner, charlie.organization).post(
+        "/api/v1/invitations/", body, HTTP_IDEMPOTENCY_KEY="same"
+    )
+    other = user_client(charlie.owner, alice.organization).post(
+        "/api/v1/invitations/", body, HTTP_IDEMPOTENCY_KEY="same"
+    )
+    assert first.status_code == 201
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert first.json()["id"] not in other.content.decode()
+    assert not Invitation.objects.filter(organization=alice.organization).exists()
 
 
 def test_a_failed_request_is_not_stored_so_it_can_be_corrected(alice: TenantHandle) -> None:

@@ -26,7 +26,15 @@ def test_bob_sees_none_of_alices_customers_in_lists_filters_or_search(alice, bob
     deleted = make_customer(alice, name="Acme Old")
     alice.client.delete(f"{URL}{deleted.pk}/")
 
-    for params in ({}, {"search": "acme"}, {"tag": "vip"}, {"status": "paused"}, {"deleted": 1}):
+    for params in (
+        {},
+        {"search": "acme"},
+        {"tag": "vip"},
+        {"status": "paused"},
+        {"deleted": 1},
+        {"ordering": "name"},
+        {"ordering": "-name", "deleted": 1},
+    ):
         response = bob.client.get(URL, params)
         assert response.status_code == 200
         assert response.json()["results"] == [], params
@@ -40,3 +48,14 @@ def test_bob_cannot_reach_alices_organization_by_header(alice, bob, make_custome
     response = bob_in_alices_organization.get(URL)
 
     assert response.status_code == 404
+
+
+def test_bobs_api_key_cannot_reach_alices_customer(alice, bob, make_customer):
+    customer = make_customer(alice, name="Acme")
+    client = bob.api_key_client("admin")
+
+    assert client.get(f"{URL}{customer.pk}/").status_code == 404
+    assert client.patch(f"{URL}{customer.pk}/", {"name": "X"}, format="json").status_code == 404
+    assert client.delete(f"{URL}{customer.pk}/").status_code == 404
+    assert client.get(URL, {"search": "acme"}).json()["results"] == []
+    assert Customer.objects.get(pk=customer.pk).name == "Acme"

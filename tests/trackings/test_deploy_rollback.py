@@ -88,3 +88,12 @@ def test_the_engine_checks_again_when_the_rollback_runs(alice: Any, engine_custo
     assert rollback.status == DeploymentStatus.FAILED
     assert rollback.error_code == "gtm_published_elsewhere"
     assert live_version(engine_customer)["containerVersionId"] != first
+
+
+def test_a_version_id_with_a_nul_character_is_not_found(alice: Any) -> None:
+    from tests.trackings.api_support import make_customer
+
+    response = _rollback(alice, make_customer(alice), "5%00")
+
+    assert response.status_code == 404
+    assert not Deployment.objects.exists()

@@ -139,3 +139,14 @@ def test_the_plan_of_a_customer_without_google_is_a_409(alice: Any) -> None:
     response = alice.client.get(f"/api/v1/customers/{customer.pk}/plan/")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "google_not_connected"
+
+
+def test_bad_filter_values_are_validation_errors(alice: Any) -> None:
+    for params, field in (
+        ({"customer": "nope"}, "customer"),
+        ({"status": "sleeping"}, "status"),
+        ({"kind": "teleport"}, "kind"),
+    ):
+        response = alice.client.get("/api/v1/deployments/", params)
+        assert response.status_code == 400, params
+        assert field in response.json()["error"]["fields"], params

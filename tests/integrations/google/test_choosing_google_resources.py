@@ -151,3 +151,23 @@ def test_roles_and_organizations(alice: Any, bob: Any, google_emulator: Any) -> 
     not_connected = make_customer(alice)
     response = alice.client.get(f"/api/v1/customers/{not_connected.pk}/google/ads-accounts/")
     assert response.status_code == 409
+
+
+def test_bob_can_neither_choose_nor_list_for_alices_connection(
+    alice: Any, bob: Any, google_emulator: Any
+) -> None:
+    connection = oauth_connect(alice)
+    base = f"/api/v1/customers/{connection.customer_id}/google/"
+    calls_before = google_emulator.stats()["calls"]
+
+    for client in (bob.client, bob.api_key_client("admin")):
+        assert _patch(client, connection, dict(SEEDED_CHOICES)).status_code == 404
+        assert client.get(base + "ads-accounts/").status_code == 404
+        assert client.get(base + "ga4-properties/").status_code == 404
+    stored = GoogleConnection.objects.get(pk=connection.pk)
+    assert (stored.gtm_container_id, stored.ads_customer_id, stored.version) == (
+        "",
+        "",
+        connection.version,
+    )
+    assert google_emulator.stats()["calls"] == calls_before
