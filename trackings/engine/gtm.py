@@ -1,16 +1,18 @@
 """The GTM half of a deployment: our workspace, one bulk_update, create_version, publish.
 
-GTM calls per deployment, whatever the number of trackings: list workspaces, our workspace's
-status (or its creation when there is none), the live version, the latest version's header (plus
-that version when it is not the live one), bulk_update, create_version, publish, and the
-verifier's read of the live version: 8. Into a container never versioned: list, status, the
-latest version's header (none), bulk_update, create_version, publish, live: 7.
+GTM calls per deployment, whatever the number of trackings: our workspace's status (by the id
+we keep: the one GTM made when it versioned the last), the live version, the latest version's
+header (plus that version when it is not the live one), bulk_update, create_version, publish, and
+the verifier's read of the live version: 7. Into a container never versioned: status, the latest
+header (none), bulk_update, create_version, publish, live: 6.
 
-Workspace policy: one workspace named "OneClickTag". `create_version` turns it into the version
-and GTM leaves a fresh one based on that version (or none: then we create it). A workspace without
-changes holds the latest version, so the version is read instead of listing the workspace (two
-calls instead of four). One with changes (an interrupted run, a person) is synced and listed; its
-merge conflicts are surfaced, never overwritten.
+Workspace policy: our workspace is the one whose id the connection keeps ("OneClickTag" when we
+create it). `create_version` deletes it and GTM makes a new one based on the version
+(`newWorkspacePath`), which becomes ours. A workspace without changes holds the latest version,
+so the version is read instead of listing the workspace (two calls instead of four). One with
+changes (an interrupted run, a person) is synced and listed; its merge conflicts are surfaced,
+never overwritten. Without a kept id (or when GTM deleted that workspace) a new one is created,
+or an existing "OneClickTag" adopted.
 
 No per-entity fallback: every refusal of a whole bulk_update we know of would refuse the same
 entity per entity too (a stale fingerprint: we re-read and re-plan instead; an invalid entity:
@@ -34,6 +36,7 @@ from integrations.google.errors import (
     PermanentGoogleError,
     TransientGoogleError,
 )
+from integrations.google.services.choices import connection_remember_workspace
 from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
 from trackings.models import DeploymentStatus
@@ -101,21 +104,27 @@ def _find_workspace(ctx: RunContext) -> dict[str, Any] | None:
     return None
 
 
-def _create_workspace(ctx: RunContext) -> dict[str, Any]:
+def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
+    """A new OneClickTag workspace, or (when one turns out to exist: a lost answer, a person's
+    workspace of that name) the existing one. True when it is new."""
     gtm = ctx.clients.gtm
     for attempt in range(1, STEP_ATTEMPTS + 1):
         try:
-            return dict(
-                gtm.create_workspace(ctx.container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION)
+            created = gtm.create_workspace(
+                ctx.container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION
             )
+            return dict(created), True
         except TransientGoogleError:
             # The workspace may have been created before the answer was lost: look first.
             existing = _find_workspace(ctx)
             if existing is not None:
-                return existing
+                return existing, False
             if attempt == STEP_ATTEMPTS:
                 raise
         except PermanentGoogleError as error:
+            existing = _find_workspace(ctx)
+            if existing is not None:
+                return existing, False
             if "workspace" in error.message.lower():
                 raise DeploymentFailed(
                     "gtm_workspace_limit",
@@ -189,38 +198,66 @@ def _from_latest_version(ctx: RunContext, path: str) -> Workspace:
     return Workspace(path=path, entities=version_entities(latest), live_version=live)
 
 
+def _remember_workspace(ctx: RunContext, workspace_id: str) -> None:
+    connection_remember_workspace(connection=ctx.connection, workspace_id=workspace_id)
+
+
+def _stored_workspace_status(ctx: RunContext) -> tuple[str, dict[str, Any]] | None:
+    """Our workspace by its stored id, with its status; None when there is none any more."""
+    if not ctx.connection.gtm_workspace_id:
+        return None
+    path = f"{ctx.container_path}/workspaces/{ctx.connection.gtm_workspace_id}"
+    status = _unless_absent(
+        "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
+    )
+    if status is None:
+        _remember_workspace(ctx, "")
+        return None
+    return path, status
+
+
 def workspace_open(ctx: RunContext) -> Workspace:
-    """Find or create our workspace and read what it holds."""
-    gtm = ctx.clients.gtm
-    existing = _find_workspace(ctx)
-    if existing is None:
-        return _from_latest_version(ctx, _create_workspace(ctx)["path"])
-    path = existing["path"]
-    status = with_retries("get_workspace_status", lambda: gtm.get_workspace_status(path))
+    """Open our workspace (by its stored id) or start a new one, and read what it holds.
+
+    The usual case costs one call: the last deployment's create_version deleted the workspace
+    (and we forgot its id then), so a new one is created without listing first.
+    """
+    stored = _stored_workspace_status(ctx)
+    if stored is None:
+        workspace, created = _create_workspace(ctx)
+        _remember_workspace(ctx, str(workspace["workspaceId"]))
+        path = str(workspace["path"])
+        if created:
+            return _from_latest_version(ctx, path)
+        status = with_retries(
+            "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
+        )
+    else:
+        path, status = stored
     conflicts = (status or {}).get("mergeConflict") or []
     if conflicts:
         raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
     workspace_changes = (status or {}).get("workspaceChange") or []
     if not workspace_changes:
-        # The usual case: create_version leaves a fresh workspace based on the new version.
+        # Nothing of its own: it holds the latest version.
         return _from_latest_version(ctx, path)
     if latest_version_header_or_none(ctx) is None:
         return _from_changes(ctx, path, workspace_changes)
     # Changes left by an interrupted run (or a person): bring it up to date and list it.
     _sync(ctx, path)
-    entities = with_retries("list_entities", lambda: gtm.list_entities(path))
+    entities = with_retries("list_entities", lambda: ctx.clients.gtm.list_entities(path))
     return Workspace(path=path, entities=entities)
 
 
 def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
     """Read the workspace again (after a conflict): sync with the latest version, then list."""
     gtm = ctx.clients.gtm
-    existing = _find_workspace(ctx)
-    if existing is None:
+    if _stored_workspace_status(ctx) is None:
         return workspace_open(ctx)
-    _sync(ctx, existing["path"])
-    entities = with_retries("list_entities", lambda: gtm.list_entities(existing["path"]))
-    return Workspace(path=existing["path"], entities=entities, live_version=workspace.live_version)
+    path = workspace.path
+    _sync(ctx, path)
+    entities = with_retries("list_entities", lambda: gtm.list_entities(path))
+    return Workspace(path=path, entities=entities, live_version=workspace.live_version)
 
 
 def _bulk_update(
@@ -280,6 +317,10 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
     version = (answer or {}).get("containerVersion") or {}
     if not version.get("path"):
         raise PermanentGoogleError("GTM created no container version.", api="gtm")
+    # GTM deleted the workspace it versioned and made a new one from the version (named as GTM
+    # likes): that one is ours now, found by id, not by name.
+    new_path = str((answer or {}).get("newWorkspacePath") or "")
+    _remember_workspace(ctx, new_path.rsplit("/workspaces/", 1)[-1] if new_path else "")
     return dict(version)
 
 

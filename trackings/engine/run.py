@@ -44,11 +44,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 TRANSIENT_BACKOFF_SECONDS = 15.0
 # What one run spends on GTM in the usual case, reserved before it starts (trackings.engine.gtm
-# counts a sync's 8; a check reads the live version; a rollback reads, publishes, reads again).
+# counts a sync's 7; a check reads the live version; a rollback reads, publishes, reads again).
 GTM_CALLS_PER_RUN: dict[str, int] = {
-    DeploymentKind.DEPLOY: 8,
-    DeploymentKind.REMOVE: 8,
-    DeploymentKind.REPAIR: 8,
+    DeploymentKind.DEPLOY: 7,
+    DeploymentKind.REMOVE: 7,
+    DeploymentKind.REPAIR: 7,
     DeploymentKind.CHECK: 1,
     DeploymentKind.ROLLBACK: 3,
 }

@@ -267,3 +267,13 @@ def connection_update_choices(
         # The stream was taken by another customer between our check and the write.
         raise _invalid("ga4_stream_id", "Another customer already uses this data stream.") from exc
     return connection
+
+
+def connection_remember_workspace(*, connection: GoogleConnection, workspace_id: str) -> None:
+    """Record the id of the OneClickTag workspace ("" once GTM deleted it by versioning it), so
+    the next deployment finds it without listing. Bookkeeping, not a choice: no new version of
+    the connection (a PATCH in flight stays valid) and no audit event."""
+    GoogleConnection.objects.filter(
+        organization_id=connection.organization_id, pk=connection.pk
+    ).update(gtm_workspace_id=workspace_id, updated_at=timezone.now())
+    connection.gtm_workspace_id = workspace_id
