@@ -58,3 +58,16 @@ def test_a_crash_outside_drf_answers_without_internals(db: None) -> None:
     assert b"server_error" in response.content
     html = server_error(RequestFactory().get("/admin/"))
     assert b"server_error" not in html.content
+
+
+def test_a_bad_cursor_or_page_size_is_a_400_naming_it(alice: TenantHandle) -> None:
+    for query, field in (
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"page_size": "many"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+    ):
+        response = alice.client.get("/api/v1/customers/", query)
+        _assert_shape(response, 400, "validation_error")
+        assert list(response.json()["error"]["fields"]) == [field]
+    # Too large is not an error: the page is capped.
+    assert alice.client.get("/api/v1/customers/", {"page_size": "5000"}).status_code == 200
