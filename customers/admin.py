@@ -47,7 +47,7 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
         "created_at",
         "deleted",
     )
-    list_filter = (DeletedFilter, "status", "created_at")
+    list_filter = (DeletedFilter, "status", "drift_policy", "created_at")
     search_fields = ("name", "slug", "website_url", "contact_email", "organization__name")
     list_select_related = ("organization",)
     readonly_fields = (
@@ -70,6 +70,7 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
         "status",
         "tags",
         "notes",
+        "drift_policy",
         "version",
         "created_at",
         "created_by",

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from customers import services
 from customers.filters import CustomerFilter
-from customers.models import Customer
+from customers.models import Customer, DriftPolicy
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.viewsets import OrganizationScopedViewSet
@@ -36,6 +36,13 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         required=False,
         help_text="Unique among the organization's customers; made from the name when omitted.",
     )
+    drift_policy = serializers.ChoiceField(
+        choices=DriftPolicy.choices,
+        required=False,
+        help_text="What a health check does when it finds our GTM entities edited or deleted: "
+        "`repair` (the default) queues a repair deployment; `report` only records it on the "
+        "trackings' `health`.",
+    )
     google_connection_status = serializers.SerializerMethodField()
     version = serializers.IntegerField(
         required=False,
@@ -54,6 +61,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
             "status",
             "tags",
             "notes",
+            "drift_policy",
             "google_connection_status",
             "version",
             "created_at",

@@ -16,6 +16,13 @@ class CustomerStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class DriftPolicy(models.TextChoices):
+    # A health check that finds our GTM entities edited or deleted queues a repair.
+    REPAIR = "repair", "Repair"
+    # It records the drift on the trackings and leaves GTM alone (people edit by hand).
+    REPORT = "report", "Report only"
+
+
 class Customer(SoftDeletableTenantModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -26,6 +33,9 @@ class Customer(SoftDeletableTenantModel):
     )
     tags = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
+    drift_policy = models.CharField(
+        max_length=16, choices=DriftPolicy.choices, default=DriftPolicy.REPAIR
+    )
     version = models.PositiveIntegerField(default=1)
 
     if TYPE_CHECKING:

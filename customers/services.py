@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from rest_framework.exceptions import ValidationError
 from safedelete.models import SOFT_DELETE
 
-from customers.models import Customer
+from customers.models import Customer, DriftPolicy
 from oneclicktag.core.errors import StaleVersion
 from tenants.actors import Actor
 from tenants.models import Organization
@@ -17,7 +17,16 @@ from tenants.services import audit_record
 
 SLUG_MAX_LENGTH = 80
 # Fields a client may set; everything else (ids, version, audit fields) is ours.
-EDITABLE_FIELDS = ("name", "slug", "website_url", "contact_email", "status", "tags", "notes")
+EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "website_url",
+    "contact_email",
+    "status",
+    "tags",
+    "notes",
+    "drift_policy",
+)
 _UNIQUE_SLUG_CONSTRAINT = "customer_unique_org_slug_live"
 
 
@@ -31,6 +40,7 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
         "status": customer.status,
         "tags": list(customer.tags or []),
         "notes": customer.notes,
+        "drift_policy": customer.drift_policy,
         "version": customer.version,
         "deleted": customer.deleted.isoformat() if customer.deleted else None,
     }
@@ -100,6 +110,7 @@ def customer_create(
     status: str = Customer._meta.get_field("status").default,
     tags: list[str] | None = None,
     notes: str = "",
+    drift_policy: str = DriftPolicy.REPAIR,
 ) -> Customer:
     with transaction.atomic():
         locked = _lock_organization(organization)
@@ -118,6 +129,7 @@ def customer_create(
             status=status,
             tags=list(tags or []),
             notes=notes,
+            drift_policy=drift_policy,
             created_by=_actor_user(actor),
             updated_by=_actor_user(actor),
         )

@@ -74,6 +74,7 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
             "status": "paused",
             "tags": '["vip"]',
             "notes": "",
+            "drift_policy": "report",
         },
     )
 
@@ -85,4 +86,5 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
         ["vip"],
         2,
     )
+    assert customer.drift_policy == "report"
     assert AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).exists()

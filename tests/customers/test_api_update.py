@@ -83,3 +83,18 @@ def test_a_patch_that_changes_nothing_keeps_the_version(alice, make_customer):
 
     assert response.json()["version"] == 1
     assert not AuditEvent.objects.filter(action="customer.update").exists()
+
+
+def test_the_drift_policy_defaults_to_repair_and_takes_only_its_choices(alice, make_customer):
+    customer = make_customer(alice)
+    assert alice.client.get(url(customer)).json()["drift_policy"] == "repair"
+
+    refused = alice.client.patch(url(customer), {"drift_policy": "ignore"}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["drift_policy"]
+
+    response = alice.client.patch(url(customer), {"drift_policy": "report"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Customer.objects.get(pk=customer.pk).drift_policy == "report"
+    event = AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).last()
+    assert (event.before["drift_policy"], event.after["drift_policy"]) == ("repair", "report")

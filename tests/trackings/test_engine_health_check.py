@@ -124,3 +124,34 @@ def test_a_conversion_action_removed_in_ads_is_missing_and_a_repair_recreates_it
     assert actions[tracking.ads_conversion_action_id]["status"] == "ENABLED"
     label = actions[tracking.ads_conversion_action_id]["conversion_label"]
     assert tracking.ads_conversion_label == label
+
+
+def test_a_customer_that_wants_reports_only_gets_no_repair(
+    alice: Any, engine_customer: Any
+) -> None:
+    drifted = make_tracking(engine_customer, name="Drifted")
+    assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
+    response = alice.client.patch(
+        f"/api/v1/customers/{engine_customer.pk}/",
+        {"drift_policy": "report", "version": engine_customer.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    engine_customer.refresh_from_db()
+
+    def delete_ours(entities: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"tag": tag, "changeStatus": "deleted"}
+            for tag in entities["tag"]
+            if str(drifted.pk) in tag.get("notes", "")
+        ]
+
+    _edit_in_gtm(engine_customer, delete_ours)
+    check = _check(engine_customer)
+
+    assert check.status == DeploymentStatus.SUCCEEDED, check.error_message
+    assert check.plan["health"] == {"missing": 1}
+    assert "repair_deployment" not in check.plan
+    assert _queued_repair(engine_customer) is None
+    drifted.refresh_from_db()
+    assert drifted.health == TrackingHealth.MISSING

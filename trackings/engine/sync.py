@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from customers.models import DriftPolicy
 from tenants.actors import Actor
 from trackings.engine.ads import ads_sync, tracking_id_in_name
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
@@ -254,9 +255,10 @@ def check_run(ctx: RunContext) -> None:
             Tracking.objects.filter(pk=tracking.pk).update(**fields)
             counts[fields["health"]] = counts.get(fields["health"], 0) + 1
         ctx.deployment.plan = {"gtm": summary, "health": counts}
-        if counts.get(TrackingHealth.DRIFTED) or counts.get(TrackingHealth.MISSING):
-            # Drift is repaired, not only reported: our entities are ours to keep as desired
-            # (people change their own entities, or ours through the API).
+        drifted = counts.get(TrackingHealth.DRIFTED) or counts.get(TrackingHealth.MISSING)
+        if drifted and ctx.customer.drift_policy == DriftPolicy.REPAIR:
+            # Drift is repaired, not only reported, unless the customer asked for reports only
+            # (its people edit our entities by hand).
             repair = deployment_enqueue(
                 customer=ctx.customer,
                 actor=Actor.system_actor("drift-repair"),
