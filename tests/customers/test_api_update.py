@@ -97,4 +97,5 @@ def test_the_drift_policy_defaults_to_repair_and_takes_only_its_choices(alice, m
     assert response.status_code == 200, response.json()
     assert Customer.objects.get(pk=customer.pk).drift_policy == "report"
     event = AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).last()
+    assert event is not None
     assert (event.before["drift_policy"], event.after["drift_policy"]) == ("repair", "report")
