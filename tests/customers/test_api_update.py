@@ -98,4 +98,6 @@ def test_the_drift_policy_defaults_to_repair_and_takes_only_its_choices(alice, m
     assert Customer.objects.get(pk=customer.pk).drift_policy == "report"
     event = AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).last()
     assert event is not None
+    assert event.before is not None
+    assert event.after is not None
     assert (event.before["drift_policy"], event.after["drift_policy"]) == ("repair", "report")
