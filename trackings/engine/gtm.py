@@ -217,10 +217,10 @@ def _stored_workspace_status(ctx: RunContext) -> tuple[str, dict[str, Any]] | No
 
 
 def workspace_open(ctx: RunContext) -> Workspace:
-    """Open our workspace (by its stored id) or start a new one, and read what it holds.
+    """Open our workspace (by the id we keep) or start a new one, and read what it holds.
 
-    The usual case costs one call: the last deployment's create_version deleted the workspace
-    (and we forgot its id then), so a new one is created without listing first.
+    The usual case costs three calls: the status of the workspace GTM made from our last
+    version (no changes), then the live version and the latest version's header.
     """
     stored = _stored_workspace_status(ctx)
     if stored is None:
