@@ -87,6 +87,16 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         return data
 
 
+_TRUE = ("1", "true", "yes")
+_FALSE = ("", "0", "false", "no")
+
+
+def _wants_deleted(value: str | None) -> bool:
+    if (value or "").lower() not in _TRUE + _FALSE:
+        raise serializers.ValidationError({"deleted": ["Send true or false."]})
+    return (value or "").lower() in _TRUE
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -118,8 +128,7 @@ class CustomerViewSet(
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         wants_deleted = self.action == "restore" or (
-            self.action == "list"
-            and self.request.query_params.get("deleted", "").lower() in ("1", "true", "yes")
+            self.action == "list" and _wants_deleted(self.request.query_params.get("deleted"))
         )
         return queryset.filter(deleted__isnull=not wants_deleted)
 

@@ -48,3 +48,10 @@ def test_it_orders_by_name(alice, make_customer):
     rows = alice.client.get(URL, {"ordering": "name"}).json()["results"]
 
     assert [row["name"] for row in rows] == ["Alpha", "Beta", "Gamma"]
+
+
+def test_a_deleted_flag_that_is_neither_true_nor_false_is_a_400(alice) -> None:
+    response = alice.client.get("/api/v1/customers/", {"deleted": "maybe"})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["deleted"]
+    assert alice.client.get("/api/v1/customers/", {"deleted": "false"}).status_code == 200
