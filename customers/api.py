@@ -54,14 +54,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         model = Customer
         fields = (
             "id",
-            "name",
-            "slug",
-            "website_url",
-            "contact_email",
-            "status",
-            "tags",
-            "notes",
-            "drift_policy",
+            *services.EDITABLE_FIELDS,
             "google_connection_status",
             "version",
             "created_at",
