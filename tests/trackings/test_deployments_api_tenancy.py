@@ -1,4 +1,5 @@
-"""Another organization's customers and deployments are a 404 on every deployment endpoint."""
+"""Another organization's customers and deployments are a 404 on every deployment endpoint, and
+the deployment task itself does nothing for the wrong organization."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.trackings import SYSTEM
+from tests.fixtures.trackings import SYSTEM, make_tracking
 from tests.trackings.api_support import make_customer
-from trackings.models import ContainerVersion, Deployment
+from trackings.models import (
+    ContainerVersion,
+    Deployment,
+    DeploymentStatus,
+    TrackingStatus,
+)
 from trackings.services.deployments import deployment_enqueue
+from trackings.tasks import run_deployment
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +95,21 @@ def test_alices_version_cannot_be_rolled_back_on_bobs_customer(alice: Any, bob: 
     assert Deployment.objects.filter(customer=bobs).count() == before
     assert listed.status_code == 200
     assert [row["gtm_version_id"] for row in listed.json()["results"]] == ["6"]
+
+
+def test_the_deployment_task_run_for_another_organization_does_nothing(
+    bob: Any, engine_customer: Any, google_emulator: Any
+) -> None:
+    tracking = make_tracking(engine_customer)
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    calls_before = google_emulator.stats()["calls"]
+
+    # A task message carrying the wrong organization (forged, or a bug) re-fetches with both ids.
+    run_deployment.apply(args=(str(bob.organization.pk), str(deployment.pk))).get()
+
+    deployment.refresh_from_db()
+    assert deployment.status == DeploymentStatus.QUEUED
+    assert deployment.attempts == 0
+    assert google_emulator.stats()["calls"] == calls_before
+    tracking.refresh_from_db()
+    assert tracking.status == TrackingStatus.PENDING
