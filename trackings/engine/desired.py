@@ -52,14 +52,12 @@ def tracking_spec(tracking: Tracking) -> TrackingSpec:
     )
 
 
-def container_spec(connection: GoogleConnection, ads_tag_id: str | None) -> ContainerSpec:
+def container_spec(
+    customer: Customer, connection: GoogleConnection, ads_tag_id: str | None
+) -> ContainerSpec:
     # A deleted customer keeps nothing of ours in its container, its Google tag included; an
     # active one keeps the Google tag (page views for the stream we set up) with no trackings.
-    leaving = Customer.all_objects.filter(
-        organization_id=connection.organization_id,
-        pk=connection.customer_id,
-        deleted__isnull=False,
-    ).exists()
+    leaving = customer.deleted is not None
     return ContainerSpec(
         measurement_id="" if leaving else connection.ga4_measurement_id,
         ads_conversion_id=ads_tag_id or None,
@@ -89,10 +87,13 @@ class Compiled:
 
 
 def compile_desired(
-    trackings: list[Tracking], connection: GoogleConnection, ads_tag_id: str | None
+    customer: Customer,
+    trackings: list[Tracking],
+    connection: GoogleConnection,
+    ads_tag_id: str | None,
 ) -> Compiled:
-    """Compile the wanted trackings. One tracking that does not compile fails alone."""
-    container = container_spec(connection, ads_tag_id)
+    """Compile the customer's wanted trackings. One tracking that does not compile fails alone."""
+    container = container_spec(customer, connection, ads_tag_id)
     specs = [tracking_spec(t) for t in trackings]
     failures: dict[UUID, str] = {}
     try:

@@ -39,7 +39,7 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
     gtm = ctx.clients.gtm
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)
-    compiled = compile_desired(wanted, connection, known_ads_tag_id(wanted))
+    compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
 
     workspaces = with_retries("list_workspaces", lambda: gtm.list_workspaces(ctx.container_path))
     ours = next((w for w in workspaces or [] if w.get("name") == WORKSPACE_NAME), None)

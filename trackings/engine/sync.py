@@ -66,7 +66,7 @@ def sync_run(ctx: RunContext) -> None:
     ).update(status=TrackingStatus.DEPLOYING, updated_at=timezone.now())
 
     # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
-    first = compile_desired(wanted, connection, known_ads_tag_id(wanted))
+    first = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
     ads = ads_sync(
         ctx,
         wanted=[t for t in wanted if t.pk not in first.failures],
@@ -75,7 +75,7 @@ def sync_run(ctx: RunContext) -> None:
     )
     ctx.deployment.plan = {"gtm": {}, "ads": ads.plan}
     ctx.report(plan=ctx.deployment.plan)
-    compiled = compile_desired(wanted, connection, ads.tag_conversion_id)
+    compiled = compile_desired(customer, wanted, connection, ads.tag_conversion_id)
     failures = {**compiled.failures, **ads.failures}
 
     try:
@@ -89,7 +89,7 @@ def sync_run(ctx: RunContext) -> None:
         for tracking in blamed:
             failures[tracking.pk] = error.message
         rest = compile_desired(
-            [t for t in wanted if t not in blamed], connection, ads.tag_conversion_id
+            customer, [t for t in wanted if t not in blamed], connection, ads.tag_conversion_id
         )
         compiled.desired = rest.desired
         gtm = gtm_apply(ctx, compiled.desired)
@@ -217,7 +217,7 @@ def _owner(key: str) -> uuid.UUID | None:
 def check_run(ctx: RunContext) -> None:
     """Compare live GTM (and Ads) with the desired state; record each tracking's health."""
     wanted = [t for t in wanted_trackings(ctx.customer) if t.status == TrackingStatus.LIVE]
-    compiled = compile_desired(wanted, ctx.connection, known_ads_tag_id(wanted))
+    compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
     live = with_retries("live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path))
     index = LiveIndex.of(live)
     summary = plan_workspace(compiled.desired, version_entities(live)).summary()
@@ -290,7 +290,7 @@ def rollback_run(ctx: RunContext) -> None:
     ctx.advance()
     index = LiveIndex.of(live)
     wanted = wanted_trackings(ctx.customer)
-    compiled = compile_desired(wanted, ctx.connection, known_ads_tag_id(wanted))
+    compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
     changed = plan_keys(
         plan_workspace(compiled.desired, version_entities(live)).summary(), "update"
     )
