@@ -136,7 +136,7 @@ def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
     raise AssertionError("unreachable")
 
 
-def _unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+def unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
     """A read GTM answers 404 while there is nothing to read (no version yet, none published)."""
     try:
         return with_retries(step, read)
@@ -147,7 +147,7 @@ def _unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, A
 
 
 def latest_version_header_or_none(ctx: RunContext) -> dict[str, Any] | None:
-    header = _unless_absent(
+    header = unless_absent(
         "latest_version_header",
         lambda: ctx.clients.gtm.latest_version_header(ctx.container_path),
     )
@@ -155,6 +155,12 @@ def latest_version_header_or_none(ctx: RunContext) -> dict[str, Any] | None:
     if header is None or str(header.get("containerVersionId") or "0") == "0":
         return None
     return header
+
+
+def read_version_of(ctx: RunContext, header: dict[str, Any]) -> dict[str, Any]:
+    """The whole version a version header stands for."""
+    path = header.get("path") or f"{ctx.container_path}/versions/{header['containerVersionId']}"
+    return dict(with_retries("get_version", lambda: ctx.clients.gtm.get_version(path)))
 
 
 def _entities_of_changes(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -180,21 +186,23 @@ def _from_changes(ctx: RunContext, path: str, changes: list[dict[str, Any]] | No
     return Workspace(path=path, entities=_entities_of_changes(changes))
 
 
-def _from_latest_version(ctx: RunContext, path: str) -> Workspace:
+def _from_latest_version(
+    ctx: RunContext, path: str, known_changes: list[dict[str, Any]] | None = None
+) -> Workspace:
     """A workspace without changes of its own holds the latest version: read that instead of
-    listing the workspace (two calls instead of four)."""
+    listing the workspace (two calls instead of four). `known_changes`: the workspace's changes
+    when its status was read already."""
     gtm = ctx.clients.gtm
-    live = _unless_absent("live_version", lambda: gtm.live_version(ctx.container_path))
+    live = unless_absent("live_version", lambda: gtm.live_version(ctx.container_path))
     header = latest_version_header_or_none(ctx)
     if header is None:
-        return _from_changes(ctx, path, None)
+        return _from_changes(ctx, path, known_changes)
     latest_id = str(header.get("containerVersionId"))
     if latest_id == version_id(live):
         return Workspace(
             path=path, entities=version_entities(live or {}), live_version=live, based_on_live=True
         )
-    latest_path = header.get("path") or f"{ctx.container_path}/versions/{latest_id}"
-    latest = with_retries("get_version", lambda: gtm.get_version(latest_path))
+    latest = read_version_of(ctx, header)
     return Workspace(path=path, entities=version_entities(latest), live_version=live)
 
 
@@ -202,12 +210,18 @@ def _remember_workspace(ctx: RunContext, workspace_id: str) -> None:
     connection_remember_workspace(connection=ctx.connection, workspace_id=workspace_id)
 
 
+def stored_workspace_path(ctx: RunContext) -> str | None:
+    """The path of the workspace whose id the connection keeps (ours), if it keeps one."""
+    workspace_id = ctx.connection.gtm_workspace_id
+    return f"{ctx.container_path}/workspaces/{workspace_id}" if workspace_id else None
+
+
 def _stored_workspace_status(ctx: RunContext) -> tuple[str, dict[str, Any]] | None:
     """Our workspace by its stored id, with its status; None when there is none any more."""
-    if not ctx.connection.gtm_workspace_id:
+    path = stored_workspace_path(ctx)
+    if path is None:
         return None
-    path = f"{ctx.container_path}/workspaces/{ctx.connection.gtm_workspace_id}"
-    status = _unless_absent(
+    status = unless_absent(
         "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
     )
     if status is None:
@@ -240,7 +254,7 @@ def workspace_open(ctx: RunContext) -> Workspace:
     workspace_changes = (status or {}).get("workspaceChange") or []
     if not workspace_changes:
         # Nothing of its own: it holds the latest version.
-        return _from_latest_version(ctx, path)
+        return _from_latest_version(ctx, path, known_changes=workspace_changes)
     if latest_version_header_or_none(ctx) is None:
         return _from_changes(ctx, path, workspace_changes)
     # Changes left by an interrupted run (or a person): bring it up to date and list it.

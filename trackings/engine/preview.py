@@ -17,7 +17,13 @@ from trackings.engine.desired import (
     removing_trackings,
     wanted_trackings,
 )
-from trackings.engine.gtm import WORKSPACE_NAME, latest_version_header_or_none, version_entities
+from trackings.engine.gtm import (
+    latest_version_header_or_none,
+    read_version_of,
+    stored_workspace_path,
+    unless_absent,
+    version_entities,
+)
 from trackings.engine.sync import rollback_conflict
 from trackings.models import Deployment
 from trackings.planner import plan_workspace
@@ -34,25 +40,25 @@ def _read_context(customer: Customer, connection: GoogleConnection) -> RunContex
 
 def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[str, Any]:
     """What the next deployment would change: our workspace (or, when there is none, the latest
-    version a new one would start from) diffed with the desired state, plus Ads validate_only."""
+    version a new one would start from) diffed with the desired state, plus Ads validate_only.
+    GTM calls: our workspace's four lists, or the latest version's header and the version."""
     ctx = _read_context(customer, connection)
     gtm = ctx.clients.gtm
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)
     compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
 
-    workspaces = with_retries("list_workspaces", lambda: gtm.list_workspaces(ctx.container_path))
-    ours = next((w for w in workspaces or [] if w.get("name") == WORKSPACE_NAME), None)
-    if ours is not None:
-        entities = with_retries("list_entities", lambda: gtm.list_entities(ours["path"]))
-    else:
-        header = latest_version_header_or_none(ctx)
+    # Our workspace (found by the id the connection keeps), else the version a new one would
+    # start from, else nothing (a container never versioned).
+    path = stored_workspace_path(ctx)
+    entities = None
+    if path is not None:
+        entities = unless_absent("list_entities", lambda: gtm.list_entities(path))
+    if entities is None:
         entities = {}
+        header = latest_version_header_or_none(ctx)
         if header is not None:
-            path = header.get("path") or (
-                f"{ctx.container_path}/versions/{header['containerVersionId']}"
-            )
-            entities = version_entities(with_retries("get_version", lambda: gtm.get_version(path)))
+            entities = version_entities(read_version_of(ctx, header))
     plan = plan_workspace(compiled.desired, entities)
     ads = ads_validate(
         ctx,
