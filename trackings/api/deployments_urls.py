@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from trackings.api.deployments import (
@@ -6,6 +6,21 @@ from trackings.api.deployments import (
     CustomerVersionViewSet,
     DeploymentViewSet,
 )
+
+
+class GtmIdConverter:
+    """GTM's ids (versions, workspaces) are digits: anything else is not a route (404)."""
+
+    regex = "[0-9]{1,20}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(GtmIdConverter, "gtm_id")
 
 router = SimpleRouter()
 router.register("deployments", DeploymentViewSet, basename="deployment")
@@ -33,7 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="customer-versions",
     ),
     path(
-        "customers/<uuid:customer_pk>/versions/<str:gtm_version_id>/rollback/",
+        "customers/<uuid:customer_pk>/versions/<gtm_id:gtm_version_id>/rollback/",
         CustomerVersionViewSet.as_view({"post": "rollback"}),
         name="customer-version-rollback",
     ),

@@ -44,16 +44,9 @@ def customer_rollback(
 ) -> Deployment:
     """Queue the republishing of one of our earlier versions. Refused (409) when someone else
     published after our last version, unless forced; the engine checks again when it runs."""
-    # The id comes from the URL path, where %00 decodes to a NUL PostgreSQL refuses; no version
-    # id holds one, so it is unknown rather than a database error.
-    known = (
-        "\x00" not in gtm_version_id
-        and ContainerVersion.objects.filter(
-            organization_id=customer.organization_id,
-            customer=customer,
-            gtm_version_id=gtm_version_id,
-        ).exists()
-    )
+    known = ContainerVersion.objects.filter(
+        organization_id=customer.organization_id, customer=customer, gtm_version_id=gtm_version_id
+    ).exists()
     if not known:
         raise exceptions.NotFound("No published version with this id for this customer.")
     connection = _usable_connection(customer)
