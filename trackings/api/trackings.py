@@ -55,7 +55,7 @@ class TrackingTypeListView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(responses=TrackingTypePageSerializer)
+    @extend_schema(operation_id="tracking_types_list", responses=TrackingTypePageSerializer)
     def get(self, request: Request) -> Response:
         types = TrackingTypeSerializer(all_tracking_types(), many=True).data  # type: ignore[arg-type]
         # The whole catalog fits one page; the list shape is the API's usual one.
