@@ -80,14 +80,14 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         return data
 
 
-_TRUE = ("1", "true", "yes")
-_FALSE = ("", "0", "false", "no")
-
-
 def _wants_deleted(value: str | None) -> bool:
-    if (value or "").lower() not in _TRUE + _FALSE:
-        raise serializers.ValidationError({"deleted": ["Send true or false."]})
-    return (value or "").lower() in _TRUE
+    """`?deleted=`, read as DRF reads any boolean (true/false, 1/0, yes/no, on/off)."""
+    if not value:
+        return False
+    try:
+        return bool(serializers.BooleanField().to_internal_value(value))
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({"deleted": error.detail}) from error
 
 
 @extend_schema_view(
