@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.scenario import owned_organization
 from customers.models import Customer
 from customers.services import customer_create
-from tenants.actors import Actor
-from tenants.models import Membership, Organization, Role, User
+from tenants.models import Role
 from tenants.services.api_keys import api_key_create
 from trackings.models import Tracking, TrackingStatus
 
@@ -39,12 +38,7 @@ class Timing:
 
 
 def _seeded_client() -> tuple[Client, list[Customer]]:
-    user = User.objects.create_user(email=f"bench-api-{uuid.uuid4().hex[:8]}@example.com")
-    organization = Organization.objects.create(
-        name="Bench API Agency", slug=f"bench-api-{uuid.uuid4().hex[:8]}"
-    )
-    Membership.objects.create(organization=organization, user=user, role=Role.OWNER)
-    actor = Actor(user=user)
+    organization, actor = owned_organization("Bench API Agency")
     customers = [
         customer_create(
             organization=organization,

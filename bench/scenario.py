@@ -26,13 +26,17 @@ from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingSta
 from trackings.services.deployments import deployment_enqueue
 
 
-def connected_customer() -> Customer:
-    user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:8]}@example.com")
-    organization = Organization.objects.create(
-        name="Bench Agency", slug=f"bench-{uuid.uuid4().hex[:8]}"
-    )
+def owned_organization(name: str) -> tuple[Organization, Actor]:
+    """A fresh organization and its owner, acting."""
+    suffix = uuid.uuid4().hex[:8]
+    user = User.objects.create_user(email=f"bench-{suffix}@example.com")
+    organization = Organization.objects.create(name=name, slug=f"bench-{suffix}")
     Membership.objects.create(organization=organization, user=user, role=Role.OWNER)
-    actor = Actor(user=user)
+    return organization, Actor(user=user)
+
+
+def connected_customer() -> Customer:
+    organization, actor = owned_organization("Bench Agency")
     customer = customer_create(
         organization=organization,
         actor=actor,
