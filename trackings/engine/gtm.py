@@ -264,12 +264,17 @@ def workspace_open(ctx: RunContext) -> Workspace:
 
 
 def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
-    """Read the workspace again (after a conflict): sync with the latest version, then list."""
+    """Read the workspace again (after a conflict): sync with the latest version, then list.
+    Gone meanwhile (GTM answers 404): open or start one as a run does."""
     gtm = ctx.clients.gtm
-    if _stored_workspace_status(ctx) is None:
-        return workspace_open(ctx)
     path = workspace.path
-    _sync(ctx, path)
+    try:
+        _sync(ctx, path)
+    except PermanentGoogleError as error:
+        if error.status != 404:
+            raise
+        _remember_workspace(ctx, "")
+        return workspace_open(ctx)
     entities = with_retries("list_entities", lambda: gtm.list_entities(path))
     return Workspace(path=path, entities=entities, live_version=workspace.live_version)
 
