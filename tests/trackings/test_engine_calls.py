@@ -50,10 +50,8 @@ def test_deploying_1_10_and_100_new_trackings_takes_the_same_calls(
 
 
 def test_the_first_deployment_into_a_new_container_needs_no_more_calls(
-    alice: Any, connect_customer: Any, google_emulator: Any, settings: Any
+    alice: Any, connect_customer: Any, google_emulator: Any, unlimited_gtm_quota: None
 ) -> None:
-    settings.GTM_QUOTA_PER_100S = 10000
-    google_emulator.configure({"gtm_quota": {"per_100s": 10000, "per_day": 1000000}})
     # "create": a container of its own, never versioned; its workspace holds only the default
     # built-in variables, as changes.
     customer = connect_customer(alice, gtm_container_id="create")
