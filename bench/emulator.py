@@ -40,12 +40,14 @@ def running_emulator(workdir: Path) -> Iterator[RunningEmulator]:
         proc = subprocess.Popen(
             [
                 sys.executable,
-                str(REPO_ROOT / "manage.py"),
+                "-m",
                 "google_emulator",
                 "--http",
                 f"127.0.0.1:{http_port}",
                 "--grpc",
                 emulator.grpc_target,
+                "--data-dir",
+                str(workdir / "emulator"),
             ],
             cwd=REPO_ROOT,
             stdout=out,

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
 from customers.services import customer_create
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 from integrations.google.services.authorization import (
     google_authorization_complete,
     google_authorization_start,

@@ -252,6 +252,8 @@ GOOGLE_BACKEND = env_choice(
 )
 GOOGLE_EMULATOR_URL = env_str("GOOGLE_EMULATOR_URL", "http://127.0.0.1:8765")
 GOOGLE_EMULATOR_GRPC = env_str("GOOGLE_EMULATOR_GRPC", "127.0.0.1:8766")
+# The emulator's certificate as a file; empty: fetched from GOOGLE_EMULATOR_URL/_emulator/ca.pem.
+GOOGLE_EMULATOR_CA_FILE = env_str("GOOGLE_EMULATOR_CA_FILE", "")
 GOOGLE_OAUTH_CLIENT_ID = env_str(
     "GOOGLE_OAUTH_CLIENT_ID", "" if GOOGLE_BACKEND == "live" else "oneclicktag-emulator-client"
 )

@@ -7,16 +7,12 @@ engine passes its id) and one reconnect guard. A connection that is not `connect
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from pathlib import Path
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import google_auth_httplib2
 import httplib2
-import requests
 from django.conf import settings
 from google.ads.googleads.client import GoogleAdsClient
 from googleapiclient.discovery import build
@@ -24,42 +20,13 @@ from googleapiclient.discovery import build
 from integrations.google.ads import AdsClient
 from integrations.google.calls import CallContext, CallCounter, http_timeout
 from integrations.google.credentials import ConnectionCredentials
-from integrations.google.emulator.tls import install_grpc_trust
-from integrations.google.errors import GoogleNeedsReconnect, TransientGoogleError
+from integrations.google.errors import GoogleNeedsReconnect
 from integrations.google.ga4 import Ga4Client
+from integrations.google.grpc_trust import ensure_emulator_trust
 from integrations.google.gtm import GtmClient
 
 if TYPE_CHECKING:
     from customers.models import GoogleConnection
-
-GRPC_ROOTS_ENV = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
-_trust_lock = threading.Lock()
-
-
-def ensure_emulator_trust() -> None:
-    """Make gRPC trust the emulator's certificate (emu-ads' recipe, emulator/ads/README.md)."""
-    if settings.GOOGLE_BACKEND == "emulator":
-        _install_emulator_trust(str(settings.GOOGLE_EMULATOR_URL).rstrip("/"))
-
-
-@cache
-def _install_emulator_trust(emulator_url: str) -> None:
-    """Fetch `/_emulator/ca.pem` once per process and install a roots bundle holding it before
-    any channel exists (gRPC reads GRPC_DEFAULT_SSL_ROOTS_FILE_PATH once per process)."""
-    with _trust_lock:
-        try:
-            response = requests.get(emulator_url + "/_emulator/ca.pem", timeout=http_timeout())
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise TransientGoogleError(
-                "Could not fetch the Google emulator's certificate.", api="ads"
-            ) from exc
-        certificate = response.content.strip()
-        current = os.environ.get(GRPC_ROOTS_ENV)
-        if current and Path(current).is_file() and certificate in Path(current).read_bytes():
-            return
-        bundle = Path(settings.VAR_DIR) / "emulator-trust" / f"grpc-roots-{os.getpid()}.pem"
-        install_grpc_trust(certificate, bundle)
 
 
 def _discovery_service(name: str, version: str, credentials: Any) -> Any:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from integrations.google.emulator import seed
-from tests.integrations.google.emulator.http_support import gtm_service, sign_in
+from google_emulator import seed
+from tests.google_emulator.http_support import gtm_service, sign_in
 from tests.trackings.test_compiler import all_specs, alternative_specs, spec
 from trackings.compiler import ContainerSpec, DesiredContainer, compile_container, entity_key
 from trackings.planner import marker_of, plan_workspace

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from googleapiclient import discovery_cache
 
-from integrations.google.emulator.schema import upper_snake
+from google_emulator.schema import upper_snake
 from tests.reference import GTM_EXPORTS_DIR
 from tests.trackings.test_compiler import CONTAINER, all_specs, alternative_specs
 from trackings.compiler import compile_container

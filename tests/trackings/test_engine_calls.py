@@ -14,7 +14,7 @@ from tests.fixtures.trackings import (
     live_version,
     make_tracking,
 )
-from tests.integrations.google.emulator.http_support import gtm_service, sign_in
+from tests.google_emulator.http_support import gtm_service, sign_in
 from trackings.models import DeploymentStatus, Tracking, TrackingStatus
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 from tests.fixtures.trackings import connection_of, deploy, live_version, make_tracking
 from trackings.models import DeploymentStatus, Tracking
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
 from integrations.google.crypto import decrypt_token
-from integrations.google.emulator import seed
 from tenants.models import User
 from tests.fixtures.google import oauth_connect
 

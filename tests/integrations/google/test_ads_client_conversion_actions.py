@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from customers.models import GoogleConnection
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 
 pytestmark = pytest.mark.django_db
 CLIENT = seed.ADS_CLIENT_CUSTOMER_ID

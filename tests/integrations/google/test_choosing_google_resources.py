@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from customers.models import GoogleConnection
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 from tenants.models import AuditEvent
 from tests.fixtures.google import SEEDED_CHOICES, make_customer, oauth_connect
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from customers.models import GoogleConnection
-from integrations.google.emulator import seed
+from google_emulator import seed
 from integrations.google.oauth import SCOPES
 from tests.fixtures.google import make_customer, run_oauth_flow
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from google_emulator import seed
 from integrations.google.calls import organization_calls_today
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 from integrations.google.errors import (
     GoogleQuotaExceeded,
     GtmFingerprintConflict,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.emulator import seed
 from integrations.google.errors import GtmFingerprintConflict
 from tests.fixtures.google import oauth_connect
 

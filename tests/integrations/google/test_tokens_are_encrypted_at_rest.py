@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from customers.models import GoogleConnection
+from google_emulator import seed
 from integrations.google.clients import google_clients_for
 from integrations.google.crypto import decrypt_token
-from integrations.google.emulator import seed
 from tests.fixtures.google import oauth_connect
 
 pytestmark = pytest.mark.django_db

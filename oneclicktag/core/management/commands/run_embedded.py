@@ -25,6 +25,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from oneclicktag.core.management.commands.google_emulator import (
+    emulator_command,
+    emulator_is_installed,
+)
+
 STOP_GRACE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 60.0
 POLL_SECONDS = 0.2
@@ -123,7 +128,14 @@ class Command(BaseCommand):
 
     # --- setup ---------------------------------------------------------------------------
     def _wants_emulator(self, options: dict[str, Any]) -> bool:
-        return settings.GOOGLE_BACKEND == "emulator" and not options["no_emulator"]
+        if settings.GOOGLE_BACKEND != "emulator" or options["no_emulator"]:
+            return False
+        if not emulator_is_installed():
+            raise CommandError(
+                "GOOGLE_BACKEND=emulator, but the Google emulator is not installed here: "
+                "pass --no-emulator and point GOOGLE_EMULATOR_URL at a running one."
+            )
+        return True
 
     def _prepare_var_dir(self) -> None:
         var_dir = Path(settings.VAR_DIR)
@@ -159,15 +171,9 @@ class Command(BaseCommand):
             children.append(
                 Child(
                     "emulator",
-                    [
-                        python,
-                        manage,
-                        "google_emulator",
-                        "--http",
-                        settings.GOOGLE_EMULATOR_URL,
-                        "--grpc",
-                        settings.GOOGLE_EMULATOR_GRPC,
-                    ],
+                    emulator_command(
+                        http=settings.GOOGLE_EMULATOR_URL, grpc=settings.GOOGLE_EMULATOR_GRPC
+                    ),
                 )
             )
         celery = [python, "-m", "celery", "-A", "oneclicktag"]

@@ -14,7 +14,7 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
-from integrations.google.emulator import seed
+from google_emulator import seed
 
 from .http_support import (
     CLIENT_ID,

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.google.emulator import seed
+from google_emulator import seed
 
 from . import protos
 

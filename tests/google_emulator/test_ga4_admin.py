@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integrations.google.emulator import seed
+from google_emulator import seed
 
 from .http_support import assert_schema, google_error
 

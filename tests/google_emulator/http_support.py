@@ -21,8 +21,8 @@ from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from integrations.google.emulator import seed
-from integrations.google.emulator.schema import response_problems
+from google_emulator import seed
+from google_emulator.schema import response_problems
 
 CLIENT_ID = "emulator-tests.apps.googleusercontent.com"
 REDIRECT_URI = "http://127.0.0.1:8000/api/v1/google/oauth/callback"

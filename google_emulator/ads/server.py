@@ -14,8 +14,8 @@ from typing import Any
 import grpc
 from google.protobuf import field_mask_pb2
 
-from integrations.google.emulator.state import STATE
-from integrations.google.emulator.tls import ensure_certificate
+from google_emulator.state import STATE
+from google_emulator.tls import ensure_certificate
 
 from . import protos
 from .auth import Caller, accessible_customers, authenticate, authorize

@@ -17,7 +17,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from . import seed
+from . import process, seed
 from .discovery import document
 from .http.messages import Request, Response, json_response
 from .state import STATE, OAuthStore, TokenInfo
@@ -61,16 +61,9 @@ def _redirect_allowed(uri: str) -> bool:
         return False
     if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
         return True
-    allowed = list(STATE.config.oauth_redirect_uris)
-    try:
-        from django.conf import settings
-
-        allowed += list(getattr(settings, "ALLOWED_REDIRECT_URIS", []))
-        public = getattr(settings, "PUBLIC_BASE_URL", "")
-        if public and uri.startswith(public.rstrip("/") + "/"):
-            return True
-    except ImportError:  # pragma: no cover - the emulator always runs under Django
-        pass
+    if any(uri.startswith(prefix) for prefix in process.OPTIONS.redirect_prefixes):
+        return True
+    allowed = list(STATE.config.oauth_redirect_uris) + process.OPTIONS.redirect_uris
     return uri in allowed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from integrations.google.emulator import seed
+from google_emulator import seed
 
 from .http_support import CONTAINER, WORKSPACE, assert_schema, google_error
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from integrations.google.emulator.gtm.builtins import BUILTIN_TRIGGER_IDS
-from integrations.google.emulator.schema import upper_snake
+from google_emulator.gtm.builtins import BUILTIN_TRIGGER_IDS
+from google_emulator.schema import upper_snake
 from tests.reference import GTM_EXPORTS_DIR
 
 EXPORTS_DIR = GTM_EXPORTS_DIR

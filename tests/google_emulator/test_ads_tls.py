@@ -15,15 +15,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from integrations.google.emulator.tls import (
-    GRPC_ROOTS_ENV,
-    ensure_certificate,
-    install_grpc_trust,
-)
+from google_emulator.tls import ensure_certificate
+from integrations.google.grpc_trust import GRPC_ROOTS_ENV, install_grpc_trust
 
 from .ads_support import MANAGER, ads_client, owner_credentials
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_it_generates_a_self_signed_certificate_for_the_loopback_names(tmp_path: Path) -> None:
@@ -99,7 +96,7 @@ CHILD = """
 import json, sys
 from google.ads.googleads.client import GoogleAdsClient
 from google.oauth2.credentials import Credentials
-from integrations.google.emulator.tls import install_grpc_trust
+from integrations.google.grpc_trust import install_grpc_trust
 
 target, token, cert_path = sys.argv[1:4]
 

@@ -15,7 +15,7 @@ from google.ads.googleads.client import GoogleAdsClient
 from google.ads.googleads.errors import GoogleAdsException
 from google.oauth2.credentials import Credentials
 
-from integrations.google.emulator import seed
+from google_emulator import seed
 
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
 CLIENT_ID = "ads-tests.apps.googleusercontent.com"

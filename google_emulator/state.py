@@ -88,7 +88,7 @@ class EmulatorConfig:
     gtm_per_day: int = DEFAULT_GTM_PER_DAY
     latency_ms: int = 0
     access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL
-    # Redirect URIs accepted besides loopback ones and the Django settings' allow-list.
+    # Redirect URIs accepted besides loopback ones and those the process was started with.
     oauth_redirect_uris: list[str] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
 

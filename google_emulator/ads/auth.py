@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from integrations.google.emulator.state import STATE
+from google_emulator.state import STATE
 
 from .errors import AdsError
 from .store import Account, AdsStore

@@ -40,7 +40,7 @@ def handle(req: Request) -> Response:
         try:
             from .. import tls  # written by the Ads half; absent until it lands
         except ImportError:
-            return _error(404, "no TLS material: integrations.google.emulator.tls is missing")
+            return _error(404, "no TLS material: google_emulator.tls is missing")
         cert_pem, _key = tls.ensure_certificate()
         return Response(200, cert_pem, {"Content-Type": "application/x-pem-file"})
     return _error(404, f"unknown control endpoint {req.method} {req.path}")

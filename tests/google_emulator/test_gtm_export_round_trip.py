@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from integrations.google.emulator.gtm.builtins import DEFAULT_WEB_BUILTINS
-from integrations.google.emulator.schema import upper_snake
+from google_emulator.gtm.builtins import DEFAULT_WEB_BUILTINS
+from google_emulator.schema import upper_snake
 
 from .export_support import (
     KINDS,

@@ -1,9 +1,10 @@
 """The emulator's TLS certificate: one self-signed certificate for the loopback names.
 
 The Google Ads client only speaks gRPC over TLS, so the emulator needs a certificate the client
-can be told to trust (see ``integrations/google/emulator/ads/README.md`` for the recipe). It is
-generated once and kept under ``<VAR_DIR>/emulator/``: clients that saved it keep trusting it
-across emulator restarts. It is its own CA (CA:TRUE) so it can be installed as the one root.
+can be told to trust (see ``google_emulator/ads/README.md`` for the recipe). It is generated
+once and kept in the process's data directory (``var/emulator/``): clients that saved it keep
+trusting it across emulator restarts. It is its own CA (CA:TRUE) so it can be installed as the
+one root.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-GRPC_ROOTS_ENV = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
+from . import process
+
 CERT_FILENAME = "ca.pem"
 KEY_FILENAME = "ca-key.pem"
 DNS_NAMES = ("localhost",)
@@ -30,12 +32,10 @@ RENEW_BEFORE = datetime.timedelta(days=30)
 
 
 def certificate_dir(directory: Path | str | None = None) -> Path:
-    """Where the certificate lives: the given directory, else ``<VAR_DIR>/emulator``."""
+    """Where the certificate lives: the given directory, else the process's data directory."""
     if directory is not None:
         return Path(directory)
-    from django.conf import settings
-
-    return Path(settings.VAR_DIR) / "emulator"
+    return process.OPTIONS.data_dir
 
 
 def certificate_path(directory: Path | str | None = None) -> Path:
@@ -64,25 +64,6 @@ def ensure_certificate(directory: Path | str | None = None) -> tuple[bytes, byte
             return cert_pem, key_pem
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def install_grpc_trust(cert_pem: bytes, bundle_path: Path | str) -> Path:
-    """Make this process's gRPC trust ``cert_pem``; call it before the first channel exists.
-
-    gRPC reads ``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`` once per process. The variable may already
-    be set (this machine points it at the system bundle), so "set it if absent" is not enough:
-    we write a bundle of the emulator certificate plus the roots already named there and point
-    the variable at the bundle, so real Google hosts stay trusted too.
-    """
-    bundle = Path(bundle_path)
-    previous = os.environ.get(GRPC_ROOTS_ENV)
-    roots = cert_pem.rstrip(b"\n") + b"\n"
-    if previous and Path(previous).is_file() and Path(previous) != bundle:
-        roots += Path(previous).read_bytes()
-    bundle.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(bundle, roots, mode=0o644)
-    os.environ[GRPC_ROOTS_ENV] = str(bundle)
-    return bundle
 
 
 def _generate() -> tuple[bytes, bytes]:
