@@ -116,6 +116,8 @@ class DeploymentStatus(models.TextChoices):
     APPLYING = "applying", "Applying"
     PUBLISHING = "publishing", "Publishing"
     SUCCEEDED = "succeeded", "Succeeded"
+    # A version was published, but some trackings did not go live (each says why).
+    PARTIALLY_FAILED = "partially_failed", "Partially failed"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -127,6 +129,7 @@ RUNNING_STATUSES = (
 )
 FINISHED_STATUSES = (
     DeploymentStatus.SUCCEEDED,
+    DeploymentStatus.PARTIALLY_FAILED,
     DeploymentStatus.FAILED,
     DeploymentStatus.CANCELLED,
 )

@@ -126,8 +126,11 @@ def test_trackings_gtm_cannot_compile_fail_alone_and_the_others_go_live(
 
     deployment = deploy(engine_customer)
 
-    assert deployment.status == DeploymentStatus.SUCCEEDED
+    # Never `succeeded`: the version went live without one of the trackings.
+    assert deployment.status == DeploymentStatus.PARTIALLY_FAILED
     assert deployment.error_code == "trackings_failed"
+    assert f"GTM version {deployment.gtm_version_id} was published" in deployment.error_message
+    assert "Nothing was published" not in deployment.error_message
     bad.refresh_from_db()
     assert bad.status == TrackingStatus.FAILED
     assert "No Such Variable" in bad.last_error

@@ -30,12 +30,16 @@ STEP_BACKOFF_MAX_SECONDS = 2.0
 class DeploymentFailed(Exception):
     """Stops a run with an error a person can act on (stored as the deployment's error)."""
 
-    def __init__(self, code: str, message: str, *, entity_names: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, code: str, message: str, *, entity_names: tuple[str, ...] = (), reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         # The GTM entities Google blamed, when it said (compiler errors).
         self.entity_names = entity_names
+        # What went wrong without what it meant for the deployment (for per-tracking errors).
+        self.reason = reason or message
 
 
 @dataclass
@@ -68,8 +72,17 @@ class RunContext:
         }
 
     def report(self, **changes: Any) -> None:
-        """Store progress fields on the deployment, plus the calls made so far."""
+        """Store progress fields on the deployment, plus the calls made so far.
+
+        Progress is honest across reruns: `total` is fixed by the first plan (a later attempt
+        that re-plans does not move it) and `done` never goes back."""
         deployment = self.deployment
+        if "progress_total" in changes and deployment.progress_total:
+            changes["progress_total"] = deployment.progress_total
+        if "progress_done" in changes:
+            total = changes.get("progress_total", deployment.progress_total)
+            done = max(int(changes["progress_done"]), deployment.progress_done)
+            changes["progress_done"] = min(done, total) if total else done
         for name, value in changes.items():
             setattr(deployment, name, value)
         deployment.google_calls = self.calls()

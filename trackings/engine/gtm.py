@@ -327,8 +327,12 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
             for item in (error.response or {}).get("compilerErrors") or []
             if isinstance(item, dict) and item.get("name")
         )
+        reason = _compiler_reason(error)
         raise DeploymentFailed(
-            "gtm_compiler_error", _compiler_message(error), entity_names=blamed
+            "gtm_compiler_error",
+            f"GTM could not compile the container version: {reason}. Nothing was published.",
+            entity_names=blamed,
+            reason=reason,
         ) from error
     sync_status = (answer or {}).get("syncStatus") or {}
     if sync_status.get("mergeConflict"):
@@ -343,15 +347,14 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
     return dict(version)
 
 
-def _compiler_message(error: GtmCompilerError) -> str:
+def _compiler_reason(error: GtmCompilerError) -> str:
     """GTM's own words when it gives details (the emulator lists them), else its summary."""
     details = [
         str(item.get("message"))
         for item in (error.response or {}).get("compilerErrors") or []
         if isinstance(item, dict) and item.get("message")
     ]
-    reason = "; ".join(details[:3]) if details else error.message
-    return f"GTM could not compile the container version: {reason}. Nothing was published."
+    return "; ".join(details[:3]) if details else error.message
 
 
 def _publish(ctx: RunContext, version: dict[str, Any]) -> None:

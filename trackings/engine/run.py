@@ -220,7 +220,10 @@ def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
     deployment = ctx.deployment
     now = timezone.now()
     not_before = now + timedelta(seconds=max(countdown, 1.0))
-    attempts = deployment.attempts if count_attempt else max(deployment.attempts - 1, 0)
+    # Each run that reached Google is one attempt; only a run refused its quota reservation
+    # before any call (it never started its work) gives its attempt back.
+    started = ctx.clients is not None and any(ctx.clients.calls.values())
+    attempts = deployment.attempts if count_attempt or started else max(deployment.attempts - 1, 0)
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -87,7 +87,10 @@ def sync_run(ctx: RunContext) -> None:
         if not blamed or len(blamed) == len(wanted):
             raise
         for tracking in blamed:
-            failures[tracking.pk] = error.message
+            failures[tracking.pk] = (
+                f"GTM could not compile this tracking's entities ({error.reason}); it was "
+                "left out of the version published for the others."
+            )
         rest = compile_desired(
             customer, [t for t in wanted if t not in blamed], connection, ads.tag_conversion_id
         )
@@ -116,14 +119,44 @@ def sync_run(ctx: RunContext) -> None:
         )
         _finish_removals(removing, ads.removed, ads.failures, index)
         ctx.advance()
-        outcome: dict[str, str] = {}
-        if failed:
-            outcome = {
-                "error_code": "trackings_failed",
-                "error_message": f"{len(failed)} of {len(wanted)} trackings did not go live: "
-                + "; ".join(f"{name}: {reason}" for name, reason in failed[:5]),
-            }
-        _succeed(ctx, gtm_version_id=index.version_id, **outcome)
+        if not failed:
+            _succeed(ctx, gtm_version_id=index.version_id)
+            return
+        _finish_with_failures(
+            ctx, failed=failed, wanted=len(wanted), published=gtm.published is not None, index=index
+        )
+
+
+def _finish_with_failures(
+    ctx: RunContext, *, failed: list[tuple[str, str]], wanted: int, published: bool, index: Any
+) -> None:
+    """Some trackings did not go live: never `succeeded`. Say what was published (the version
+    id) and what was not, tracking by tracking."""
+    reasons = "; ".join(f"{name}: {reason}" for name, reason in failed[:5])
+    more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
+    if published:
+        outcome = f"GTM version {index.version_id} was published"
+        went_live = wanted - len(failed)
+        outcome += f" with the other {went_live} trackings." if went_live else "."
+    else:
+        outcome = (
+            f"Nothing new was published; GTM version {index.version_id or '(none)'} stays live."
+        )
+    status = (
+        DeploymentStatus.PARTIALLY_FAILED
+        if published or len(failed) < wanted
+        else DeploymentStatus.FAILED
+    )
+    ctx.report(
+        status=status,
+        progress_done=ctx.deployment.progress_total,
+        finished_at=timezone.now(),
+        gtm_version_id=index.version_id,
+        error_code="trackings_failed",
+        error_message=(
+            f"{len(failed)} of {wanted} trackings did not go live: {reasons}{more}. {outcome}"
+        ),
+    )
 
 
 def _blamed_trackings(error: DeploymentFailed, wanted: list[Tracking]) -> list[Tracking]:

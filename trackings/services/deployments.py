@@ -233,7 +233,7 @@ def _release_waiting_trackings(deployment: Deployment) -> None:
 
 def deployment_retry(*, deployment: Deployment, actor: Actor) -> Deployment:
     """Retry a failed deployment: a new one (or the queued one) syncs the current state."""
-    if deployment.status != DeploymentStatus.FAILED:
+    if deployment.status not in (DeploymentStatus.FAILED, DeploymentStatus.PARTIALLY_FAILED):
         raise Conflict(f"Only a failed deployment can be retried; this one is {deployment.status}.")
     customer = Customer.all_objects.get(
         pk=deployment.customer_id, organization_id=deployment.organization_id
