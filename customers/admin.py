@@ -8,11 +8,12 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.exceptions import APIException
 
 from customers import services
 from customers.models import Customer
+from oneclicktag.core.exceptions import DomainError
 from tenants.actors import Actor
+from tenants.admin import OrganizationAdmin, ReadOnlyInline
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -28,6 +29,21 @@ class DeletedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(deleted__isnull=True)
         return queryset
+
+
+class CustomerInline(ReadOnlyInline):
+    model = Customer
+    fields = ("name", "slug", "status", "website_url", "created_at", "deleted")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Soft-deleted customers too, so staff see the whole picture.
+        return Customer.all_objects.all()
+
+
+# An organization's page lists its customers; the inline is added from here because tenants
+# sits below customers in the dependency direction and cannot import them.
+OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, CustomerInline)
 
 
 def _staff_actor(request: HttpRequest) -> Actor:
@@ -96,8 +112,8 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
         data = {field: form.cleaned_data[field] for field in form.changed_data}
         try:
             services.customer_update(customer=obj, actor=_staff_actor(request), data=data)
-        except APIException as error:
-            self.message_user(request, f"Not saved: {error.detail}", level=messages.ERROR)
+        except DomainError as error:
+            self.message_user(request, f"Not saved: {error}", level=messages.ERROR)
 
     @admin.action(description="Restore the selected deleted customers")
     def restore_customers(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
@@ -105,9 +121,9 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
         for customer in queryset.filter(deleted__isnull=False):
             try:
                 services.customer_restore(customer=customer, actor=_staff_actor(request))
-            except APIException as error:
+            except DomainError as error:
                 self.message_user(
-                    request, f"{customer.name} not restored: {error.detail}", level=messages.ERROR
+                    request, f"{customer.name} not restored: {error}", level=messages.ERROR
                 )
             else:
                 restored += 1

@@ -17,7 +17,7 @@ from customers.filters import CustomerFilter
 from customers.models import Customer, DriftPolicy
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.api.viewsets import OrganizationScopedViewSet
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64

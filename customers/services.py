@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 from safedelete.models import SOFT_DELETE
 
 from customers.models import Customer, DriftPolicy
-from oneclicktag.core.errors import StaleVersion
+from customers.signals import customer_deleting
+from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.models import Organization
 from tenants.services import audit_record
@@ -58,7 +58,7 @@ def _lock_organization(organization: Organization) -> Organization:
 def _check_customer_limit(organization: Organization) -> None:
     live = Customer.objects.filter(organization=organization).count()
     if live >= organization.max_customers:
-        raise ValidationError(
+        raise InvalidInput(
             {
                 "non_field_errors": [
                     f"This organization has reached its limit of "
@@ -91,8 +91,8 @@ def _unique_slug_from_name(organization: Organization, name: str) -> str:
     return f"{base}-{suffix}"
 
 
-def _slug_conflict() -> ValidationError:
-    return ValidationError({"slug": ["Another customer of this organization uses this slug."]})
+def _slug_conflict() -> InvalidInput:
+    return InvalidInput({"slug": ["Another customer of this organization uses this slug."]})
 
 
 def _is_slug_violation(error: IntegrityError) -> bool:
@@ -176,7 +176,7 @@ def customer_update(
     """Change the given editable fields. A stale `expected_version` changes nothing (409)."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in unknown})
+        raise InvalidInput({field: ["This field cannot be changed."] for field in unknown})
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         _check_version(locked, expected_version)
@@ -220,13 +220,11 @@ def customer_delete(
     Only the customer row is marked deleted here: its trackings stay until the removal
     deployment has taken them out of GTM and Ads; the engine soft deletes them then.
     """
-    from trackings.services.deployments import trackings_remove_for_customer
-
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         _check_version(locked, expected_version)
         before = customer_snapshot(locked)
-        trackings_remove_for_customer(customer=locked, actor=actor)
+        customer_deleting.send(sender=Customer, customer=locked, actor=actor)
         locked.updated_by = _actor_user(actor)
         locked.version += 1
         locked.delete(force_policy=SOFT_DELETE)
@@ -253,7 +251,7 @@ def customer_restore(*, customer: Customer, actor: Actor) -> Customer:
         before = customer_snapshot(locked)
         _check_customer_limit(organization)
         if _slug_taken(organization, locked.slug):
-            raise ValidationError(
+            raise InvalidInput(
                 {"slug": ["A live customer now uses this slug; change theirs, then restore."]}
             )
         locked.updated_by = _actor_user(actor)

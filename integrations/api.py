@@ -22,14 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
-from integrations.api_errors import (
-    GOOGLE_ERROR_RESPONSES,
-    GoogleReconnectRequired,
-    GoogleRefused,
-    google_errors_as_api_errors,
-)
+from integrations.api_errors import GOOGLE_ERROR_RESPONSES
 from integrations.google import selectors
 from integrations.google.clients import GoogleClients, google_clients_for
+from integrations.google.errors import (
+    GoogleReconnectRequired,
+    GoogleRefused,
+    google_errors_as_domain_errors,
+)
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.authorization import (
     AuthorizationDenied,
@@ -41,7 +41,7 @@ from integrations.google.services.choices import CHOICE_FIELDS, connection_updat
 from integrations.google.services.tokens import connection_disconnect
 from oneclicktag.core.concurrency import check_version
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.api.viewsets import OrganizationScopedViewSet
 from tenants.models import Role
 
 NOT_CONNECTED = "not_connected"
@@ -160,7 +160,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
         connection = self._connection(customer)
         if connection is None or connection.status == ConnectionStatus.REVOKED:
             raise GoogleReconnectRequired("Connect a Google account first.")
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             clients = google_clients_for(connection)
         return customer, connection, clients
 
@@ -183,7 +183,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
         customer, connection, clients = self._connected()
         expected = check_version(connection, request, serializer.initial_data)
         changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             updated = connection_update_choices(
                 connection=connection,
                 actor=self.tenant.actor,
@@ -202,7 +202,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
         customer = self._customer()
         connection = self._connection(customer)
         if connection is not None and connection.status != ConnectionStatus.REVOKED:
-            with google_errors_as_api_errors():
+            with google_errors_as_domain_errors():
                 connection_disconnect(connection=connection, actor=self.tenant.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -234,7 +234,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     )
     def gtm_containers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, _, clients = self._connected()
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             return Response({"accounts": selectors.gtm_accounts_with_containers(clients)})
 
     @extend_schema(
@@ -246,7 +246,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     )
     def ads_accounts(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, _, clients = self._connected()
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             return Response({"accounts": selectors.ads_accounts(clients)})
 
     @extend_schema(
@@ -258,7 +258,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     )
     def ga4_properties(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, connection, clients = self._connected()
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             properties = selectors.ga4_properties_with_streams(clients, connection=connection)
         return Response({"properties": properties})
 
@@ -296,7 +296,7 @@ class GoogleOAuthCallbackView(APIView):
         if not state:
             raise exceptions.ValidationError({"state": ["This parameter is required."]})
         try:
-            with google_errors_as_api_errors():
+            with google_errors_as_domain_errors():
                 result = google_authorization_complete(
                     state=state,
                     code=request.query_params.get("code", ""),
@@ -307,7 +307,7 @@ class GoogleOAuthCallbackView(APIView):
         except (GoogleReconnectRequired, GoogleRefused) as exc:
             # Google refused the code itself (expired, used, not for this client): start again.
             raise exceptions.ValidationError(
-                {"code": [f"Google refused the authorization code: {exc.detail}"]}
+                {"code": [f"Google refused the authorization code: {exc.message}"]}
             ) from exc
         except AuthorizationDenied as exc:
             if exc.redirect_uri:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "oneclicktag.urls"
 WSGI_APPLICATION = "oneclicktag.wsgi.application"
 AUTH_USER_MODEL = "tenants.User"
+# What tenant-owned rows belong to (oneclicktag.core.models names it only through this).
+TENANT_MODEL = "tenants.Organization"
 
 TEMPLATES = [
     {

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from customers.models import Customer
+from oneclicktag.core.exceptions import DomainError
 from tenants import services
 from tenants.actors import Actor
 from tenants.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
@@ -39,16 +39,6 @@ class MembershipInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class CustomerInline(ReadOnlyInline):
-    model = Customer
-    fields = ("name", "slug", "status", "website_url", "created_at", "deleted")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # Soft-deleted customers too, so staff see the whole picture.
-        return Customer.all_objects.all()
-
-
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = ("name", "slug", "member_count", "max_customers", "created_at", "deleted")
@@ -66,7 +56,8 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
         "deleted",
     )
     readonly_fields = ("id", "slug", "version", "created_at", "created_by", "deleted")
-    inlines = (MembershipInline, CustomerInline)
+    # customers.admin adds its CustomerInline: tenants sits below customers and cannot name it.
+    inlines = (MembershipInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         from django.db.models import Count
@@ -86,14 +77,17 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         # Through the service, so the change is version-checked and audited.
-        services.organization_update(
-            organization=Organization.all_objects.get(pk=obj.pk),
-            actor=_staff_actor(request),
-            expected_version=obj.version,
-            name=form.cleaned_data.get("name"),
-            max_customers=form.cleaned_data.get("max_customers"),
-            max_trackings_per_customer=form.cleaned_data.get("max_trackings_per_customer"),
-        )
+        try:
+            services.organization_update(
+                organization=Organization.all_objects.get(pk=obj.pk),
+                actor=_staff_actor(request),
+                expected_version=obj.version,
+                name=form.cleaned_data.get("name"),
+                max_customers=form.cleaned_data.get("max_customers"),
+                max_trackings_per_customer=form.cleaned_data.get("max_trackings_per_customer"),
+            )
+        except DomainError as error:
+            self.message_user(request, f"Not saved: {error}", level=messages.ERROR)
 
 
 @admin.register(User)

@@ -3,11 +3,23 @@
 Callers decide by class: transient errors and quota are retried later (quota after
 `retry_after_seconds`), permanent errors fail the work with Google's message, and
 `GoogleNeedsReconnect` stops every call for the connection until a person reconnects it.
+
+Where a person waits on Google (an API request), `google_errors_as_domain_errors` turns these
+into the domain errors at the bottom, which the API's one exception handler answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from oneclicktag.core.exceptions import (
+    Conflict,
+    RateLimited,
+    UpstreamRefused,
+    UpstreamUnavailable,
+)
 
 
 class GoogleError(Exception):
@@ -86,3 +98,40 @@ class GtmCompilerError(GoogleError):
     def __init__(self, message: str, *, response: dict[str, Any] | None = None) -> None:
         super().__init__(message, status=200, api="gtm")
         self.response = response or {}
+
+
+# What a person waiting on Google is told (codes as in API.md).
+
+
+class GoogleNotConnected(Conflict):
+    default_message = "Connect this customer's Google account and choose a GTM container first."
+    default_code = "google_not_connected"
+
+
+class GoogleReconnectRequired(Conflict):
+    default_message = "The Google connection must be reconnected."
+    default_code = "google_needs_reconnect"
+
+
+class GoogleUnavailable(UpstreamUnavailable):
+    default_message = "Google is unavailable right now; try again shortly."
+    default_code = "google_unavailable"
+
+
+class GoogleRefused(UpstreamRefused):
+    default_message = "Google refused the request."
+    default_code = "google_error"
+
+
+@contextmanager
+def google_errors_as_domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except GoogleQuotaExceeded as exc:
+        raise RateLimited(exc.message, retry_after_seconds=exc.retry_after_seconds) from exc
+    except GoogleNeedsReconnect as exc:
+        raise GoogleReconnectRequired(exc.message) from exc
+    except TransientGoogleError as exc:
+        raise GoogleUnavailable() from exc
+    except GoogleError as exc:
+        raise GoogleRefused(exc.message) from exc

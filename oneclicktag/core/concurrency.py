@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import F, Model, QuerySet
-from rest_framework import exceptions
 from rest_framework.request import Request
 
-from oneclicktag.core.errors import StaleVersion
+from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
@@ -29,14 +28,14 @@ def requested_version(request: Request | None, data: Mapping[str, Any] | None) -
     if data is not None and "version" in data:
         raw = data.get("version")
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-            raise exceptions.ValidationError({"version": ["A positive integer is required."]})
+            raise InvalidInput({"version": ["A positive integer is required."]})
         return raw
     header = request.headers.get("If-Match", "").strip() if request is not None else ""
     if not header or header == "*":
         return None
     match = _ETAG.match(header)
     if match is None:
-        raise exceptions.ValidationError(
+        raise InvalidInput(
             {"If-Match": ['Send the ETag of the object, e.g. "3" (quotes included).']}
         )
     return int(match.group(1))

@@ -1,4 +1,4 @@
-"""One error shape for every API response:
+"""One error shape for every API response, and the one place domain errors become HTTP:
 
 {"error": {"code": "...", "message": "...", "fields": {...}, "request_id": "..."}}
 """
@@ -14,20 +14,19 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from oneclicktag.core import exceptions as domain
 from oneclicktag.core.context import current_context
 
 logger = logging.getLogger(__name__)
 
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the object."
-    default_code = "conflict"
-
-
-class StaleVersion(Conflict):
-    default_detail = "The object was changed by someone else; reload it and try again."
-    default_code = "stale_version"
+# The HTTP status of each kind of domain error (most specific class first).
+_STATUS_BY_DOMAIN_ERROR: tuple[tuple[type[domain.DomainError], int], ...] = (
+    (domain.NotAllowed, status.HTTP_403_FORBIDDEN),
+    (domain.NotFound, status.HTTP_404_NOT_FOUND),
+    (domain.Conflict, status.HTTP_409_CONFLICT),
+    (domain.UpstreamRefused, status.HTTP_502_BAD_GATEWAY),
+    (domain.UpstreamUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+)
 
 
 _CODES_BY_STATUS = {
@@ -74,8 +73,24 @@ def error_body(
     return {"error": body}
 
 
+def as_api_exception(exc: domain.DomainError) -> exceptions.APIException:
+    """The DRF exception that answers a domain error: same status and code as ever (API.md)."""
+    if isinstance(exc, domain.InvalidInput):
+        return exceptions.ValidationError(exc.fields)
+    if isinstance(exc, domain.RateLimited):
+        return exceptions.Throttled(wait=exc.retry_after_seconds, detail=exc.message)
+    api_error = exceptions.APIException(exc.message, exc.code)
+    api_error.status_code = next(
+        (code for kind, code in _STATUS_BY_DOMAIN_ERROR if isinstance(exc, kind)),
+        status.HTTP_400_BAD_REQUEST,
+    )
+    return api_error
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, domain.DomainError):
+        exc = as_api_exception(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -20,14 +20,13 @@ from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from oneclicktag.core.errors import Conflict
+from oneclicktag.core.credentials import credential_id
+from oneclicktag.core.exceptions import Conflict, InvalidInput
 from oneclicktag.core.models import IdempotencyRecord
-from tenants.models import ApiKey
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -38,14 +37,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class IdempotencyKeyReused(Conflict):
-    default_detail = "This Idempotency-Key was already used with another request body."
+    default_message = "This Idempotency-Key was already used with another request body."
     default_code = "idempotency_key_reused"
 
 
 def _caller(request: Request) -> str | None:
-    api_key = getattr(request, "auth", None)
-    if isinstance(api_key, ApiKey):
-        return f"api_key:{api_key.pk}"
+    credential = credential_id(request)
+    if credential is not None:
+        return f"api_key:{credential}"
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False) and user.pk is not None:
         return f"user:{user.pk}"
@@ -88,9 +87,7 @@ def idempotent_call(
     if key is None or caller is None:
         return handler()
     if not _ACCEPTABLE_KEY.match(key):
-        raise exceptions.ValidationError(
-            {IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters."]}
-        )
+        raise InvalidInput({IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters."]})
     request_hash = _request_hash(request)
     now = timezone.now()
     with transaction.atomic():

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 from safedelete.managers import SafeDeleteAllManager, SafeDeleteDeletedManager, SafeDeleteManager
 from safedelete.models import SOFT_DELETE_CASCADE, SafeDeleteModel
 from safedelete.queryset import SafeDeleteQueryset
-
-if TYPE_CHECKING:
-    from tenants.models import Organization
 
 
 class AuditedModel(models.Model):
@@ -41,7 +38,7 @@ class AuditedModel(models.Model):
 
 
 class TenantQuerySet(models.QuerySet[Any]):
-    def for_organization(self, organization: Organization | uuid.UUID | str) -> Self:
+    def for_organization(self, organization: models.Model | uuid.UUID | str) -> Self:
         return self.filter(organization=organization)
 
 
@@ -53,7 +50,7 @@ class TenantManager(models.Manager[Any]):
     def get_queryset(self) -> TenantQuerySet:
         return TenantQuerySet(self.model, using=self._db)
 
-    def for_organization(self, organization: Organization | uuid.UUID | str) -> TenantQuerySet:
+    def for_organization(self, organization: models.Model | uuid.UUID | str) -> TenantQuerySet:
         return self.get_queryset().for_organization(organization)
 
 
@@ -62,29 +59,32 @@ class TenantSafeDeleteManager(SafeDeleteManager):  # type: ignore[misc]
 
     _queryset_class = TenantSafeDeleteQuerySet
 
-    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+    def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
         return self.get_queryset().filter(organization=organization)
 
 
 class TenantSafeDeleteAllManager(SafeDeleteAllManager):  # type: ignore[misc]
     _queryset_class = TenantSafeDeleteQuerySet
 
-    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+    def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
         return self.get_queryset().filter(organization=organization)
 
 
 class TenantSafeDeleteDeletedManager(SafeDeleteDeletedManager):  # type: ignore[misc]
     _queryset_class = TenantSafeDeleteQuerySet
 
-    def for_organization(self, organization: Organization | uuid.UUID | str) -> Any:
+    def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
         return self.get_queryset().filter(organization=organization)
 
 
 class TenantOwnedModel(AuditedModel):
-    """A row that belongs to exactly one organization. Every query of it must be scoped."""
+    """A row that belongs to exactly one organization. Every query of it must be scoped.
+
+    The organization model is named by `settings.TENANT_MODEL`, so the core imports no app.
+    """
 
     organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, related_name="+"
+        settings.TENANT_MODEL, on_delete=models.CASCADE, related_name="+"
     )
 
     objects = TenantManager()
@@ -116,7 +116,7 @@ class IdempotencyRecord(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     organization = models.ForeignKey(
-        "tenants.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.TENANT_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     caller = models.CharField(max_length=80)
     key = models.CharField(max_length=255)

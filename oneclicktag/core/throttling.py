@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from oneclicktag.core.credentials import credential_id
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
@@ -19,10 +21,9 @@ class UserOrKeyRateThrottle(SimpleRateThrottle):
     scope = "user"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        from tenants.models import ApiKey
-
-        if isinstance(request.auth, ApiKey):
-            ident = f"key:{request.auth.pk}"
+        credential = credential_id(request)
+        if credential is not None:
+            ident = f"key:{credential}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants import services
+from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import ApiKeyFilter
 from tenants.models import ApiKey, Role
 from tenants.serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer

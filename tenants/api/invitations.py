@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants import services
+from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import InvitationFilter
 from tenants.models import Invitation, Role, User
 from tenants.serializers import (

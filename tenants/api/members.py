@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from oneclicktag.core.concurrency import ETagMixin, check_version
-from oneclicktag.core.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants import services
+from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import MembershipFilter
 from tenants.models import Membership, Role
 from tenants.serializers import MembershipSerializer, MembershipUpdateSerializer

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 
 from oneclicktag.core.concurrency import ETagMixin, check_version
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import UUID_LOOKUP
 from tenants import services
+from tenants.api.viewsets import UUID_LOOKUP
 from tenants.models import ApiKey, Membership, Organization, Role, User
 from tenants.resolution import actor_for_request
 from tenants.serializers import (

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
 
+from oneclicktag.core.exceptions import InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.authentication import API_KEY_PREFIX, hash_api_key_secret
 from tenants.models import ApiKey, Organization, Role
@@ -46,11 +46,11 @@ def api_key_create(
 ) -> CreatedApiKey:
     name = name.strip()
     if not name:
-        raise exceptions.ValidationError({"name": ["This field may not be blank."]})
+        raise InvalidInput({"name": ["This field may not be blank."]})
     if role not in Role.values:
-        raise exceptions.ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise InvalidInput({"role": [f"Choose one of {', '.join(Role.values)}."]})
     if role == Role.OWNER and actor_role != Role.OWNER:
-        raise exceptions.PermissionDenied("Only an owner can create an owner API key.")
+        raise NotAllowed("Only an owner can create an owner API key.")
     prefix = _new_prefix()
     secret = secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(

@@ -15,9 +15,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
 
-from oneclicktag.core.errors import Conflict
+from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.models import Invitation, Membership, Organization, Role, User
 from tenants.services.audit import audit_record
@@ -84,9 +83,9 @@ def invitation_create(
 ) -> CreatedInvitation:
     email = email.strip().lower()
     if role not in Role.values:
-        raise exceptions.ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise InvalidInput({"role": [f"Choose one of {', '.join(Role.values)}."]})
     if role == Role.OWNER and actor_role != Role.OWNER:
-        raise exceptions.PermissionDenied("Only an owner can invite another owner.")
+        raise NotAllowed("Only an owner can invite another owner.")
     if Membership.objects.filter(organization=organization, user__email=email).exists():
         raise Conflict("This person is already a member of the organization.")
     token = secrets.token_urlsafe(32)
@@ -149,7 +148,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         .first()
     )
     # One answer for unknown, revoked, used and expired: a token guesser learns nothing.
-    invalid = exceptions.ValidationError(
+    invalid = InvalidInput(
         {"token": ["This invitation is invalid, expired, revoked or already used."]}
     )
     if invitation is None or invitation.revoked_at or invitation.accepted_at:
@@ -157,7 +156,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     if invitation.expires_at <= timezone.now():
         raise invalid
     if invitation.email != user.email.lower():
-        raise exceptions.PermissionDenied(
+        raise NotAllowed(
             "This invitation was sent to another email address; sign in as that person."
         )
     actor = Actor(user=user)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
 
 from oneclicktag.core.concurrency import update_if_version
-from oneclicktag.core.errors import Conflict
+from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.models import Membership, Role
 from tenants.services.audit import audit_record
@@ -29,7 +28,7 @@ def _lock_owner_count(membership: Membership) -> int:
 
 def _require_owner_for_owners(*, actor_role: str, membership: Membership, new_role: str) -> None:
     if Role.OWNER in (membership.role, new_role) and actor_role != Role.OWNER:
-        raise exceptions.PermissionDenied("Only an owner can make or unmake owners.")
+        raise NotAllowed("Only an owner can make or unmake owners.")
 
 
 @transaction.atomic
@@ -42,7 +41,7 @@ def membership_update_role(
     expected_version: int,
 ) -> Membership:
     if role not in Role.values:
-        raise exceptions.ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise InvalidInput({"role": [f"Choose one of {', '.join(Role.values)}."]})
     _require_owner_for_owners(actor_role=actor_role, membership=membership, new_role=role)
     if membership.role == Role.OWNER and role != Role.OWNER and _lock_owner_count(membership) <= 1:
         raise Conflict("The last owner cannot be demoted; make someone else owner first.")

@@ -8,10 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
-from rest_framework import exceptions
 
 from oneclicktag.core.concurrency import update_if_version
-from oneclicktag.core.errors import Conflict
+from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.models import Membership, Organization, Role, User
 from tenants.services.audit import audit_record
@@ -47,7 +46,7 @@ def _free_slug(base: str) -> str:
 
 def _require_person(actor: Actor) -> User:
     if actor.user is None:
-        raise exceptions.PermissionDenied("Only a signed-in person can do this, not an API key.")
+        raise NotAllowed("Only a signed-in person can do this, not an API key.")
     return actor.user
 
 
@@ -56,7 +55,7 @@ def membership_create(
 ) -> Membership:
     """Adds a person to an organization (creation, an accepted invitation, staff)."""
     if role not in Role.values:
-        raise exceptions.ValidationError({"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise InvalidInput({"role": [f"Choose one of {', '.join(Role.values)}."]})
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -81,10 +80,10 @@ def organization_create(*, name: str, actor: Actor, slug: str | None = None) -> 
     user = _require_person(actor)
     name = name.strip()
     if not name:
-        raise exceptions.ValidationError({"name": ["This field may not be blank."]})
+        raise InvalidInput({"name": ["This field may not be blank."]})
     if slug:
         if Organization.all_objects.filter(slug=slug).exists():
-            raise exceptions.ValidationError({"slug": ["This slug is taken."]})
+            raise InvalidInput({"slug": ["This slug is taken."]})
     else:
         slug = _free_slug(name)
     try:
@@ -93,7 +92,7 @@ def organization_create(*, name: str, actor: Actor, slug: str | None = None) -> 
                 name=name, slug=slug, created_by=user, updated_by=user
             )
     except IntegrityError as exc:
-        raise exceptions.ValidationError({"slug": ["This slug is taken."]}) from exc
+        raise InvalidInput({"slug": ["This slug is taken."]}) from exc
     audit_record(
         organization=organization,
         actor=actor,
@@ -122,7 +121,7 @@ def organization_update(
     if name is not None:
         name = name.strip()
         if not name:
-            raise exceptions.ValidationError({"name": ["This field may not be blank."]})
+            raise InvalidInput({"name": ["This field may not be blank."]})
         changes["name"] = name
     if max_customers is not None:
         changes["max_customers"] = max_customers

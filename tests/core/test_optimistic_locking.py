@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from oneclicktag.core.errors import StaleVersion
+from oneclicktag.core.exceptions import StaleVersion
 from tenants.actors import Actor
 from tenants.models import Organization
 from tenants.services import organization_update

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework import mixins
 
-from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.api.viewsets import OrganizationScopedViewSet
 from tenants.models import Membership
 
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from customers.models import Customer
 from integrations.api_errors import GOOGLE_ERROR_RESPONSES
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.deployment_serializers import (
     ContainerVersionSerializer,
     DeploymentSerializer,

@@ -31,7 +31,7 @@ from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.errors import error_body
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.schema import ErrorDetailSerializer
-from oneclicktag.core.viewsets import OrganizationScopedViewSet
+from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.trackings_serializers import (
     DESTINATIONS,
     TrackingBulkResultSerializer,

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer
-from oneclicktag.core.errors import Conflict
+from oneclicktag.core.exceptions import Conflict
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.services import audit_record

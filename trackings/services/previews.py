@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import exceptions
-
 from customers.models import ConnectionStatus, Customer, GoogleConnection
-from integrations.api_errors import GoogleReconnectRequired, google_errors_as_api_errors
-from oneclicktag.core.errors import Conflict
+from integrations.google.errors import (
+    GoogleNotConnected,
+    GoogleReconnectRequired,
+    google_errors_as_domain_errors,
+)
+from oneclicktag.core.exceptions import Conflict, NotFound
 from tenants.actors import Actor
 from trackings.engine import plan_preview, rollback_precheck
 from trackings.models import ContainerVersion, Deployment
 from trackings.services.deployments import deployment_request_rollback
-
-
-class GoogleNotConnected(Conflict):
-    default_detail = "Connect this customer's Google account and choose a GTM container first."
-    default_code = "google_not_connected"
 
 
 def _usable_connection(customer: Customer) -> GoogleConnection:
@@ -35,7 +32,7 @@ def _usable_connection(customer: Customer) -> GoogleConnection:
 def customer_plan_preview(*, customer: Customer) -> dict[str, Any]:
     """The dry run of the next deployment; changes nothing at Google or here."""
     connection = _usable_connection(customer)
-    with google_errors_as_api_errors():
+    with google_errors_as_domain_errors():
         return plan_preview(customer=customer, connection=connection)
 
 
@@ -48,10 +45,10 @@ def customer_rollback(
         organization_id=customer.organization_id, customer=customer, gtm_version_id=gtm_version_id
     ).exists()
     if not known:
-        raise exceptions.NotFound("No published version with this id for this customer.")
+        raise NotFound("No published version with this id for this customer.")
     connection = _usable_connection(customer)
     if not force:
-        with google_errors_as_api_errors():
+        with google_errors_as_domain_errors():
             conflict = rollback_precheck(customer=customer, connection=connection)
         if conflict:
             raise Conflict(conflict, code="gtm_published_elsewhere")

@@ -15,11 +15,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from customers.models import ConnectionStatus, Customer
 from oneclicktag.core.context import current_context
-from oneclicktag.core.errors import Conflict, StaleVersion
+from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
@@ -47,7 +46,7 @@ class BulkWrite:
     deployments: list[Deployment]
 
 
-class BulkValidationError(ValidationError):
+class BulkValidationError(InvalidInput):
     """Per-item errors of a bulk request, keyed by the item's index: nothing was created."""
 
     def __init__(self, errors: dict[int, Errors]) -> None:
@@ -123,7 +122,7 @@ def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingSpec) -> 
         )
     except BulkValidationError as error:
         # One item: its errors are the request's, named by field without the index.
-        raise ValidationError(error.item_errors[0]) from None
+        raise InvalidInput(error.item_errors[0]) from None
     deployment = result.deployments[0] if result.deployments else None
     return TrackingWrite(result.trackings[0], deployment)
 
@@ -260,7 +259,7 @@ def tracking_update(
 ) -> TrackingWrite:
     """Change a tracking and redeploy it. `changes` holds TrackingSpec fields except `type`."""
     if "type" in changes:
-        raise ValidationError({"type": ["The type cannot change; create a new tracking."]})
+        raise InvalidInput({"type": ["The type cannot change; create a new tracking."]})
     with transaction.atomic():
         locked = _locked(tracking)
         if expected_version is not None and expected_version != locked.version:
@@ -291,7 +290,7 @@ def tracking_update(
             wanted.ga4_event_name = ""
         wanted, errors = tracking_spec_resolve(wanted)
         if errors:
-            raise ValidationError(errors)
+            raise InvalidInput(errors)
         before = tracking_snapshot(locked)
         fields = _spec_fields(wanted)
         changed = [name for name, value in fields.items() if getattr(locked, name) != value]

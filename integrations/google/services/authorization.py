@@ -19,7 +19,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google import oauth
@@ -28,6 +27,7 @@ from integrations.google.crypto import decrypt_token, encrypt_token
 from integrations.google.errors import PermanentGoogleError
 from integrations.google.services.tokens import connection_snapshot
 from integrations.models import OAuthState
+from oneclicktag.core.exceptions import InvalidInput
 from tenants.actors import Actor
 from tenants.models import ApiKey, Membership, Organization, Role, role_at_least
 from tenants.services import audit_record
@@ -66,7 +66,7 @@ def google_authorization_start(
     *, organization: Organization, customer: Customer, actor: Actor, redirect_uri: str = ""
 ) -> str:
     if redirect_uri and not allowed_redirect_uri(redirect_uri):
-        raise ValidationError({"redirect_uri": ["This redirect URI is not allowed."]})
+        raise InvalidInput({"redirect_uri": ["This redirect URI is not allowed."]})
     verifier, challenge = oauth.pkce_pair()
     with transaction.atomic():
         attempt = OAuthState.objects.create(

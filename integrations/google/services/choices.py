@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from customers.models import GoogleConnection
 from integrations.google.ads import digits
@@ -21,7 +20,7 @@ from integrations.google.clients import GoogleClients
 from integrations.google.selectors import is_web_container, property_id_of, stream_id_of
 from integrations.google.services.tokens import connection_snapshot
 from oneclicktag.core.concurrency import update_if_version
-from oneclicktag.core.errors import StaleVersion
+from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.services import audit_record
 
@@ -46,8 +45,8 @@ def container_name_for(connection: GoogleConnection) -> str:
     return f"OneClickTag - {connection.customer.name}"[:100]
 
 
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput({field: [message]})
 
 
 def _choose_gtm(

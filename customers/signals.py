@@ -1,0 +1,10 @@
+"""What customers tell the apps above them (which they cannot import).
+
+`customer_deleting` is sent inside the transaction that soft deletes a customer, with the locked
+`customer` and the `actor`; trackings answers it by queueing the removal of the customer's
+trackings from Google, so a failure there rolls the deletion back too.
+"""
+
+from django.dispatch import Signal
+
+customer_deleting = Signal()
