@@ -3,7 +3,7 @@ never the hash), invitations, and the audit log (read-only)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -57,7 +57,9 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
     )
     readonly_fields = ("id", "slug", "version", "created_at", "created_by", "deleted")
     # customers.admin adds its CustomerInline: tenants sits below customers and cannot name it.
-    inlines = (MembershipInline,)
+    inlines: ClassVar[tuple[type[admin.options.InlineModelAdmin[Any, Any]], ...]] = (
+        MembershipInline,
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         from django.db.models import Count
