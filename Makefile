@@ -51,7 +51,8 @@ tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## Benchmarks: Google calls per deployment and wall time (prints numbers, asserts nothing).
+## Benchmarks: the product against a bare-Django floor over HTTP, lists at scale, Google
+## deployments under the default quota (prints numbers, asserts nothing; see bench/run_all.py).
 bench: $(STAMP) services
 	$(BIN)/python -m bench.run_all
 

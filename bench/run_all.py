@@ -1,11 +1,13 @@
-"""Google calls per deployment and wall time, for N = 1, 10 and 100 new trackings; then API
-latency and SQL queries per request (bench/api.py). `BENCH_ONLY=api` runs the second part alone.
+"""`make bench`: the product side by side with its floor over HTTP, list requests at scale, and
+Google deployments under the default quota. Prints numbers; asserts nothing.
 
-Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server), Redis for the
-quota bucket (REDIS_URL, default db 15), the Google emulator, a customer connected through the
-real OAuth flow. Quotas stay at their defaults (GTM 25 calls per 100 s), so when a deployment
-runs out of quota it waits for its `not_before` — the wall time includes that wait, as a worker's
-countdown would. Prints a table; asserts nothing.
+Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server, named by
+BENCH_DATABASE_NAME), Redis (REDIS_URL, default db 15), the Google emulator, gunicorn for the
+product and for the floor (bench/floor/), a Celery worker for the Google part.
+
+Knobs: BENCH_ONLY=http|google (one part), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
+BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
+BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.emulator import running_emulator
 
-SIZES = (1, 10, 100)
+GOOGLE_CUSTOMERS = 10
 
 
 def _configure_environment(emulator: Any, workdir: Path) -> None:
@@ -26,9 +29,11 @@ def _configure_environment(emulator: Any, workdir: Path) -> None:
     os.environ.setdefault("ENVIRONMENT", "development")
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    os.environ.setdefault("TEST_DATABASE_NAME", "oneclicktag_bench")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The per-user rate limit (1200/min) would cut the c=8 batches short; its Redis round
+    # trip is still paid on every request.
+    os.environ["THROTTLE_RATE_USER"] = "100000000/min"
     os.environ["GOOGLE_BACKEND"] = "emulator"
     os.environ["GOOGLE_EMULATOR_URL"] = emulator.http_url
     os.environ["GOOGLE_EMULATOR_GRPC"] = emulator.grpc_target
@@ -39,53 +44,202 @@ def _configure_environment(emulator: Any, workdir: Path) -> None:
     os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = str(ca)
 
 
+def _point_subprocesses_at(database: str) -> None:
+    # gunicorn and the worker read DATABASE_URL: the throwaway database, not the server's default.
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _http_part(workdir: Path) -> None:
+    from bench import scale, side_by_side
+    from bench.seed import seeded_organization, trackings_insert
+    from bench.servers import gunicorn
+    from trackings.models import Tracking
+
+    size = int(os.environ.get("BENCH_TRACKINGS", "10000"))
+    seeded = seeded_organization(name="Bench HTTP", customers=10)
+    trackings_insert(
+        organization_id=seeded.organization.pk,
+        customer_ids=[c.pk for c in seeded.customers],
+        count=size,
+    )
+    detail_ids = [
+        str(pk)
+        for pk in Tracking.objects.filter(organization_id=seeded.organization.pk).values_list(
+            "pk", flat=True
+        )[:200]
+    ]
+    queries = _queries_per_request(seeded, detail_ids)
+    _index_usage("before the HTTP part")
+    with (
+        gunicorn(
+            application="oneclicktag.wsgi:application",
+            settings="oneclicktag.settings",
+            workdir=workdir,
+            name="product",
+        ) as product,
+        gunicorn(
+            application="bench.floor.wsgi:application",
+            settings="bench.floor.settings",
+            workdir=workdir,
+            name="floor",
+        ) as floor,
+    ):
+        side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
+        scale.print_scale(seeded, product, f"{size // 1000}k", show_explain=True)
+        if os.environ.get("BENCH_LARGE"):
+            _grow_to_a_million(seeded)
+            scale.print_scale(seeded, product, "1M", show_explain=True)
+    _index_usage("after the HTTP part")
+
+
+def _queries_per_request(seeded: Any, detail_ids: list[str]) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.side_by_side import scenarios
+
+    counts: dict[str, int] = {}
+    for scenario in scenarios(seeded, detail_ids):
+        method, path, body, headers = scenario.product()
+        client = Client(headers={k: v for k, v in headers.items() if k != "Content-Type"})
+        for _ in range(2):  # the second request, once caches are warm
+            with CaptureQueriesContext(connection) as captured:
+                if method == "GET":
+                    client.get(path)
+                else:
+                    client.post(path, body, content_type="application/json")
+        counts[scenario.label] = len(captured)
+    return counts
+
+
+def _grow_to_a_million(seeded: Any) -> None:
+    from bench.seed import seeded_organization, trackings_insert
+    from trackings.models import Tracking
+
+    started = time.monotonic()
+    mine = Tracking.objects.filter(organization_id=seeded.organization.pk).count()
+    trackings_insert(
+        organization_id=seeded.organization.pk,
+        customer_ids=[c.pk for c in seeded.customers],
+        count=max(0, 200_000 - mine),
+    )
+    for index in range(8):
+        other = seeded_organization(name=f"Bench other {index}", customers=10)
+        trackings_insert(
+            organization_id=other.organization.pk,
+            customer_ids=[c.pk for c in other.customers],
+            count=100_000,
+        )
+    print(
+        f"\n(seeded to {Tracking.objects.count():,} trackings "
+        f"in {time.monotonic() - started:.0f} s)"
+    )
+
+
+def _index_usage(moment: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT indexrelname, idx_scan, pg_size_pretty(pg_relation_size(indexrelid))
+            FROM pg_stat_user_indexes WHERE relname = 'trackings_tracking' ORDER BY indexrelname
+            """
+        )
+        rows = cursor.fetchall()
+    print(f"\nIndexes on trackings_tracking, {moment} (pg_stat_user_indexes)")
+    for name, scans, size in rows:
+        print(f"  {name:<48} {scans:>8} scans {size:>10}")
+
+
+def _connect_google_customers() -> tuple[list[Any], float]:
+    from bench.scenario import connected_customer
+
+    customers = [connected_customer(own_container=index > 0) for index in range(GOOGLE_CUSTOMERS)]
+    return customers, time.monotonic()
+
+
+def _google_part(workdir: Path, emulator: Any, customers: list[Any], connected_at: float) -> None:
+    from bench import google
+    from oneclicktag.celery import app
+
+    # Messages the HTTP part queued (for connections that are only rows) must not run now.
+    app.control.purge()
+    wait = connected_at + google.WINDOW - time.monotonic()
+    if wait > 0:
+        print(f"\n(waiting {wait:.0f} s for the connection flows' GTM calls to leave the window)")
+        time.sleep(wait)
+    google.print_header()
+    with google.celery_worker(workdir):
+        google.print_result(
+            google.run_scenario(
+                label="10×10",
+                customers=customers,
+                size=10,
+                emulator_url=emulator.http_url,
+                timeout=900,
+            )
+        )
+        google.print_result(
+            google.run_scenario(
+                label="1×100",
+                customers=customers[:1],
+                size=100,
+                emulator_url=emulator.http_url,
+                timeout=600,
+            )
+        )
+        if os.environ.get("BENCH_GOOGLE_LARGE"):
+            google.print_result(
+                google.run_scenario(
+                    label="10×100",
+                    customers=customers,
+                    size=100,
+                    emulator_url=emulator.http_url,
+                    timeout=1200,
+                )
+            )
+
+
 def main() -> None:
+    only = os.environ.get("BENCH_ONLY", "")
     with (
         tempfile.TemporaryDirectory(prefix="oct-bench-") as tmp,
         running_emulator(Path(tmp)) as emulator,
     ):
-        _configure_environment(emulator, Path(tmp))
+        workdir = Path(tmp)
+        _configure_environment(emulator, workdir)
         import django
 
         django.setup()
+        from django.conf import settings
         from django.db import connection
         from django.test.utils import setup_test_environment
 
+        settings.DATABASES["default"]["TEST"]["NAME"] = os.environ.get(
+            "BENCH_DATABASE_NAME", "bench_oneclicktag"
+        )
         # The test client's host and a local mail backend; nothing else of the test runner.
         setup_test_environment()
-        test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-        try:
-            from bench.api import print_api_timings
-            from bench.scenario import connected_customer, deploy_new_trackings
-            from oneclicktag.celery import app
+        database = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        _point_subprocesses_at(database)
+        from oneclicktag.celery import app
 
-            if os.environ.get("BENCH_ONLY") == "api":
-                print_api_timings()
-                return
-            customer = connected_customer()
-            print(f"database {test_name}, emulator {emulator.http_url}")
-            print("GTM quota: default (GTM_QUOTA_PER_100S=25 per 100 s)\n")
-            header = f"{'N':>5} {'status':>10} {'GTM calls':>10} {'Ads calls':>10} "
-            header += f"{'wall s':>8} {'running s':>10} {'quota waits':>12}"
-            print(header)
-            for size in SIZES:
-                result = deploy_new_trackings(customer, size)
-                print(
-                    f"{size:>5} {result['status']:>10} {result['gtm']:>10} {result['ads']:>10} "
-                    f"{result['seconds']:>8.1f} {result['running_seconds']:>10.1f} "
-                    f"{result['quota_waits']:>12}"
-                )
-            print(
-                "\nGTM calls count every call of the deployment. A run starts only with its whole"
-                "\nGTM budget reserved, so a quota wait repeats nothing. All sizes share one"
-                "\n25-per-100-s window with the connection flow: the wall time includes waiting"
-                "\nfor it; 'running s' is the time spent in the deployment's runs."
-            )
-            print_api_timings()
+        try:
+            print(f"database {database}, emulator {emulator.http_url}, {os.cpu_count()} CPUs")
+            google_customers: list[Any] = []
+            connected_at = 0.0
+            if only in ("", "google"):
+                google_customers, connected_at = _connect_google_customers()
+            if only in ("", "http"):
+                _http_part(workdir)
+            if only in ("", "google"):
+                _google_part(workdir, emulator, google_customers, connected_at)
         finally:
-            # The API part queued deployment tasks no worker will run.
             app.control.purge()
-            connection.creation.destroy_test_db(test_name, verbosity=0)
+            connection.creation.destroy_test_db(database, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def owned_organization(name: str) -> tuple[Organization, Actor]:
     return organization, Actor(user=user)
 
 
-def connected_customer() -> Customer:
+def connected_customer(*, own_container: bool = False) -> Customer:
+    """A customer connected through the real OAuth flow, on the seeded GTM container or (with
+    `own_container`) on a container of its own, created through the GTM API as a person would."""
     organization, actor = owned_organization("Bench Agency")
     customer = customer_create(
         organization=organization,
@@ -48,12 +50,18 @@ def connected_customer() -> Customer:
     query = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["Location"]).query).items()}
     result = google_authorization_complete(state=query["state"], code=query["code"])
     connection = GoogleConnection.objects.get(pk=result.connection.pk)
+    container_id = seed.GTM_CONTAINER_ID
+    if own_container:
+        created = google_clients_for(connection).gtm.create_container(
+            seed.GTM_ACCOUNT_PATH, f"bench-{uuid.uuid4().hex[:8]}.example"
+        )
+        container_id = str(created["containerId"])
     connection_update_choices(
         connection=connection,
         actor=actor,
         changes={
             "gtm_account_id": seed.GTM_ACCOUNT_ID,
-            "gtm_container_id": seed.GTM_CONTAINER_ID,
+            "gtm_container_id": container_id,
             "ads_customer_id": seed.ADS_CLIENT_CUSTOMER_ID,
             "ads_login_customer_id": seed.ADS_MANAGER_CUSTOMER_ID,
             "ga4_property_id": seed.GA4_PROPERTY.rsplit("/", 1)[-1],

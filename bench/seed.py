@@ -1,0 +1,103 @@
+"""The benchmark's data: an organization with API key, a Firebase member and customers whose
+trackings are inserted in bulk SQL (one INSERT … SELECT generate_series per batch)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+
+from bench.scenario import owned_organization
+from customers.models import ConnectionStatus, Customer, GoogleConnection
+from tenants.emulator_tokens import emulator_id_token, emulator_uid
+from tenants.models import Membership, Organization, Role, User
+from tenants.services.api_keys import api_key_create
+
+TYPES = ("button_click", "form_submit", "link_click", "page_view", "purchase", "signup")
+
+
+@dataclass(frozen=True)
+class Seeded:
+    organization: Organization
+    customers: list[Customer]
+    api_key: str
+    id_token: str
+
+
+def seeded_organization(*, name: str, customers: int) -> Seeded:
+    """An organization, its customers (each with a Google connection row, so writes queue a
+    deployment as they do in production; no worker runs them), an admin API key and a Firebase
+    member's emulator ID token."""
+    organization, actor = owned_organization(name)
+    # Bulk creates in the bench go well past the default 1,000 a customer.
+    organization.max_trackings_per_customer = 10_000_000
+    organization.save(update_fields=["max_trackings_per_customer"])
+    created = [
+        Customer.objects.create(
+            organization=organization,
+            name=f"{name} shop {index}",
+            slug=f"shop-{index}",
+            website_url=f"https://shop{index}.bench.example/",
+        )
+        for index in range(customers)
+    ]
+    for index, customer in enumerate(created):
+        GoogleConnection.objects.create(
+            organization=organization,
+            customer=customer,
+            status=ConnectionStatus.CONNECTED,
+            gtm_account_id="100",
+            gtm_container_id=str(1000 + index),
+        )
+    key = api_key_create(
+        organization=organization, name="bench", role=Role.ADMIN, actor=actor, actor_role=Role.OWNER
+    ).key
+    email = f"member-{uuid.uuid4().hex[:8]}@bench.example"
+    member = User.objects.create_user(email=email, firebase_uid=emulator_uid(email))
+    Membership.objects.create(organization=organization, user=member, role=Role.ADMIN)
+    # A token for the whole run (the emulator mode accepts it unsigned).
+    token = emulator_id_token(email, lifetime_seconds=6 * 3600)
+    return Seeded(organization, created, key, token)
+
+
+def trackings_insert(
+    *, organization_id: uuid.UUID, customer_ids: list[uuid.UUID], count: int
+) -> None:
+    """`count` trackings spread over the customers, half live, in batches of 100k rows, with
+    distinct creation times (one second apart, newest now)."""
+    batch = 100_000
+    with connection.cursor() as cursor:
+        for start in range(0, count, batch):
+            cursor.execute(
+                """
+                INSERT INTO trackings_tracking (
+                    id, deleted, deleted_by_cascade, created_at, updated_at, name, type, config,
+                    destinations, ga4_event_name, ga4_parameters, ads_conversion_action_id,
+                    ads_conversion_label, ads_value, ads_currency, ads_category, status, health,
+                    gtm_trigger_ids, gtm_tag_ids, gtm_variable_ids, gtm_version_id, last_error,
+                    last_deployed_at, last_checked_at, version, created_by_id, updated_by_id,
+                    customer_id, organization_id, ads_tag_conversion_id
+                )
+                SELECT
+                    gen_random_uuid(), NULL, false,
+                    now() - g * interval '1 second', now() - g * interval '1 second',
+                    'Button ' || g, (%(types)s::text[])[1 + g %% %(ntypes)s],
+                    jsonb_build_object('selector', '#buy-' || g), '["ga4", "google_ads"]',
+                    'click_' || (g %% 50), '{}', '', '', NULL, '', '',
+                    CASE WHEN g %% 2 = 0 THEN 'live' ELSE 'pending' END, 'unchecked',
+                    '[]', '[]', '[]', '', '', NULL, NULL, 1, NULL, NULL,
+                    (%(customers)s::uuid[])[1 + g %% %(ncustomers)s], %(organization)s, ''
+                FROM generate_series(%(first)s, %(last)s) AS g
+                """,
+                {
+                    "types": list(TYPES),
+                    "ntypes": len(TYPES),
+                    "customers": customer_ids,
+                    "ncustomers": len(customer_ids),
+                    "organization": organization_id,
+                    "first": start + 1,
+                    "last": min(count, start + batch),
+                },
+            )
+        cursor.execute("ANALYZE trackings_tracking")
