@@ -21,7 +21,11 @@ from .errors import ApiError, invalid_field
 
 DOCUMENTS_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 # Short api name (used by faults and handlers) -> discovery document file.
-DOCUMENTS = {"gtm": "tagmanager.v2.json", "ga4": "analyticsadmin.v1beta.json"}
+DOCUMENTS = {
+    "gtm": "tagmanager.v2.json",
+    "ga4": "analyticsadmin.v1beta.json",
+    "ga4data": "analyticsdata.v1beta.json",
+}
 
 
 @cache

@@ -26,7 +26,11 @@ GTM_WINDOW_SECONDS = 100.0
 # The daily quota resets at midnight Pacific time.
 QUOTA_DAY_ZONE = ZoneInfo("America/Los_Angeles")
 DEFAULT_ACCESS_TOKEN_TTL = 3600
-FAULT_APIS = frozenset({"gtm", "ads", "ga4", "oauth"})
+FAULT_APIS = frozenset({"gtm", "ads", "ga4", "ga4data", "oauth"})
+# GA4 Data API core tokens of a standard property (developers.google.com/analytics/devguides/
+# reporting/data/v1/quotas): 200,000 a day and 40,000 an hour.
+DEFAULT_GA4_TOKENS_PER_DAY = 200_000
+DEFAULT_GA4_TOKENS_PER_HOUR = 40_000
 FAULT_STATUSES = frozenset({400, 401, 403, 404, 409, 412, 429, 500, 502, 503, 504})
 # Faults with rate < 1 draw from this seeded generator, so a failing run can be replayed.
 FAULT_RNG_SEED = 20261123
@@ -91,6 +95,10 @@ class EmulatorConfig:
     # Redirect URIs accepted besides loopback ones and those the process was started with.
     oauth_redirect_uris: list[str] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    # Reports: how long a hit takes to show in reports; the GA4 Data API token quota.
+    processing_delay_seconds: int = 0
+    ga4_tokens_per_day: int = DEFAULT_GA4_TOKENS_PER_DAY
+    ga4_tokens_per_hour: int = DEFAULT_GA4_TOKENS_PER_HOUR
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +113,11 @@ class EmulatorConfig:
                 | ({} if f.count is None else {"count": f.count})
                 for f in self.faults
             ],
+            "reports": {
+                "processing_delay_seconds": self.processing_delay_seconds,
+                "ga4_tokens_per_day": self.ga4_tokens_per_day,
+                "ga4_tokens_per_hour": self.ga4_tokens_per_hour,
+            },
         }
 
 
@@ -180,7 +193,7 @@ class EmulatorState:
         """Apply a `/_emulator/config` body (all or nothing) and answer the resulting config."""
         if not isinstance(body, dict):
             raise ConfigError("body", "must be a JSON object")
-        unknown = set(body) - {"gtm_quota", "faults", "latency_ms", "oauth"}
+        unknown = set(body) - {"gtm_quota", "faults", "latency_ms", "oauth", "reports"}
         if unknown:
             raise ConfigError(sorted(unknown)[0], "unknown field")
         with self.lock:
@@ -191,6 +204,9 @@ class EmulatorState:
                 access_token_ttl_seconds=self.config.access_token_ttl_seconds,
                 oauth_redirect_uris=list(self.config.oauth_redirect_uris),
                 faults=list(self.config.faults),
+                processing_delay_seconds=self.config.processing_delay_seconds,
+                ga4_tokens_per_day=self.config.ga4_tokens_per_day,
+                ga4_tokens_per_hour=self.config.ga4_tokens_per_hour,
             )
             if "gtm_quota" in body:
                 quota = body["gtm_quota"]
@@ -218,6 +234,8 @@ class EmulatorState:
                     if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
                         raise ConfigError("oauth.redirect_uris", "must be a list of URLs")
                     new.oauth_redirect_uris = list(uris)
+            if "reports" in body:
+                self._configure_reports(new, body["reports"])
             if "faults" in body:
                 if not isinstance(body["faults"], list):
                     raise ConfigError("faults", "must be a list")
@@ -226,6 +244,24 @@ class EmulatorState:
                 self._rng = random.Random(FAULT_RNG_SEED)
             self.config = new
             return new.as_dict()
+
+    @staticmethod
+    def _configure_reports(new: EmulatorConfig, reports: Any) -> None:
+        allowed = {"processing_delay_seconds", "ga4_tokens_per_day", "ga4_tokens_per_hour"}
+        if not isinstance(reports, dict) or set(reports) - allowed:
+            raise ConfigError("reports", f"must be an object with keys among {sorted(allowed)}")
+        if "processing_delay_seconds" in reports:
+            new.processing_delay_seconds = _positive_int(
+                reports["processing_delay_seconds"], "reports.processing_delay_seconds", minimum=0
+            )
+        if "ga4_tokens_per_day" in reports:
+            new.ga4_tokens_per_day = _positive_int(
+                reports["ga4_tokens_per_day"], "reports.ga4_tokens_per_day"
+            )
+        if "ga4_tokens_per_hour" in reports:
+            new.ga4_tokens_per_hour = _positive_int(
+                reports["ga4_tokens_per_hour"], "reports.ga4_tokens_per_hour"
+            )
 
     # --- accounting -------------------------------------------------------------------------
     def record_call(self, method_id: str, error: bool) -> None:

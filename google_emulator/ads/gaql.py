@@ -2,7 +2,8 @@
 
     SELECT f1, f2 FROM resource
     [WHERE f op value [AND ...]]   op: = != < <= > >= IN, NOT IN, LIKE, NOT LIKE,
-                                       REGEXP_MATCH, NOT REGEXP_MATCH, IS NULL, IS NOT NULL
+                                       REGEXP_MATCH, NOT REGEXP_MATCH, IS NULL, IS NOT NULL,
+                                       BETWEEN a AND b, DURING <date range constant>
     [ORDER BY f [ASC|DESC], ...] [LIMIT n] [PARAMETERS name = value, ...]
 
 Keywords are case-insensitive; there is no OR (GAQL has none). Syntax errors raise the
@@ -217,6 +218,22 @@ class _Parser:
                     f"Error in query: {operator} needs a string value.",
                 )
             return Condition(name, f"NOT {operator}" if negated else operator, (value,))
+        if operator == "BETWEEN" and not negated:
+            low = self.literal()
+            if not self.take_keyword("AND"):
+                raise query_error(
+                    "EXPECTED_VALUE_WITH_BETWEEN_OPERATOR",
+                    "Error in query: BETWEEN takes two values joined by AND.",
+                )
+            return Condition(name, "BETWEEN", (low, self.literal()))
+        if operator == "DURING" and not negated:
+            value = self.literal()
+            if value.kind != "name":
+                raise query_error(
+                    "INVALID_VALUE_WITH_DURING_OPERATOR",
+                    f"Error in query: DURING takes a date range constant, not {value.value!r}.",
+                )
+            return Condition(name, "DURING", (value,))
         if operator == "IS" and not negated:
             is_not = self.take_keyword("NOT")
             if not self.take_keyword("NULL"):

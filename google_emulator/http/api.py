@@ -20,7 +20,11 @@ from .messages import Request, Response, json_response
 
 logger = logging.getLogger(__name__)
 
-_SERVICE = {"gtm": "tagmanager.googleapis.com", "ga4": "analyticsadmin.googleapis.com"}
+_SERVICE = {
+    "gtm": "tagmanager.googleapis.com",
+    "ga4": "analyticsadmin.googleapis.com",
+    "ga4data": "analyticsdata.googleapis.com",
+}
 # The root field name Google uses in messages about a request body, e.g. 'tag.parameter[0]'.
 _BODY_ROOTS = {
     "Tag": "tag",
@@ -33,6 +37,8 @@ _BODY_ROOTS = {
     "Entity": "entity",
     "GoogleAnalyticsAdminV1betaProperty": "property",
     "GoogleAnalyticsAdminV1betaDataStream": "data_stream",
+    "GoogleAnalyticsAdminV1betaKeyEvent": "key_event",
+    "GoogleAnalyticsAdminV1betaMeasurementProtocolSecret": "measurement_protocol_secret",
 }
 # Fields the emulator adds to Google's answers (documented in README.md); everything else in an
 # answer must be in the discovery schema.

@@ -1,4 +1,4 @@
-"""`/_emulator/*`: reset, config, stats and the Ads TLS certificate (plain HTTP, no auth)."""
+"""`/_emulator/*`: reset, config, stats, traffic, the Ads TLS certificate (plain HTTP, no auth)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def handle(req: Request) -> Response:
             return _error(400, "the body is not JSON", "body")
         try:
             return json_response(200, STATE.configure(body))
+        except ConfigError as exc:
+            return _error(400, str(exc), exc.field)
+    if route == ("POST", "/_emulator/traffic"):
+        from ..reports.traffic import traffic_record
+
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            return _error(400, "the body is not JSON", "body")
+        try:
+            return json_response(200, {"recorded": traffic_record(body)})
         except ConfigError as exc:
             return _error(400, str(exc), exc.field)
     if route == ("GET", "/_emulator/ca.pem"):

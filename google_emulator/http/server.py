@@ -10,16 +10,20 @@ from urllib.parse import parse_qs, urlsplit
 # Importing these registers their handlers and stores.
 from .. import ga4, gtm, oauth
 from ..errors import ApiError
+from ..reports import admin as reports_admin
+from ..reports import collect, ga4_data
 from . import api, control
 from .messages import Request, Response, json_response
 
 logger = logging.getLogger(__name__)
-_REGISTERED = (ga4, gtm)
+_REGISTERED = (ga4, gtm, reports_admin, ga4_data)
 
 
 def route(req: Request) -> Response:
     if req.path.startswith("/_emulator/"):
         return control.handle(req)
+    if req.path in collect.PATHS:
+        return collect.handle(req)
     answered = oauth.handle(req)
     if answered is not None:
         return answered
