@@ -132,6 +132,14 @@ class GoogleConnection(TenantOwnedModel):
                 condition=~models.Q(ga4_stream_id=""),
                 name="gconn_unique_ga4_stream",
             ),
+            # A GTM container has one owner: two customers deploying to one container undo each
+            # other forever (issue 13). Container ids are unique across GTM accounts. A deleted
+            # customer holds its container until its removal deployment has emptied it.
+            models.UniqueConstraint(
+                fields=["gtm_container_id"],
+                condition=~models.Q(gtm_container_id=""),
+                name="gconn_unique_gtm_container",
+            ),
         ]
         indexes = [
             # Staff and beat jobs look connections up by status within an organization.

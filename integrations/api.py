@@ -233,9 +233,10 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
         },
     )
     def gtm_containers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _, _, clients = self._connected()
+        _, connection, clients = self._connected()
         with google_errors_as_domain_errors():
-            return Response({"accounts": selectors.gtm_accounts_with_containers(clients)})
+            accounts = selectors.gtm_accounts_with_containers(clients, connection=connection)
+        return Response({"accounts": accounts})
 
     @extend_schema(
         summary="Accessible Google Ads accounts, managers and their clients",

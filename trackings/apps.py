@@ -14,6 +14,13 @@ class TrackingsConfig(AppConfig):
 
 
 def _remove_trackings(sender: Any, *, customer: Any, actor: Any, **kwargs: Any) -> None:
+    from customers.models import GoogleConnection
+    from integrations.google.services.choices import connection_release_resources
     from trackings.services.deployments import trackings_remove_for_customer
 
-    trackings_remove_for_customer(customer=customer, actor=actor)
+    removal = trackings_remove_for_customer(customer=customer, actor=actor)
+    connection = GoogleConnection.objects.filter(customer=customer).first()
+    if removal is None and connection is not None:
+        # Nothing of it reached Google to take out: its container and stream are free now
+        # (otherwise the removal deployment frees them once it is done).
+        connection_release_resources(connection=connection)

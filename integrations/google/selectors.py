@@ -20,7 +20,19 @@ def is_web_container(container: dict[str, Any]) -> bool:
     return WEB_USAGE in [str(u).lower() for u in container.get("usageContext") or []]
 
 
-def gtm_accounts_with_containers(clients: GoogleClients) -> list[dict[str, Any]]:
+def containers_in_use(*, connection: GoogleConnection) -> set[str]:
+    """GTM container ids other customers (of any organization) own."""
+    return set(
+        GoogleConnection.objects.exclude(pk=connection.pk)
+        .exclude(gtm_container_id="")
+        .values_list("gtm_container_id", flat=True)
+    )
+
+
+def gtm_accounts_with_containers(
+    clients: GoogleClients, *, connection: GoogleConnection
+) -> list[dict[str, Any]]:
+    in_use = containers_in_use(connection=connection)
     accounts = []
     for account in clients.gtm.list_accounts():
         containers = clients.gtm.list_containers(account["path"])
@@ -35,6 +47,8 @@ def gtm_accounts_with_containers(clients: GoogleClients) -> list[dict[str, Any]]
                         "public_id": container.get("publicId", ""),
                         "name": container.get("name", ""),
                         "path": container.get("path", ""),
+                        # A container has one owner: another customer's is never offered.
+                        "available": str(container.get("containerId", "")) not in in_use,
                     }
                     for container in containers
                     if is_web_container(container)

@@ -3,6 +3,7 @@ request bodies."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from customers.models import Customer, GoogleConnection
@@ -15,7 +16,8 @@ BULK = "/api/v1/trackings/bulk/"
 
 def make_customer(tenant: Any, *, connected: bool = True, name: str = "Acme") -> Customer:
     """A customer; `connected` gives it a Google connection with a GTM container chosen (the
-    seeded emulator identity), which is what makes writes queue a deployment."""
+    seeded emulator identity, a container of its own: a container has one owner), which is what
+    makes writes queue a deployment."""
     customer = customer_create(
         organization=tenant.organization,
         actor=Actor(user=tenant.owner),
@@ -28,7 +30,7 @@ def make_customer(tenant: Any, *, connected: bool = True, name: str = "Acme") ->
             customer=customer,
             google_email="owner@example.com",
             gtm_account_id="6000000001",
-            gtm_container_id="7000000001",
+            gtm_container_id=str(7_100_000_000 + secrets.randbelow(900_000_000)),
             gtm_public_id="GTM-OCT0001",
             ga4_measurement_id="G-OCT0001",
             ads_customer_id="2220000002",

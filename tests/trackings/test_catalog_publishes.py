@@ -23,6 +23,7 @@ CONTAINER = ContainerSpec(
     measurement_id="G-OCT0001TST",
     ads_conversion_id="123456789",
     public_id=seed.GTM_CONTAINER_PUBLIC_ID,
+    owner="11111111-1111-4111-8111-111111111111",
 )
 KINDS = ("tag", "trigger", "variable")
 

@@ -23,7 +23,10 @@ from trackings.compiler.gtm import BUILT_IN_VARIABLES, VARIABLE_REFERENCE, strin
 from trackings.listeners import BEHAVIOURS, STORES_ON_DEVICE
 
 CONTAINER = ContainerSpec(
-    measurement_id="G-TEST123456", ads_conversion_id="AW-987654321", public_id="GTM-OCT0001"
+    measurement_id="G-TEST123456",
+    ads_conversion_id="AW-987654321",
+    public_id="GTM-OCT0001",
+    owner="11111111-1111-4111-8111-111111111111",
 )
 
 
@@ -392,7 +395,7 @@ def test_two_trackings_with_the_same_name_get_distinct_entity_names():
 
 def test_without_a_ga4_stream_no_google_tag_or_ga4_events_are_compiled():
     desired = compile_container(
-        [spec("form_submit")], ContainerSpec("", "123456789", "GTM-OCT0001")
+        [spec("form_submit")], ContainerSpec("", "123456789", "GTM-OCT0001", CONTAINER.owner)
     )
     assert [e.body["type"] for e in desired.entities if e.entity_type == "tag"] == [
         "awct",

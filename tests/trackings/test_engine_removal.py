@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from integrations.google.clients import google_clients_for
 from tests.fixtures.trackings import (
     SYSTEM,
     ads_actions,
+    connection_of,
+    container_path,
     deploy,
     live_version,
     make_tracking,
@@ -99,13 +102,20 @@ def test_deleting_the_customer_leaves_nothing_of_ours_in_the_container(
         "oneclicktag:listener:rage_click",
     }
 
+    connection = connection_of(engine_customer)
+    gtm, path = google_clients_for(connection).gtm, container_path(engine_customer)
     response = alice.client.delete(f"/api/v1/customers/{engine_customer.pk}/")
     assert response.status_code in (202, 204), response.content
+    # Until its entities are out, the deleted customer still owns the container.
+    assert connection_of(engine_customer).gtm_container_id == connection.gtm_container_id
     run_queued(engine_customer)
 
     removal = Deployment.objects.get(customer=engine_customer, kind=DeploymentKind.REMOVE)
     assert removal.status == DeploymentStatus.SUCCEEDED, removal.error_message
-    live = live_version(engine_customer)
+    # Then the container and the stream are free for another customer.
+    released = connection_of(engine_customer)
+    assert (released.gtm_container_id, released.ga4_stream_id) == ("", "")
+    live = gtm.live_version(path)
     ours = [
         entity["name"]
         for kind in ("tag", "trigger", "variable")

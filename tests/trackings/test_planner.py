@@ -11,7 +11,7 @@ import pytest
 
 from tests.trackings.test_compiler import CONTAINER, spec
 from trackings.compiler import DesiredContainer, DesiredEntity, compile_container, entity_key
-from trackings.planner import marker_of, plan_workspace
+from trackings.planner import marker_of, owner_of, plan_workspace
 
 ID_FIELDS = {"tag": "tagId", "trigger": "triggerId", "variable": "variableId"}
 WORKSPACE_PATH = "accounts/6000000001/containers/7000000001/workspaces/5"
@@ -321,3 +321,48 @@ def test_a_reference_to_an_entity_nobody_wants_is_an_error():
     )
     with pytest.raises(ValueError, match="oneclicktag:trigger:y"):
         plan_workspace(DesiredContainer(entities=[broken]), empty_workspace())
+
+
+OTHER_CUSTOMER = "22222222-2222-4222-8222-222222222222"
+
+
+def test_another_customers_entities_in_the_same_container_are_never_touched():
+    # Two customers' deployments meeting in one container (issue 13): each used to delete the
+    # other's entities and rewrite the shared Google tag. Now each plans only its own.
+    their_container = replace(CONTAINER, owner=OTHER_CUSTOMER, measurement_id="G-THEIRS00001")
+    theirs_desired = compile_container([spec("purchase", 7)], their_container)
+    workspace = deployed(theirs_desired)
+    theirs = copy.deepcopy(workspace)
+
+    ours = desired_for(spec("button_click"))
+    plan = plan_workspace(ours, workspace)
+    assert plan.updates == plan.deletes == []
+    assert {c.key for c in plan.creates} == {e.key for e in ours.entities}
+    applied = gtm_apply(workspace, plan.bulk_changes())
+    for entity_type in ("tag", "trigger", "variable"):
+        for entity in theirs[entity_type]:
+            assert entity in applied[entity_type]
+
+    # And removing all of ours takes out exactly ours.
+    removal = plan_workspace(desired_for(), applied)
+    assert removal.creates == removal.updates == []
+    assert {c.key for c in removal.deletes} == {e.key for e in ours.entities} - {
+        "oneclicktag:google-tag:container"
+    }
+    # Their plan against the shared workspace is still empty: nothing of theirs moved.
+    assert plan_workspace(theirs_desired, gtm_apply(applied, removal.bulk_changes())).is_empty
+
+
+def test_the_owner_is_the_second_line_and_unowned_markers_are_adopted():
+    desired = desired_for(spec("button_click"))
+    assert {owner_of(e.body) for e in desired.entities} == {CONTAINER.owner}
+    workspace = deployed(desired)
+    for entity_type in ("tag", "trigger", "variable"):
+        for listed in workspace[entity_type]:
+            # Written before owners were recorded: marker only.
+            listed["notes"] = listed["notes"].splitlines()[0]
+    plan = plan_workspace(desired, workspace)
+    assert plan.creates == plan.deletes == []
+    assert {c.key for c in plan.updates} == {e.key for e in desired.entities}
+    assert plan_workspace(desired, gtm_apply(workspace, plan.bulk_changes())).is_empty
+    assert owner_of({"notes": "oneclicktag:trigger:abc\nManaged by OneClickTag"}) is None

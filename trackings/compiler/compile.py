@@ -21,6 +21,7 @@ from trackings.compiler.rules import RULES
 from trackings.compiler.triggers import Firing
 from trackings.compiler.types import (
     ALL_PAGES_TRIGGER_ID,
+    OWNER_PREFIX,
     ContainerSpec,
     DesiredContainer,
     DesiredConversionAction,
@@ -42,9 +43,10 @@ VIEW_THROUGH_LOOKBACK_DAYS = 1
 _ENTITY_ORDER: dict[str, int] = {"variable": 0, "trigger": 1, "tag": 2}
 
 
-def notes_for(key: str) -> str:
-    """The marker is the first line of ``notes``: the planner finds our entities by it."""
-    return f"{key}\n{NOTES_TRAILER}"
+def notes_for(key: str, owner: str) -> str:
+    """The marker is the first line of ``notes`` (the planner finds our entities by it), the
+    owning customer the second (the planner touches only that customer's)."""
+    return f"{key}\n{OWNER_PREFIX}{owner}\n{NOTES_TRAILER}"
 
 
 def ga4_event_name(spec: TrackingSpec, tracking_type: TrackingType, config: dict[str, Any]) -> str:
@@ -78,7 +80,7 @@ class _Builder:
         self.actions: list[DesiredConversionAction] = []
 
     def add(self, entity_type: EntityType, key: str, name: str, body: dict[str, Any]) -> None:
-        full = {"name": name, **body, "notes": notes_for(key)}
+        full = {"name": name, **body, "notes": notes_for(key, self.container.owner)}
         refs = tuple(sorted(set(_refs_in(full))))
         self.entities.append(DesiredEntity(entity_type, key, full, refs))
 
@@ -279,6 +281,7 @@ def compile_container(
     entities = sorted(builder.entities, key=lambda e: (_ENTITY_ORDER[e.entity_type], e.key))
     entities = _unique_names(entities)
     return DesiredContainer(
+        owner=container.owner,
         entities=entities,
         built_in_variables=built_ins_referenced(entities),
         ads_conversion_actions=sorted(builder.actions, key=lambda a: str(a.tracking_id)),

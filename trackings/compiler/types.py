@@ -7,7 +7,10 @@ The marker and reference conventions (the contract between compiler, planner and
 
 * Every entity we manage carries a stable key ``oneclicktag:<kind>:<id>`` (see ``entity_key``).
   The key is the first line of the entity's ``notes`` in GTM, so a later deployment (or a re-run
-  after a crash) finds the entity again by marker, never by its display name.
+  after a crash) finds the entity again by marker, never by its display name. The second line,
+  ``oneclicktag-customer:<customer id>``, says whose it is: keys like ``google-tag:container``
+  are the same for every customer, and one customer's deployment must never touch (update or
+  delete) another's entities, whatever container they meet in.
   Kinds: ``trigger`` / ``trigger-part-<n>`` / ``ga4-tag`` / ``ads-tag`` with the tracking's UUID
   as id; ``google-tag``, ``linker`` with id ``container``; ``listener`` with the behaviour as id
   (``oneclicktag:listener:rage_click``); ``variable`` with a slug of what it reads
@@ -34,6 +37,7 @@ from uuid import UUID
 EntityType = Literal["tag", "trigger", "variable"]
 
 MARKER_PREFIX = "oneclicktag"
+OWNER_PREFIX = "oneclicktag-customer:"
 REF_PREFIX = "@ref:"
 
 # GTM's built-in trigger "All Pages" (page view on every page).
@@ -97,6 +101,8 @@ class ContainerSpec:
     measurement_id: str
     ads_conversion_id: str | None
     public_id: str
+    # The customer whose entities these are (written into every entity's notes).
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class DesiredConversionAction:
 class DesiredContainer:
     """The whole desired state of one container's managed entities."""
 
+    # The customer they belong to: the planner only ever changes entities marked as theirs.
+    owner: str = ""
     entities: list[DesiredEntity] = field(default_factory=list)
     # GTM API built-in variable types (``clickElement``) the entities reference.
     built_in_variables: set[str] = field(default_factory=set)

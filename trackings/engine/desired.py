@@ -62,6 +62,7 @@ def container_spec(
         measurement_id="" if leaving else connection.ga4_measurement_id,
         ads_conversion_id=ads_tag_id or None,
         public_id=connection.gtm_public_id,
+        owner=str(customer.pk),
     )
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import DriftPolicy
+from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
 from trackings.engine.ads import ads_sync, tracking_id_in_name
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
@@ -108,7 +109,7 @@ def sync_run(ctx: RunContext) -> None:
             )
     else:
         live = gtm.live_before or {}
-    index = LiveIndex.of(live)
+    index = LiveIndex.of(live, owner=str(ctx.customer.pk))
 
     now = timezone.now()
     with transaction.atomic():
@@ -118,6 +119,9 @@ def sync_run(ctx: RunContext) -> None:
             wanted=wanted, compiled=compiled, failures=failures, index=index, now=now
         )
         _finish_removals(removing, ads.removed, ads.failures, index)
+        if customer.deleted is not None and not index.by_key and not removing_trackings(customer):
+            # Nothing of the deleted customer is left live: its container and stream are free.
+            connection_release_resources(connection=connection)
         ctx.advance()
         if not failed:
             _succeed(ctx, gtm_version_id=index.version_id)
@@ -252,7 +256,7 @@ def check_run(ctx: RunContext) -> None:
     wanted = [t for t in wanted_trackings(ctx.customer) if t.status == TrackingStatus.LIVE]
     compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
     live = with_retries("live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path))
-    index = LiveIndex.of(live)
+    index = LiveIndex.of(live, owner=str(ctx.customer.pk))
     summary = plan_workspace(compiled.desired, version_entities(live)).summary()
     changed = plan_keys(summary, "update")
     ctx.report(progress_total=2, status=DeploymentStatus.APPLYING)
@@ -321,7 +325,7 @@ def rollback_run(ctx: RunContext) -> None:
         )
         live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
     ctx.advance()
-    index = LiveIndex.of(live)
+    index = LiveIndex.of(live, owner=str(ctx.customer.pk))
     wanted = wanted_trackings(ctx.customer)
     compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
     changed = plan_keys(

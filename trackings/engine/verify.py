@@ -13,29 +13,24 @@ from django.utils import timezone
 from trackings.compiler.types import DesiredContainer, tracking_id_of
 from trackings.engine.context import RunContext
 from trackings.models import ContainerVersion, Deployment, TrackingHealth
-from trackings.planner import marker_of
+from trackings.planner import managed_key
 
 ENTITY_ID_FIELDS = {"tag": "tagId", "trigger": "triggerId", "variable": "variableId"}
 
 
-def entity_marker(entity: dict[str, Any]) -> str | None:
-    """Our stable key (`oneclicktag:<kind>:<id>`), found in the notes as the planner finds it."""
-    return marker_of(entity)
-
-
 @dataclass
 class LiveIndex:
-    """The live version's managed entities by marker."""
+    """The live version's entities managed for one customer, by marker."""
 
     version_id: str
     by_key: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, version: dict[str, Any]) -> LiveIndex:
+    def of(cls, version: dict[str, Any], *, owner: str) -> LiveIndex:
         index = cls(version_id=str(version.get("containerVersionId") or ""))
         for entity_type in ENTITY_ID_FIELDS:
             for entity in version.get(entity_type) or []:
-                key = entity_marker(entity)
+                key = managed_key(entity, owner)
                 if key is not None:
                     index.by_key[key] = (entity_type, entity)
         return index

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from trackings.compiler.gtm import BUILT_IN_VARIABLES, VARIABLE_REFERENCE
-from trackings.compiler.types import MARKER_PREFIX, REF_PREFIX, DesiredContainer, DesiredEntity
+from trackings.compiler.types import (
+    MARKER_PREFIX,
+    OWNER_PREFIX,
+    REF_PREFIX,
+    DesiredContainer,
+    DesiredEntity,
+)
 from trackings.planner.normalize import lower_camel, same_entity
 
 Action = Literal["create", "update", "delete"]
@@ -26,6 +32,28 @@ def marker_of(entity: Mapping[str, Any]) -> str | None:
         if line:
             return line if _MARKER.match(line) else None
     return None
+
+
+def owner_of(entity: Mapping[str, Any]) -> str | None:
+    """The customer named on the line after our marker, or None (written before owners were)."""
+    lines = [line.strip() for line in str(entity.get("notes") or "").splitlines() if line.strip()]
+    if len(lines) >= 2 and lines[1].startswith(OWNER_PREFIX):
+        return lines[1].removeprefix(OWNER_PREFIX)
+    return None
+
+
+def managed_key(entity: Mapping[str, Any], owner: str) -> str | None:
+    """The entity's key if it is ours AND this customer's. An entity marked for another customer
+    is as foreign as one a person made: seen, named around, never changed. One marked before
+    owners were recorded is adopted (a container has had one owner since; see GoogleConnection's
+    constraint) and gets the owner line at its next update."""
+    key = marker_of(entity)
+    if key is None:
+        return None
+    entity_owner = owner_of(entity)
+    if entity_owner is not None and entity_owner != owner:
+        return None
+    return key
 
 
 @dataclass(frozen=True)
@@ -104,8 +132,9 @@ def plan_workspace(
 ) -> WorkspacePlan:
     """Diff the desired container against the workspace's entities (from GTM's list calls).
 
-    Only entities whose notes carry our marker are ever updated or deleted; they are found by
-    that marker, never by name, so a re-run after a crash adopts what an earlier attempt created.
+    Only entities whose notes carry our marker for this customer (``desired.owner``) are ever
+    updated or deleted; they are found by that marker, never by name, so a re-run after a crash
+    adopts what an earlier attempt created.
     """
     plan = WorkspacePlan()
     ours: dict[tuple[str, str], dict[str, Any]] = {}
@@ -114,7 +143,7 @@ def plan_workspace(
         id_field = ID_FIELDS[entity_type]
         listed = sorted(workspace.get(entity_type, []), key=lambda e: _id_order(e, id_field))
         for item in listed:
-            key = marker_of(item)
+            key = managed_key(item, desired.owner)
             if key is None:
                 foreign_names[entity_type].add(str(item.get("name", "")))
             elif (entity_type, key) in ours:

@@ -17,7 +17,12 @@ from django.utils import timezone
 from customers.models import GoogleConnection
 from integrations.google.ads import digits
 from integrations.google.clients import GoogleClients
-from integrations.google.selectors import is_web_container, property_id_of, stream_id_of
+from integrations.google.selectors import (
+    containers_in_use,
+    is_web_container,
+    property_id_of,
+    stream_id_of,
+)
 from integrations.google.services.tokens import connection_snapshot
 from oneclicktag.core.concurrency import update_if_version
 from oneclicktag.core.exceptions import InvalidInput, StaleVersion
@@ -49,6 +54,15 @@ def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput({field: [message]})
 
 
+# Whose it is stays unsaid: that would tell one organization about another's customers.
+def _container_taken() -> InvalidInput:
+    return _invalid("gtm_container_id", "Another customer already uses this container.")
+
+
+def _stream_taken() -> InvalidInput:
+    return _invalid("ga4_stream_id", "Another customer already uses this data stream.")
+
+
 def _choose_gtm(
     clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
 ) -> dict[str, str]:
@@ -74,11 +88,20 @@ def _choose_gtm(
         return result
     account_path = accounts[account_id]["path"]
     containers = clients.gtm.list_containers(account_path)
+    taken = containers_in_use(connection=connection)
     if container_choice == CREATE:
         name = container_name_for(connection)
-        # Adopt ours after a retried request instead of creating a second one.
+        # Adopt ours after a retried request instead of creating a second one (never one that
+        # another customer of the same name owns).
         container = next(
-            (c for c in containers if c.get("name") == name and is_web_container(c)), None
+            (
+                c
+                for c in containers
+                if c.get("name") == name
+                and is_web_container(c)
+                and str(c.get("containerId")) not in taken
+            ),
+            None,
         )
         if container is None:
             container = clients.gtm.create_container(account_path, name)
@@ -89,6 +112,8 @@ def _choose_gtm(
             raise _invalid("gtm_container_id", "This Google account cannot see that container.")
         if not is_web_container(container):
             raise _invalid("gtm_container_id", "Only web containers can be used.")
+        if container_id in taken:
+            raise _container_taken()
     workspace = _adopt_or_create_workspace(clients, container["path"])
     result.update(
         gtm_container_id=str(container["containerId"]),
@@ -177,7 +202,7 @@ def _choose_ga4(
             .exclude(pk=connection.pk)
             .exists()
         ):
-            raise _invalid("ga4_stream_id", "Another customer already uses this data stream.")
+            raise _stream_taken()
         stream = found
     result.update(
         ga4_stream_id=stream_id_of(stream),
@@ -263,8 +288,10 @@ def connection_update_choices(
                 after=connection_snapshot(connection),
             )
     except IntegrityError as exc:
-        # The stream was taken by another customer between our check and the write.
-        raise _invalid("ga4_stream_id", "Another customer already uses this data stream.") from exc
+        # Taken by another customer between our check and the write.
+        if "gconn_unique_gtm_container" in str(exc):
+            raise _container_taken() from exc
+        raise _stream_taken() from exc
     return connection
 
 
@@ -276,3 +303,15 @@ def connection_remember_workspace(*, connection: GoogleConnection, workspace_id:
         organization_id=connection.organization_id, pk=connection.pk
     ).update(gtm_workspace_id=workspace_id, updated_at=timezone.now())
     connection.gtm_workspace_id = workspace_id
+
+
+def connection_release_resources(*, connection: GoogleConnection) -> None:
+    """A deleted customer whose trackings are out of Google gives its container and stream up, so
+    another customer may choose them. Bookkeeping like the above: no version, no audit event (the
+    customer's deletion is audited)."""
+    cleared = dict.fromkeys(GoogleConnection.RESOURCE_FIELDS, "")
+    GoogleConnection.objects.filter(
+        organization_id=connection.organization_id, pk=connection.pk
+    ).update(**cleared, updated_at=timezone.now())
+    for name, value in cleared.items():
+        setattr(connection, name, value)
