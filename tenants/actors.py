@@ -29,6 +29,20 @@ class Actor:
         return cls(system=name)
 
 
+@dataclass(frozen=True)
+class FirebaseIdentity:
+    """What `request.auth` is for a person signed in with a Firebase ID token: the address the
+    token carries and whether Firebase verified it (what an invitation is checked against)."""
+
+    uid: str
+    email: str
+    email_verified: bool
+
+    @property
+    def verified_email(self) -> str:
+        return self.email if self.email_verified else ""
+
+
 class ApiKeyPrincipal:
     """What `request.user` is for a request signed with an API key (never a real User)."""
 

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 
 from oneclicktag.core.context import set_context
 from oneclicktag.core.throttling import AuthFailureThrottle
-from tenants.actors import ApiKeyPrincipal
+from tenants.actors import ApiKeyPrincipal, FirebaseIdentity
 from tenants.models import ApiKey, User
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _check_not_blocked(request: Request) -> None:
 class FirebaseAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request: Request) -> tuple[User, None] | None:
+    def authenticate(self, request: Request) -> tuple[User, FirebaseIdentity] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].decode(errors="replace") != self.keyword:
             return None
@@ -115,7 +115,13 @@ class FirebaseAuthentication(BaseAuthentication):
         if not user.is_active:
             raise _refuse(request, "This user is disabled.")
         set_context(user_id=str(user.pk))
-        return user, None
+        email = claims.get("email")
+        identity = FirebaseIdentity(
+            uid=str(claims.get("uid") or claims.get("sub")),
+            email=email.strip().lower() if isinstance(email, str) else "",
+            email_verified=claims.get("email_verified") is True,
+        )
+        return user, identity
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from oneclicktag.core.idempotency import idempotent
 from tenants import services
+from tenants.actors import FirebaseIdentity
 from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import InvitationFilter
 from tenants.models import Invitation, Role, User
@@ -84,7 +85,10 @@ class InvitationAcceptView(APIView):
             raise exceptions.PermissionDenied("Sign in as the invited person to accept.")
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        identity = request.auth if isinstance(request.auth, FirebaseIdentity) else None
         membership = services.invitation_accept(
-            token=serializer.validated_data["token"], user=request.user
+            token=serializer.validated_data["token"],
+            user=request.user,
+            verified_email=identity.verified_email if identity is not None else "",
         )
         return Response(MyMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)

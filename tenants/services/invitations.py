@@ -139,8 +139,10 @@ def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: User) -> Membership:
-    """The signed-in person joins with the invited role. Their email must be the invited one."""
+def invitation_accept(*, token: str, user: User, verified_email: str) -> Membership:
+    """The signed-in person joins with the invited role. The address their sign-in verified
+    (`verified_email`, empty when unverified) must be the invited one: the stored address of an
+    account proves nothing about who holds the token now."""
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("organization")
@@ -155,7 +157,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise invalid
     if invitation.expires_at <= timezone.now():
         raise invalid
-    if invitation.email != user.email.lower():
+    if not verified_email:
+        raise NotAllowed("Verify your email address with the sign-in provider, then accept.")
+    if invitation.email != verified_email.strip().lower() or user.email.lower() != invitation.email:
         raise NotAllowed(
             "This invitation was sent to another email address; sign in as that person."
         )

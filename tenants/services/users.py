@@ -12,7 +12,13 @@ from tenants.models import User
 
 
 def user_get_or_create_from_firebase(*, claims: dict[str, Any]) -> User:
-    """The first valid token creates the user; later ones find it by Firebase uid."""
+    """The first valid token creates the user; later ones find it by Firebase uid.
+
+    An e-mail address counts only when Firebase says it is verified (`email_verified` true):
+    anyone can put any address on a Firebase account, so an unverified one never binds a token
+    to an existing user, creates a user or changes a stored address (issue 13: an unverified
+    `staff@example.com` took the superuser over).
+    """
     uid = claims.get("uid") or claims.get("sub")
     raw_email = claims.get("email") or ""
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
@@ -26,16 +32,19 @@ def user_get_or_create_from_firebase(*, claims: dict[str, Any]) -> User:
             validate_email(email)
         except ValidationError as exc:
             raise ValueError("The ID token's email claim is not an address.") from exc
+    verified = claims.get("email_verified") is True
     user = User.objects.filter(firebase_uid=uid).first()
     if user is not None:
-        # Keep the stored address current when it changed at the identity provider.
-        email_changed = bool(email) and user.email != email
+        # Keep the stored address current when it changed (and was verified) at the provider.
+        email_changed = verified and bool(email) and user.email != email
         if email_changed and not User.objects.filter(email=email).exclude(pk=user.pk).exists():
             User.objects.filter(pk=user.pk).update(email=email)
             user.email = email
         return user
     if not email:
         raise ValueError("The ID token carries no email address.")
+    if not verified:
+        raise ValueError("Verify your email address with the sign-in provider, then sign in again.")
     try:
         with transaction.atomic():
             existing = User.objects.select_for_update().filter(email=email).first()

@@ -139,3 +139,39 @@ def test_odd_claims_are_refused_or_ignored_never_a_crash(db: None, claims: dict)
         assert response.json()["display_name"] == ""
     else:
         _assert_unauthenticated(response)
+
+
+def test_an_unverified_email_never_takes_over_an_existing_user(db: None) -> None:
+    # Issue 13: `email=staff@example.com, email_verified=false` bound the token to the superuser.
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 20)
+    token = make_id_token("staff@example.com", "uid-attacker", email_verified=False)
+    _assert_unauthenticated(_bearer(token).get("/api/v1/me"))
+    staff.refresh_from_db()
+    assert staff.firebase_uid in ("", None)
+    # The real person (verified) still gets in and is bound.
+    real = _bearer(make_id_token("staff@example.com", "uid-real")).get("/api/v1/me")
+    assert real.status_code == 200
+    staff.refresh_from_db()
+    assert staff.firebase_uid == "uid-real"
+
+
+def test_an_unverified_email_creates_no_user(db: None) -> None:
+    token = make_id_token("newcomer@example.com", "uid-newcomer", email_verified=False)
+    _assert_unauthenticated(_bearer(token).get("/api/v1/me"))
+    missing = make_id_token("newcomer@example.com", "uid-newcomer", email_verified=None)
+    _assert_unauthenticated(_bearer(missing).get("/api/v1/me"))
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+
+
+def test_an_unverified_email_never_changes_a_stored_address(alice: TenantHandle) -> None:
+    uid = alice.owner.firebase_uid
+    token = make_id_token("elsewhere@example.com", uid, email_verified=False)
+    response = _bearer(token).get("/api/v1/me")
+    # The uid is Firebase's own (signed): still the same person, with the address we know.
+    assert response.status_code == 200
+    alice.owner.refresh_from_db()
+    assert alice.owner.email != "elsewhere@example.com"
+    verified = _bearer(make_id_token("elsewhere@example.com", uid)).get("/api/v1/me")
+    assert verified.status_code == 200
+    alice.owner.refresh_from_db()
+    assert alice.owner.email == "elsewhere@example.com"

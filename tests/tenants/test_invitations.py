@@ -185,3 +185,35 @@ def test_a_mail_server_that_is_down_does_not_fail_the_invitation(
     assert response.status_code == 201
     assert Invitation.objects.filter(email="far@example.com").exists()
     assert "Could not e-mail the invitation" in caplog.text
+
+
+def test_an_unverified_address_cannot_accept(alice: TenantHandle) -> None:
+    # Issue 13: the invited address on a token Firebase did not verify accepted the invitation.
+    body = _invite(alice, role="admin")
+    _as("guest@example.com").get("/api/v1/me")  # the real guest signed up earlier (verified)
+    uid = User.objects.get(email="guest@example.com").firebase_uid
+    unverified = APIClient()
+    token = make_id_token("guest@example.com", uid, email_verified=False)
+    unverified.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = unverified.post("/api/v1/invitations/accept/", {"token": body["token"]})
+    assert response.status_code == 403
+    assert "Verify" in response.json()["error"]["message"]
+    assert not Membership.objects.filter(user__email="guest@example.com").exists()
+    assert Invitation.objects.get(pk=body["id"]).accepted_at is None
+
+
+def test_a_verified_address_that_is_not_the_invited_one_cannot_accept(
+    alice: TenantHandle,
+) -> None:
+    body = _invite(alice)
+    _as("guest@example.com").get("/api/v1/me")
+    guest = User.objects.get(email="guest@example.com")
+    # The same person, now signing in with another verified address (taken by someone else, so
+    # the stored one stays): the invited address is not what this sign-in proves.
+    User.objects.create_user(email="other@example.com")
+    client = APIClient()
+    token = make_id_token("other@example.com", guest.firebase_uid)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post("/api/v1/invitations/accept/", {"token": body["token"]})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=guest).exists()
