@@ -29,6 +29,11 @@ app.conf.beat_schedule = {
         "schedule": 6 * 3600.0,
     },
     # OAuth attempts (state + PKCE verifier) expire after ten minutes.
+    # Webhook deliveries whose retry time came (exponential backoff, see webhooks.services).
+    "send-due-webhook-deliveries": {
+        "task": "webhooks.send_due_deliveries",
+        "schedule": 30.0,
+    },
     "purge-oauth-attempts": {
         "task": "integrations.purge_oauth_attempts",
         "schedule": 3600.0,

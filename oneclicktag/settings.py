@@ -7,6 +7,7 @@ real secrets and refuses emulators and DEBUG.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "customers",
     "trackings",
     "integrations",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Webhook deliveries wait on receivers (seconds each): their own queue keeps them from delaying
+# deployments. Workers consume both (`-Q celery,webhooks`).
+CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Internationalisation, static ----------------------------------------------------------
@@ -269,6 +274,21 @@ GOOGLE_CLOUD_PROJECT = env_str("GOOGLE_CLOUD_PROJECT", "oneclicktag")
 GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
 GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
 GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Plain http targets only outside production; private addresses never, unless listed here
+# (CIDR networks an operator trusts, e.g. an internal receiver; tests list 127.0.0.1/32).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", not IS_PRODUCTION)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_NETWORKS holds {_network!r}, which is not a network."
+        ) from _error
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+WEBHOOK_READ_TIMEOUT_SECONDS = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("customers.urls")),
     path("", include("trackings.urls")),
     path("", include("integrations.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ from integrations.google.errors import (
 )
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.locks import container_lock, supports_advisory_locks
+from trackings.events import deployment_finished_emit
 from trackings.models import (
     RUNNING_STATUSES,
     Deployment,
@@ -196,6 +197,7 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             finished_at=now,
         )
         if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
+            deployment_finished_emit(deployment=deployment)
             return
         # They stay wanted (failed is a wanted status): the next deployment retries them.
         Tracking.objects.filter(
@@ -208,6 +210,7 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             customer_id=deployment.customer_id,
             status=TrackingStatus.REMOVING,
         ).update(last_error=message, updated_at=now)
+        deployment_finished_emit(deployment=deployment)
     logger.warning(
         "Deployment failed",
         extra={"deployment_id": str(deployment.pk), "error_code": code},

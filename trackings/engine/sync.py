@@ -29,6 +29,7 @@ from trackings.engine.verify import (
     record_container_version,
     tracking_keys,
 )
+from trackings.events import deployment_finished_emit
 from trackings.models import (
     ContainerVersion,
     DeploymentKind,
@@ -48,12 +49,14 @@ def plan_keys(summary: dict[str, Any], section: str) -> set[str]:
 
 
 def _succeed(ctx: RunContext, **fields: Any) -> None:
-    ctx.report(
-        status=DeploymentStatus.SUCCEEDED,
-        progress_done=ctx.deployment.progress_total,
-        finished_at=timezone.now(),
-        **fields,
-    )
+    with transaction.atomic():
+        ctx.report(
+            status=DeploymentStatus.SUCCEEDED,
+            progress_done=ctx.deployment.progress_total,
+            finished_at=timezone.now(),
+            **fields,
+        )
+        deployment_finished_emit(deployment=ctx.deployment)
 
 
 def sync_run(ctx: RunContext) -> None:

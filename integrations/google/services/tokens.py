@@ -23,6 +23,8 @@ from integrations.google.crypto import (
 from integrations.google.errors import GoogleNeedsReconnect, PermanentGoogleError
 from tenants.actors import Actor
 from tenants.services import audit_record
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_emit
 
 
 def connection_snapshot(connection: GoogleConnection) -> dict[str, Any]:
@@ -112,6 +114,15 @@ def connection_mark_needs_reconnect(*, connection: GoogleConnection, reason: str
             object_id=locked.pk,
             before=before,
             after=connection_snapshot(locked),
+        )
+        webhook_event_emit(
+            organization_id=locked.organization_id,
+            event=WebhookEvent.GOOGLE_NEEDS_RECONNECT,
+            payload={
+                "customer": str(locked.customer_id),
+                "google_email": locked.google_email,
+                "reason": locked.last_error,
+            },
         )
     for name in (
         "status",

@@ -179,7 +179,19 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "oneclicktag"]
         children += [
             # One task at a time: SQLite has one writer, and deployments are serialized anyway.
-            Child("worker", [*celery, "worker", "--pool", "solo", "--loglevel", "INFO"]),
+            Child(
+                "worker",
+                [
+                    *celery,
+                    "worker",
+                    "-Q",
+                    "celery,webhooks",
+                    "--pool",
+                    "solo",
+                    "--loglevel",
+                    "INFO",
+                ],
+            ),
             Child(
                 "beat",
                 [
