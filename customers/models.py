@@ -100,7 +100,7 @@ class GoogleConnection(TenantOwnedModel):
     google_email = models.EmailField(blank=True)
     google_user_id = models.CharField(max_length=64, blank=True)
     scopes = models.JSONField(default=list, blank=True)
-    # Fernet tokens (see integrations.google.crypto); never the clear text.
+    # Fernet tokens (see oneclicktag.core.crypto); never the clear text.
     refresh_token_encrypted = models.TextField(blank=True)
     access_token_encrypted = models.TextField(blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
+from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.models import Role
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent

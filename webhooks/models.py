@@ -30,7 +30,7 @@ class WebhookEndpoint(SoftDeletableTenantModel):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
-    # Fernet ciphertexts (integrations.google.crypto): signing needs the clear secret back.
+    # Fernet ciphertexts (oneclicktag.core.crypto): signing needs the clear secret back.
     secret_encrypted = models.TextField()
     # After a rotation the old secret still signs until it expires, so receivers can switch.
     previous_secret_encrypted = models.TextField(blank=True)

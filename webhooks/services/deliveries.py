@@ -16,9 +16,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework import exceptions
 
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
+from oneclicktag.core.exceptions import InvalidInput
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.models import Membership, Role
@@ -111,7 +111,7 @@ def webhook_event_emit(
 def webhook_endpoint_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `ping` event to this endpoint alone, whatever events it chose."""
     if not endpoint.is_active:
-        raise exceptions.ValidationError(
+        raise InvalidInput(
             {"is_active": ["The endpoint is disabled; turn it back on before pinging it."]}
         )
     deliveries = webhook_event_emit(
@@ -282,7 +282,7 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> We
     """Send the same event (same id, same body) again as a new delivery record."""
     endpoint = delivery.endpoint
     if not endpoint.is_active:
-        raise exceptions.ValidationError(
+        raise InvalidInput(
             {"endpoint": ["The endpoint is disabled; turn it back on before redelivering."]}
         )
     copy = WebhookDelivery.objects.create(

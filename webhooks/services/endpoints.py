@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
 
-from integrations.google.crypto import encrypt_token
+from oneclicktag.core.crypto import encrypt_token
+from oneclicktag.core.exceptions import InvalidInput
 from tenants.actors import Actor
 from tenants.models import Organization
 from tenants.services.audit import audit_record
@@ -40,16 +40,16 @@ def _validated_url(url: str) -> str:
     except TargetRefused as error:
         if "does not resolve" in error.message:
             return url.strip()
-        raise exceptions.ValidationError({"url": [error.message]}) from error
+        raise InvalidInput({"url": [error.message]}) from error
     return url.strip()
 
 
 def _validated_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - set(WebhookEvent.values))
     if unknown:
-        raise exceptions.ValidationError({"events": [f"Unknown events: {', '.join(unknown)}."]})
+        raise InvalidInput({"events": [f"Unknown events: {', '.join(unknown)}."]})
     if not events:
-        raise exceptions.ValidationError({"events": ["Choose at least one event."]})
+        raise InvalidInput({"events": ["Choose at least one event."]})
     return list(dict.fromkeys(events))
 
 

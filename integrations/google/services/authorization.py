@@ -23,10 +23,10 @@ from django.utils import timezone
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google import oauth
 from integrations.google.calls import CallContext, CallCounter
-from integrations.google.crypto import decrypt_token, encrypt_token
 from integrations.google.errors import PermanentGoogleError
 from integrations.google.services.tokens import connection_snapshot
 from integrations.models import OAuthState
+from oneclicktag.core.crypto import decrypt_token, encrypt_token
 from oneclicktag.core.exceptions import InvalidInput
 from tenants.actors import Actor
 from tenants.models import ApiKey, Membership, Organization, Role, role_at_least

@@ -14,13 +14,13 @@ from customers.models import ConnectionStatus, GoogleConnection
 from integrations.google import oauth
 from integrations.google.calls import CallContext, CallCounter
 from integrations.google.credentials import ConnectionCredentials
-from integrations.google.crypto import (
+from integrations.google.errors import GoogleNeedsReconnect, PermanentGoogleError
+from oneclicktag.core.crypto import (
     decrypt_token,
     encrypt_token,
     encrypted_with_newest_key,
     reencrypt_token,
 )
-from integrations.google.errors import GoogleNeedsReconnect, PermanentGoogleError
 from tenants.actors import Actor
 from tenants.services import audit_record
 from webhooks.models import WebhookEvent

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from customers.models import GoogleConnection
-from integrations.google.crypto import TokenDecryptionError
 from integrations.google.services.tokens import connection_rotate_token_keys
+from oneclicktag.core.crypto import TokenDecryptionError
 
 
 class Command(BaseCommand):

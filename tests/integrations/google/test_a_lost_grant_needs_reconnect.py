@@ -9,8 +9,8 @@ import requests
 
 from customers.models import ConnectionStatus, GoogleConnection
 from integrations.google.clients import google_clients_for
-from integrations.google.crypto import decrypt_token
 from integrations.google.errors import GoogleNeedsReconnect
+from oneclicktag.core.crypto import decrypt_token
 from tenants.models import AuditEvent
 from tests.fixtures.google import oauth_connect, run_oauth_flow
 

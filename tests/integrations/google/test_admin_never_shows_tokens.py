@@ -9,7 +9,7 @@ from django.test import Client
 
 from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
 from tenants.models import User
 from tests.fixtures.google import oauth_connect
 

@@ -9,7 +9,7 @@ import requests
 from django.conf import settings
 
 from customers.models import ConnectionStatus, GoogleConnection
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
 from tenants.models import AuditEvent
 from tests.fixtures.google import oauth_connect
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.google.clients import google_clients_for
 from integrations.google.credentials import EXPIRY_MARGIN
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
 from tests.fixtures.google import oauth_connect
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
 from tests.fixtures.google import oauth_connect
 from tests.integrations.google import quota_workers
 

@@ -12,7 +12,7 @@ from django.db import connection as db
 from customers.models import GoogleConnection
 from google_emulator import seed
 from integrations.google.clients import google_clients_for
-from integrations.google.crypto import decrypt_token
+from oneclicktag.core.crypto import decrypt_token
 from tests.fixtures.google import oauth_connect
 
 pytestmark = pytest.mark.django_db
