@@ -85,6 +85,17 @@ ALTERNATIVE_CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("outbound_click", {"page": PAGE}),
     ("page_engagement", {"page": PAGE}),
     ("content_read_through", {"page": PAGE}),
+    ("form_submit", {"selector": "form#c", "submission": "ajax", "success": "element",
+                     "success_selector": ".thanks"}),
+    ("form_submit", {"selector": "form#c2", "submission": "ajax", "success": "request",
+                     "success_url": "/api/contact", "page": PAGE}),
+    ("newsletter_signup", {"selector": "form.n", "submission": "ajax", "success": "datalayer",
+                           "success_event": "newsletter_ok"}),
+    ("demo_request", {"via": "form", "submission": "embedded", "provider": "calendly"}),
+    ("newsletter_signup", {"submission": "embedded", "provider": "hubspot",
+                           "embed_form_id": "abc-123"}),
+    ("form_abandon", {"idle_seconds": 120}),
+    ("cart_abandonment", {"idle_seconds": 300, "checkout_hosts": ["Checkout.Shopify.com"]}),
 ]  # fmt: skip
 
 
@@ -227,7 +238,7 @@ def test_listeners_that_write_to_the_device_wait_for_analytics_storage_consent()
 
 
 def test_the_whole_catalog_needs_exactly_one_listener_per_behaviour():
-    desired = compile_container(all_specs(), CONTAINER)
+    desired = compile_container(all_specs() + alternative_specs(), CONTAINER)
     listeners = [e.key for e in desired.entities if e.key.startswith("oneclicktag:listener:")]
     assert sorted(k.rsplit(":", 1)[1] for k in listeners) == sorted(BEHAVIOURS)
 

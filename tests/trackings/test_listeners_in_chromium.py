@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -82,6 +82,7 @@ class Site:
 
     def __init__(self) -> None:
         self.beacons: list[dict[str, Any]] = []
+        self.requests: list[str] = []
         self.lock = threading.Lock()
         site = self
 
@@ -98,7 +99,10 @@ class Site:
                 query = parse_qs(url.query)
                 behaviours = [b for b in query.get("listen", [""])[0].split(",") if b]
                 copies = 2 if query.get("twice") else 1
-                scripts = "\n".join(listener_html(b) for b in behaviours for _ in range(copies))
+                settings = json.loads(query.get("settings", ["{}"])[0])
+                scripts = "\n".join(
+                    listener_html(b, settings.get(b)) for b in behaviours for _ in range(copies)
+                )
                 body = page.read_text().replace("<!--listeners-->", RECORDER + "\n" + scripts)
                 # Every page of the site has the same container: links keep the listeners.
                 body = re.sub(r'href="(/[\w-]+\.html)"', rf'href="\1?{url.query}"', body)
@@ -106,8 +110,17 @@ class Site:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                path = urlsplit(self.path).path
+                if path.startswith("/api/"):
+                    # The site's form endpoints: a body saying "fail" is refused, as a server
+                    # refusing a submission would.
+                    with site.lock:
+                        site.requests.append(path)
+                    self._answer(422 if b"fail" in body else 200, b"{}")
+                    return
                 with site.lock:
-                    site.beacons.append(json.loads(self.rfile.read(length)))
+                    site.beacons.append(json.loads(body))
                 self._answer(204, b"")
 
             def _answer(self, status: int, body: bytes) -> None:
@@ -153,8 +166,17 @@ class Visit:
         # A listener must never break the host page.
         assert self.errors == []
 
-    def open(self, page: str, *behaviours: str, twice: bool = False, tab: Any = None) -> None:
+    def open(
+        self,
+        page: str,
+        *behaviours: str,
+        twice: bool = False,
+        tab: Any = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         query = f"run={self.run}&listen={','.join(behaviours)}" + ("&twice=1" if twice else "")
+        if settings:
+            query += "&settings=" + quote(json.dumps(settings))
         (tab or self.page).goto(f"{self.site.origin}/{page}?{query}")
 
     def pushed(self, behaviour: str, tab: Any = None) -> list[dict[str, Any]]:
@@ -477,6 +499,8 @@ def test_a_started_form_left_unsent_is_abandoned(visit):
 
     (abandoned,) = visit.sent("form_abandon")
     assert fields_of(abandoned) == set(LISTENER_FIELDS["form_abandon"])
+    assert abandoned["oct.abandon_reason"] == "left"
+    assert abandoned["oct.idle_seconds"] == 0
     assert abandoned["gtm.element"] == "<form#signup>"
     assert abandoned["oct.field_name"] == "full-name"
     assert abandoned["oct.changed_fields"] == 2
@@ -500,6 +524,81 @@ def test_a_form_that_fails_validation_can_still_be_abandoned(visit):
     visit.close_tab()
 
     assert [m["oct.field_name"] for m in visit.sent("form_abandon")] == ["email"]
+
+
+def hide_and_show(page: Any) -> None:
+    """A tab switch: headless Chromium keeps tabs visible, so the switch is simulated."""
+    for state in ("hidden", "visible"):
+        page.evaluate(
+            """state => {
+              var property = {value: state, configurable: true};
+              Object.defineProperty(document, 'visibilityState', property);
+              document.dispatchEvent(new Event('visibilitychange'));
+            }""",
+            state,
+        )
+    page.evaluate("delete document.visibilityState")
+
+
+def test_switching_tabs_is_not_abandoning_the_form_leaving_is(visit):
+    visit.open("shop.html", "form_abandon")
+    visit.page.click("#email")
+    visit.page.keyboard.type("a@example.com")
+    hide_and_show(visit.page)
+    assert visit.pushed("form_abandon") == []
+
+    # Back to the form, still unsent; then the visitor goes back to the previous page.
+    visit.page.click("#full-name")
+    with visit.page.expect_navigation():
+        visit.page.click("#next")
+    visit.page.go_back()
+    visit.wait_until_left()
+    (abandoned,) = visit.sent("form_abandon")
+    assert abandoned["oct.changed_fields"] == 1
+    assert abandoned["__page"] == "/shop.html"
+
+
+def test_a_form_only_looked_at_is_not_abandoned(visit):
+    visit.open("shop.html", "form_abandon")
+    visit.page.click("#email")
+    visit.page.click("#full-name")
+    visit.close_tab()
+
+    assert visit.sent("form_abandon") == []
+
+
+def test_an_idle_time_abandons_the_form_once_for_its_trackings(own_visit):
+    own_visit.page.clock.install()
+    own_visit.open("shop.html", "form_abandon", settings={"form_abandon": {"idle": [60]}})
+    own_visit.page.click("#email")
+    own_visit.page.keyboard.type("a@example.com")
+    own_visit.page.clock.run_for(30_000)
+    own_visit.page.keyboard.type("x")
+    own_visit.page.clock.run_for(45_000)
+    assert own_visit.pushed("form_abandon") == []
+    own_visit.page.clock.run_for(20_000)
+
+    (idle,) = own_visit.pushed("form_abandon")
+    assert (idle["oct.abandon_reason"], idle["oct.idle_seconds"]) == ("idle", 60)
+    own_visit.page.clock.run_for(120_000)
+    own_visit.close_tab()
+    # Leaving then reports the form to the trackings without an idle time, and only to them.
+    pushed = own_visit.sent("form_abandon")
+    assert [(m["oct.abandon_reason"], m["oct.idle_seconds"]) for m in pushed] == [
+        ("idle", 60),
+        ("left", 0),
+    ]
+
+
+def test_a_form_sent_before_the_idle_time_is_not_abandoned(own_visit):
+    own_visit.page.clock.install()
+    own_visit.open("shop.html", "form_abandon", settings={"form_abandon": {"idle": [60]}})
+    own_visit.page.fill("#email", "a@example.com")
+    with own_visit.page.expect_navigation():
+        own_visit.page.click("#send")
+    own_visit.wait_until_left()
+
+    assert own_visit.sent("form_abandon") == []
 
 
 def test_field_focus_and_change_push_the_field_never_its_value(visit):
@@ -544,6 +643,7 @@ def test_leaving_with_items_in_the_cart_is_cart_abandonment(visit):
 
     (abandoned,) = visit.sent("cart_abandonment")
     assert fields_of(abandoned) == set(LISTENER_FIELDS["cart_abandonment"])
+    assert (abandoned["oct.abandon_reason"], abandoned["oct.idle_seconds"]) == ("left", 0)
     assert abandoned["oct.cart_items"] == 3
     assert abandoned["oct.cart_source"] == "dataLayer"
 
@@ -586,6 +686,79 @@ def test_moving_within_the_site_carries_the_cart_without_abandoning_it(visit):
     (abandoned,) = visit.sent("cart_abandonment")
     assert abandoned["__page"] == "/other.html"
     assert abandoned["oct.cart_items"] == 2
+
+
+def test_a_tab_switch_or_the_back_button_within_the_site_is_not_cart_abandonment(visit):
+    visit.open("shop.html", "cart_abandonment")
+    visit.page.evaluate(ADD_TWO_SHOES)
+    hide_and_show(visit.page)
+    with visit.page.expect_navigation():
+        visit.page.click("#next")
+    visit.wait_until_left()
+    visit.page.go_back()
+    visit.wait_until_left()
+    assert visit.sent("cart_abandonment") == []
+
+    visit.close_tab()
+    (abandoned,) = visit.sent("cart_abandonment")
+    assert abandoned["__page"] == "/shop.html"
+
+
+def route_away(context: Any, *hosts: str) -> None:
+    """Other sites, answered locally: the machine has no network."""
+    for host in hosts:
+        context.route(
+            f"https://{host}/**",
+            lambda route: route.fulfill(body="<p>elsewhere</p>", content_type="text/html"),
+        )
+
+
+def test_an_off_site_checkout_is_not_cart_abandonment(own_visit):
+    route_away(own_visit.context, "checkout.example-pay.test", "hosted.example-shop.test")
+    settings = {"cart_abandonment": {"checkout_hosts": ["example-pay.test"]}}
+    # A link to a checkout host named in the tracking.
+    own_visit.open("cart.html", "cart_abandonment", settings=settings)
+    own_visit.page.evaluate(ADD_TWO_SHOES)
+    with own_visit.page.expect_navigation():
+        own_visit.page.click("#pay")
+    own_visit.wait_until_left()
+    # Any other site, reached by the site's script once checkout has started.
+    own_visit.page = own_visit.new_tab()
+    own_visit.open("cart.html", "cart_abandonment", settings=settings)
+    with own_visit.page.expect_navigation():
+        own_visit.page.click("#checkout")
+    own_visit.wait_until_left()
+
+    assert own_visit.sent("cart_abandonment") == []
+
+
+def test_leaving_for_another_site_with_a_full_cart_is_abandonment(own_visit):
+    route_away(own_visit.context, "elsewhere.example.test")
+    own_visit.open("cart.html", "cart_abandonment")
+    own_visit.page.evaluate(ADD_TWO_SHOES)
+    with own_visit.page.expect_navigation():
+        own_visit.page.click("#elsewhere")
+    own_visit.wait_until_left()
+
+    (abandoned,) = own_visit.sent("cart_abandonment")
+    assert abandoned["oct.cart_items"] == 2
+
+
+def test_an_idle_full_cart_is_abandoned_once_per_idle_time(own_visit):
+    own_visit.page.clock.install()
+    settings = {"cart_abandonment": {"idle": [120]}}
+    own_visit.open("shop.html", "cart_abandonment", settings=settings)
+    own_visit.page.evaluate(ADD_TWO_SHOES)
+    own_visit.page.clock.run_for(100_000)
+    own_visit.page.click("#banner")
+    own_visit.page.clock.run_for(100_000)
+    assert own_visit.pushed("cart_abandonment") == []
+    own_visit.page.clock.run_for(30_000)
+    own_visit.page.clock.run_for(300_000)
+
+    (idle,) = own_visit.pushed("cart_abandonment")
+    assert (idle["oct.abandon_reason"], idle["oct.idle_seconds"]) == ("idle", 120)
+    assert idle["oct.cart_items"] == 2
 
 
 def test_a_visitor_back_in_a_new_session_is_a_return_visitor_once(visit):
@@ -653,3 +826,147 @@ def test_blocked_storage_and_a_broken_data_layer_do_not_break_the_page(own_visit
     # The site's own handlers still ran; the fixture checks that no error reached the page.
     assert own_visit.page.is_visible("#menu")
     assert own_visit.page.input_value("#email") == "a@example.com"
+
+
+AJAX_FORMS = {
+    "form_success": {
+        "forms": [
+            {"key": "contact1", "form": "#contact", "on": "element", "selector": "#thanks"},
+            {"key": "contact2", "form": "form.lead-form", "on": "request"},
+            {"key": "quote1", "form": "#quote", "on": "request", "url": "/api/quote"},
+            # Visible before anything is sent: never proof of success.
+            {"key": "notice", "form": "#contact", "on": "element", "selector": ".notice"},
+        ]
+    }
+}
+
+
+def test_an_ajax_form_sent_successfully_is_one_success_per_tracking(visit):
+    visit.open("contact.html", "form_success", settings=AJAX_FORMS)
+    visit.page.fill("#email", "a@example.com")
+    visit.page.click("#send")
+    visit.page.wait_for_selector("#thanks", state="visible")
+    visit.page.wait_for_timeout(100)
+
+    by_key = {m["oct.form_key"]: m for m in visit.pushed("form_success")}
+    assert sorted(by_key) == ["contact1", "contact2"]
+    assert by_key["contact1"]["oct.success_by"] == "element"
+    # The request went to the action with a query string: compared without it.
+    assert by_key["contact2"]["oct.success_by"] == "request"
+    assert fields_of(by_key["contact1"]) == set(LISTENER_FIELDS["form_success"])
+    assert by_key["contact1"]["gtm.element"] == "<form#contact>"
+    assert by_key["contact1"]["gtm.elementUrl"] == visit.site.origin + "/api/contact"
+    assert len(visit.pushed("form_success")) == 2
+
+
+def test_an_ajax_form_refused_or_failing_its_checks_is_not_a_success(visit):
+    visit.open("contact.html", "form_success", settings=AJAX_FORMS)
+    # The site's own validation stops it: no request, no thank-you.
+    visit.page.fill("#email", "not an email")
+    visit.page.click("#send")
+    visit.page.wait_for_selector("#invalid", state="visible")
+    # The server refuses it (422).
+    visit.page.fill("#email", "fail@example.com")
+    with visit.page.expect_response("**/api/contact?lang=en"):
+        visit.page.click("#send")
+    visit.page.wait_for_selector("#error", state="visible")
+    # Something already on the page is no proof; nor is a request nobody submitted a form for.
+    visit.page.evaluate("fetch('/api/contact', {method: 'POST', body: 'a@example.com'})")
+    visit.page.wait_for_timeout(300)
+
+    assert visit.pushed("form_success") == []
+
+
+def test_an_xhr_form_without_a_submit_event_counts_on_its_answer(visit):
+    visit.open("contact.html", "form_success", settings=AJAX_FORMS)
+    visit.page.fill("#company", "fail")
+    with visit.page.expect_response("**/api/quote"):
+        visit.page.click("#ask")
+    visit.page.wait_for_timeout(100)
+    assert visit.pushed("form_success") == []
+
+    visit.page.fill("#company", "Acme")
+    visit.page.click("#ask")
+    visit.page.wait_for_selector("#quoted", state="visible")
+    visit.page.wait_for_timeout(100)
+    ((key, by),) = [(m["oct.form_key"], m["oct.success_by"]) for m in visit.pushed("form_success")]
+    assert (key, by) == ("quote1", "request")
+
+
+VENDOR_PAGE = (PAGES / "vendor.html").read_text()
+
+
+def embed_visit(visit: Visit) -> dict[str, Any]:
+    for host in ("calendly.com", "form.typeform.com"):
+        visit.context.route(
+            f"https://{host}/**",
+            lambda route: route.fulfill(body=VENDOR_PAGE, content_type="text/html"),
+        )
+    visit.open("embeds.html", "form_embed")
+    visit.page.wait_for_function(
+        "[...document.querySelectorAll('iframe')].every(f => f.contentDocument !== null || true)"
+    )
+    frames = {}
+    for name, marker in (
+        ("calendly", "calendly.com"),
+        ("typeform", "typeform.com"),
+        ("impostor", "localhost"),
+    ):
+        (frame,) = [f for f in visit.page.frames if marker in f.url]
+        frame.wait_for_load_state()
+        frames[name] = frame
+    return frames
+
+
+def post(frame: Any, message: Any) -> None:
+    frame.evaluate("message => parent.postMessage(message, '*')", message)
+
+
+def test_embedded_forms_count_on_their_services_documented_completion(own_visit):
+    frames = embed_visit(own_visit)
+    post(frames["calendly"], {"event": "calendly.event_scheduled", "payload": {"event": {}}})
+    post(frames["typeform"], {"type": "form-submit", "embedId": "e1", "formId": "AbC123"})
+    own_visit.page.evaluate(
+        "window.postMessage({type: 'hsFormCallback', eventName: 'onFormSubmitted',"
+        " id: 'f-42', data: {}}, '*')"
+    )
+    own_visit.page.evaluate(
+        "window.dispatchEvent(new CustomEvent('hs-form-event:on-submission:success',"
+        " {detail: {formId: 'f-43'}}))"
+    )
+    own_visit.page.wait_for_function("window.__pushed.length >= 4")
+
+    pushed = own_visit.pushed("form_embed")
+    assert fields_of(pushed[0]) == set(LISTENER_FIELDS["form_embed"])
+    assert sorted((m["oct.embed_provider"], m["oct.embed_form_id"]) for m in pushed) == [
+        ("calendly", ""),
+        ("hubspot", "f-42"),
+        ("hubspot", "f-43"),
+        ("typeform", "AbC123"),
+    ]
+
+
+def test_embed_steps_failures_and_impostors_are_not_completions(own_visit):
+    frames = embed_visit(own_visit)
+    post(frames["calendly"], {"event": "calendly.date_and_time_selected", "payload": {}})
+    post(frames["typeform"], {"type": "form-ready", "embedId": "e1"})
+    post(frames["typeform"], "form-submit")
+    # Any frame can post the right shapes; only the service's own origin is believed.
+    post(frames["impostor"], {"event": "calendly.event_scheduled", "payload": {}})
+    post(frames["impostor"], {"type": "form-submit", "embedId": "e1"})
+    post(frames["impostor"], {"type": "hsFormCallback", "eventName": "onFormSubmitted", "id": "x"})
+    own_visit.page.evaluate(
+        "window.postMessage({type: 'hsFormCallback', eventName: 'onFormSubmit', id: 'f'}, '*')"
+    )
+    own_visit.page.evaluate(
+        "window.dispatchEvent(new CustomEvent('hs-form-event:on-submission:failed'))"
+    )
+    # A marker posted last: every message before it has been handled when it arrives.
+    own_visit.page.evaluate(
+        """new Promise(done => {
+          window.addEventListener('message', e => { if (e.data === 'test.done') done(); });
+          window.postMessage('test.done', '*');
+        })"""
+    )
+
+    assert own_visit.pushed("form_embed") == []

@@ -119,3 +119,64 @@ def seconds(description: str, default: int, maximum: int = 3600) -> dict[str, An
         "default": default,
         "description": description,
     }
+
+
+HOSTNAME = {"type": "string", "pattern": r"^[A-Za-z0-9.-]{1,253}$"}
+
+SUBMISSION_MODES = ["native", "ajax", "embedded"]
+AJAX_SUCCESS = ["element", "request", "datalayer"]
+EMBED_PROVIDERS = ["hubspot", "typeform", "calendly"]
+
+
+def form_submission_properties(selector_description: str) -> dict[str, Any]:
+    """How a form says it was sent: the browser's submit, an AJAX success or an embed's event.
+
+    ``native``: GTM's form trigger with validation checked (the page loads the action).
+    ``ajax``: the form's script sends the data; success is its thank-you element becoming
+    visible, a 2xx answer to a fetch/XHR to the form's action (or ``success_url``), or a dataLayer
+    event the site pushes. ``embedded``: a HubSpot, Typeform or Calendly embed's own event.
+    """
+    return {
+        "selector": css_selector(selector_description),
+        "submission": {"type": "string", "enum": SUBMISSION_MODES, "default": "native"},
+        "success": {"type": "string", "enum": AJAX_SUCCESS},
+        "success_selector": css_selector("CSS selector of the message shown after sending."),
+        "success_url": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 500,
+            "pattern": r"^(https?://|/)\S*$",
+            "description": "The URL (or path) the form's script sends to; the action when absent.",
+        },
+        "success_event": DATALAYER_EVENT,
+        "provider": {"type": "string", "enum": EMBED_PROVIDERS},
+        "embed_form_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,100}$"},
+    }
+
+
+def _when(field: str, value: str, *required: str) -> dict[str, Any]:
+    return {
+        "if": {"properties": {field: {"const": value}}, "required": [field]},
+        "then": {"required": list(required)},
+    }
+
+
+# Which fields each mode needs; the form's selector is needed unless the form is an embed.
+FORM_SUBMISSION_RULES: list[dict[str, Any]] = [
+    {
+        "if": {"properties": {"submission": {"const": "embedded"}}, "required": ["submission"]},
+        "else": {"required": ["selector"]},
+    },
+    _when("submission", "ajax", "success"),
+    _when("submission", "embedded", "provider"),
+    _when("success", "element", "success_selector"),
+    _when("success", "datalayer", "success_event"),
+]
+
+IDLE_SECONDS = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 3600,
+    "default": 0,
+    "description": "Also counts as abandoned after this many idle seconds (0: only on leaving).",
+}

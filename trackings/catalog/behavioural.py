@@ -7,6 +7,8 @@ from typing import Any
 from trackings.catalog.base import (
     BOTH,
     GA4_ONLY,
+    HOSTNAME,
+    IDLE_SECONDS,
     ONE_PER_CLICK,
     PAGE,
     TrackingType,
@@ -18,7 +20,6 @@ from trackings.catalog.base import (
 from trackings.listeners import SESSION_MARKS
 
 # The session_duration listener pushes only at SESSION_MARKS, so a tracking picks one of them.
-HOSTNAME = {"type": "string", "pattern": r"^[A-Za-z0-9.-]{1,253}$"}
 
 
 def listener_type(
@@ -169,8 +170,19 @@ TYPES = [
     listener_type(
         "cart_abandonment",
         "Cart abandonment",
-        "Leaving the site with a non-empty cart.",
+        "Leaving the site with a non-empty cart (not for another page of the site or checkout).",
         category="niche",
+        extra={
+            "idle_seconds": IDLE_SECONDS,
+            "checkout_hosts": {
+                "type": "array",
+                "items": HOSTNAME,
+                "maxItems": 20,
+                "uniqueItems": True,
+                "description": "Hosts of an off-site checkout (leaving to them is not abandoning).",
+            },
+        },
+        example={"idle_seconds": 0, "checkout_hosts": ["checkout.stripe.com"]},
     ),
     region_click(
         "price_comparison",

@@ -7,12 +7,14 @@ from typing import Any
 from trackings.catalog.base import (
     BOTH,
     DATALAYER_EVENT,
+    FORM_SUBMISSION_RULES,
     GA4_ONLY,
     MANY_PER_CLICK,
     ONE_PER_CLICK,
     PAGE,
     TrackingType,
     css_selector,
+    form_submission_properties,
     obj,
 )
 
@@ -59,7 +61,21 @@ ECOMMERCE = [
 
 
 VIA_FORM_OR_CLICK = {"type": "string", "enum": ["form", "click"], "default": "form"}
-FORM_OR_CLICK_SELECTOR = css_selector("CSS selector of the form (via 'form') or element clicked.")
+
+
+def form_or_click_schema() -> dict[str, Any]:
+    """Via a form (any submission mode) or a click on the selector."""
+    return obj(
+        {
+            "via": VIA_FORM_OR_CLICK,
+            **form_submission_properties(
+                "CSS selector of the form (via 'form') or element clicked (via 'click')."
+            ),
+            "page": PAGE,
+        },
+        allOf=FORM_SUBMISSION_RULES,
+    )
+
 
 TYPES = [
     *(
@@ -131,10 +147,7 @@ TYPES = [
         label="Demo request",
         category="lead_generation",
         description="A demo request form submitted (or a click on its button).",
-        config_schema=obj(
-            {"via": VIA_FORM_OR_CLICK, "selector": FORM_OR_CLICK_SELECTOR, "page": PAGE},
-            ("selector",),
-        ),
+        config_schema=form_or_click_schema(),
         destinations=BOTH,
         default_ga4_event="generate_lead",
         ads_category="BOOK_APPOINTMENT",
@@ -146,10 +159,7 @@ TYPES = [
         label="Sign-up",
         category="lead_generation",
         description="An account sign-up form submitted (or a click on its button).",
-        config_schema=obj(
-            {"via": VIA_FORM_OR_CLICK, "selector": FORM_OR_CLICK_SELECTOR, "page": PAGE},
-            ("selector",),
-        ),
+        config_schema=form_or_click_schema(),
         destinations=BOTH,
         default_ga4_event="sign_up",
         ads_category="SIGNUP",

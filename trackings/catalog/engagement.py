@@ -77,10 +77,15 @@ TYPES = [
         key="video_play",
         label="Video play",
         category="engagement",
-        description="An embedded YouTube video starts (and, optionally, reaches percentages).",
+        description=(
+            "An embedded YouTube video starts playing: one video_play per play. Percentages, when "
+            "given, are sent as a separate GA4 event, video_progress."
+        ),
         config_schema=obj(
             {
-                "progress_percents": percent_list("Also fire at these percentages.", [50]),
+                "progress_percents": {
+                    **percent_list("Also send video_progress at these percentages.", []),
+                },
                 "page": PAGE,
             }
         ),

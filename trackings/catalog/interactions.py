@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from trackings.catalog.base import (
     BOTH,
+    FORM_SUBMISSION_RULES,
     GA4_ONLY,
+    IDLE_SECONDS,
     ONE_PER_CLICK,
     PAGE,
     TrackingType,
     css_selector,
+    form_submission_properties,
     obj,
     url_condition,
 )
 
 SELECTOR = css_selector("CSS selector of the element (clicks on its children count too).")
-FORM_SELECTOR = css_selector("CSS selector of the <form> element.")
 OPTIONAL_FORM_SELECTOR = css_selector("CSS selector of the form (all forms when absent).")
 
 TYPES = [
@@ -106,8 +108,14 @@ TYPES = [
         key="form_submit",
         label="Form submission",
         category="forms",
-        description="A successful (validated) submission of the form matching the selector.",
-        config_schema=obj({"selector": FORM_SELECTOR, "page": PAGE}, ("selector",)),
+        description=(
+            "A successful submission of the form matching the selector: the browser's validated "
+            "submit, an AJAX form's success, or an embedded form's own event."
+        ),
+        config_schema=obj(
+            {**form_submission_properties("CSS selector of the <form> element."), "page": PAGE},
+            allOf=FORM_SUBMISSION_RULES,
+        ),
         destinations=BOTH,
         default_ga4_event="generate_lead",
         ads_category="SUBMIT_LEAD_FORM",
@@ -131,8 +139,13 @@ TYPES = [
         key="form_abandon",
         label="Form abandonment",
         category="forms",
-        description="Leaving the page after starting a form without sending it.",
-        config_schema=obj({"selector": OPTIONAL_FORM_SELECTOR, "page": PAGE}),
+        description=(
+            "Leaving the page (or idling, when set) after changing a form without sending it; "
+            "hiding the tab is not leaving."
+        ),
+        config_schema=obj(
+            {"selector": OPTIONAL_FORM_SELECTOR, "idle_seconds": IDLE_SECONDS, "page": PAGE}
+        ),
         destinations=GA4_ONLY,
         default_ga4_event="form_abandon",
         ads_category="DEFAULT",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from trackings.catalog.base import (
     BOTH,
     DATALAYER_EVENT,
+    FORM_SUBMISSION_RULES,
     GA4_ONLY,
     ONE_PER_CLICK,
     PAGE,
     TrackingType,
-    css_selector,
+    form_submission_properties,
     obj,
 )
 
@@ -134,10 +135,10 @@ TYPES = [
         key="newsletter_signup",
         label="Newsletter sign-up",
         category="content",
-        description="The newsletter form submitted.",
+        description="The newsletter form sent (browser submit, AJAX success or an embed's event).",
         config_schema=obj(
-            {"selector": css_selector("CSS selector of the newsletter <form>."), "page": PAGE},
-            ("selector",),
+            {**form_submission_properties("CSS selector of the newsletter <form>."), "page": PAGE},
+            allOf=FORM_SUBMISSION_RULES,
         ),
         destinations=BOTH,
         default_ga4_event="newsletter_signup",

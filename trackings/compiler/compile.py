@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -76,6 +77,8 @@ class _Builder:
         self.entities: list[DesiredEntity] = []
         self.variables: dict[str, VariableDef] = {}
         self.listeners: set[str] = set()
+        # behaviour -> setting -> the values the trackings asked for (JSON text, for a union).
+        self.listener_settings: dict[str, dict[str, set[str]]] = {}
         self.uses_ads = False
         self.actions: list[DesiredConversionAction] = []
 
@@ -107,6 +110,9 @@ class _Builder:
             self.variables[variable.key] = variable
         if firing.listener:
             self.listeners.add(firing.listener)
+            merged = self.listener_settings.setdefault(firing.listener, {})
+            for name, values in firing.listener_settings.items():
+                merged.setdefault(name, set()).update(json.dumps(v, sort_keys=True) for v in values)
         if send_ga4:
             self.add(
                 "tag",
@@ -114,6 +120,25 @@ class _Builder:
                 f"{base} - GA4",
                 self.ga4_tag(spec, tracking_type, config, firing, trigger_key),
             )
+            for extra in firing.extra_ga4:
+                extra_trigger = entity_key(f"trigger-{extra.kind}", spec.id)
+                self.add(
+                    "trigger", extra_trigger, f"{base} - Trigger ({extra.label})", extra.trigger
+                )
+                extra_firing = Firing(extra.trigger, ga4_parameters=extra.ga4_parameters)
+                self.add(
+                    "tag",
+                    entity_key(f"ga4-tag-{extra.kind}", spec.id),
+                    f"{base} - GA4 ({extra.label})",
+                    self.ga4_tag(
+                        spec,
+                        tracking_type,
+                        config,
+                        extra_firing,
+                        extra_trigger,
+                        event_name=extra.event_name,
+                    ),
+                )
         if send_ads:
             self.uses_ads = True
             self.actions.append(self.conversion_action(spec, tracking_type, firing))
@@ -133,6 +158,8 @@ class _Builder:
         config: dict[str, Any],
         firing: Firing,
         trigger_key: str,
+        *,
+        event_name: str | None = None,
     ) -> dict[str, Any]:
         rows = dict(firing.ga4_parameters)
         # Parameters the user set win over ours; sorted because JSON storage loses order.
@@ -144,7 +171,7 @@ class _Builder:
         if rows:
             parameter.append(settings_table("eventSettingsTable", list(rows.items())))
         parameter += [
-            template("eventName", ga4_event_name(spec, tracking_type, config)),
+            template("eventName", event_name or ga4_event_name(spec, tracking_type, config)),
             template("measurementIdOverride", self.container.measurement_id),
         ]
         return {
@@ -197,6 +224,11 @@ class _Builder:
             view_through_lookback_window_days=VIEW_THROUGH_LOOKBACK_DAYS,
         )
 
+    def settings(self, behaviour: str) -> dict[str, list[Any]]:
+        """The listener's settings: each list the union of the trackings', in a stable order."""
+        merged = self.listener_settings.get(behaviour, {})
+        return {name: [json.loads(v) for v in sorted(values)] for name, values in merged.items()}
+
     def container_entities(self) -> None:
         if self.container.measurement_id:
             self.add(
@@ -235,7 +267,7 @@ class _Builder:
                     {
                         "type": "html",
                         "parameter": [
-                            template("html", listener_html(behaviour)),
+                            template("html", listener_html(behaviour, self.settings(behaviour))),
                             boolean("supportDocumentWrite", False),
                         ],
                         "firingTriggerId": [ALL_PAGES_TRIGGER_ID],

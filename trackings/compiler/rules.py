@@ -16,6 +16,7 @@ from trackings.catalog.social import PROFILE_DOMAINS, SHARE_URLS
 from trackings.compiler import variables
 from trackings.compiler.gtm import condition, url_condition, with_descendants
 from trackings.compiler.triggers import (
+    ExtraEvent,
     Firing,
     Rule,
     click,
@@ -61,20 +62,70 @@ def rule_modal(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
     return Firing(visibility(config["selector"], {**config, "frequency": "every_time"}))
 
 
+def form_key(spec: TrackingSpec) -> str:
+    """The key the form_success listener pushes for this tracking (its id, shortened)."""
+    return spec.id.hex[:12]
+
+
+def form_sent(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
+    """A form sent, as its submission mode proves it (see catalog.base.form_submission_properties).
+
+    ``native``: GTM's form trigger, validation checked. ``ajax``: the site's dataLayer event, or
+    the form_success listener's event for this tracking's key. ``embedded``: the form_embed
+    listener's event for the provider (and form id when given).
+    """
+    mode = config.get("submission", "native")
+    if mode == "native":
+        return Firing(form_submission(config["selector"], config))
+    if mode == "ajax" and config["success"] == "datalayer":
+        return Firing(custom_event(config["success_event"], page_filter(config)))
+    if mode == "ajax":
+        key = variables.data_layer("oct.form_key")
+        entry = {"key": form_key(spec), "form": config["selector"], "on": config["success"]}
+        if config["success"] == "element":
+            entry["selector"] = config["success_selector"]
+        elif config.get("success_url"):
+            entry["url"] = config["success_url"]
+        conditions = [condition("equals", key.reference, form_key(spec)), *page_filter(config)]
+        return Firing(
+            custom_event("oct.form_success", conditions),
+            listener="form_success",
+            variables=[key],
+            listener_settings={"forms": [entry]},
+        )
+    provider, form_id = (
+        variables.data_layer("oct.embed_provider"),
+        variables.data_layer("oct.embed_form_id"),
+    )
+    used = [provider]
+    conditions = [condition("equals", provider.reference, config["provider"])]
+    if config.get("embed_form_id"):
+        used.append(form_id)
+        conditions.append(condition("equals", form_id.reference, config["embed_form_id"]))
+    return Firing(
+        custom_event("oct.form_embed", conditions + page_filter(config)),
+        listener="form_embed",
+        variables=used,
+    )
+
+
 def rule_form(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
-    return Firing(form_submission(config["selector"], config))
+    return form_sent(spec, config)
 
 
 def rule_form_or_click(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
     if config["via"] == "click":
         return Firing(click(config["selector"], config))
-    return Firing(form_submission(config["selector"], config))
+    return form_sent(spec, config)
 
 
 # Per behaviour: the dataLayer key a config field filters on, and GA4 parameters worth sending.
 LISTENER_FILTERS = {
     "tab_visibility": ("state", "oct.visibility_state"),
     "session_duration": ("seconds", "oct.session_seconds"),
+    # Abandonment listeners push once per idle time the container asks for (0: leaving only).
+    "form_abandon": ("idle_seconds", "oct.idle_seconds"),
+    "cart_abandonment": ("idle_seconds", "oct.idle_seconds"),
 }
 LISTENER_PARAMETERS = {
     "rage_click": [("click_count", "oct.click_count")],
@@ -85,7 +136,11 @@ LISTENER_PARAMETERS = {
         ("field_name", "oct.field_name"),
     ],
     "form_start": [("field_name", "oct.field_name")],
-    "cart_abandonment": [("cart_items", "oct.cart_items")],
+    "form_abandon": [("field_name", "oct.field_name"), ("abandon_reason", "oct.abandon_reason")],
+    "cart_abandonment": [
+        ("cart_items", "oct.cart_items"),
+        ("abandon_reason", "oct.abandon_reason"),
+    ],
     "return_visitor": [("days_since_first_visit", "oct.days_since_first_visit")],
 }
 
@@ -109,11 +164,17 @@ def rule_listener(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
     for name, path in LISTENER_PARAMETERS.get(spec.type, []):
         used.setdefault(path, variables.data_layer(path))
         params.append((name, used[path].reference))
+    settings: dict[str, list[Any]] = {}
+    if config.get("idle_seconds"):
+        settings["idle"] = [int(config["idle_seconds"])]
+    if config.get("checkout_hosts"):
+        settings["checkout_hosts"] = sorted(h.lower() for h in config["checkout_hosts"])
     return Firing(
         custom_event(f"oct.{spec.type}", conditions),
         listener=spec.type,
         variables=list(used.values()),
         ga4_parameters=params,
+        listener_settings=settings,
     )
 
 
@@ -182,13 +243,25 @@ VIDEO_PARAMETERS = [
 
 
 def rule_video_play(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
-    progress = list(config.get("progress_percents") or [])
-    params = list(VIDEO_PARAMETERS)
-    if progress:
-        params.append(("video_percent", "{{Video Percent}}"))
-    return Firing(
-        youtube(config, start=True, complete=False, progress=progress), ga4_parameters=params
+    # GTM's YouTube trigger fires its tags on every status it captures: starts and percentages
+    # on one trigger would send video_play again at each percentage. The play is the start only;
+    # percentages get their own trigger and a GA4 video_progress tag (no Ads conversion).
+    firing = Firing(
+        youtube(config, start=True, complete=False, progress=[]),
+        ga4_parameters=list(VIDEO_PARAMETERS),
     )
+    progress = list(config.get("progress_percents") or [])
+    if progress:
+        firing.extra_ga4.append(
+            ExtraEvent(
+                kind="progress",
+                label="Video progress",
+                event_name="video_progress",
+                trigger=youtube(config, start=False, complete=False, progress=progress),
+                ga4_parameters=[*VIDEO_PARAMETERS, ("video_percent", "{{Video Percent}}")],
+            )
+        )
+    return firing
 
 
 def rule_video_complete(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:

@@ -35,6 +35,21 @@ class Firing:
     ga4_parameters: list[tuple[str, str]] = field(default_factory=list)
     # awct parameters read from the page (purchase value, currency, order id).
     ads_dynamic: dict[str, str] = field(default_factory=dict)
+    # What the listener needs from this tracking (merged across the container's trackings).
+    listener_settings: dict[str, list[Any]] = field(default_factory=dict)
+    # GA4-only events besides the tracking's own (video_progress beside video_play).
+    extra_ga4: list[ExtraEvent] = field(default_factory=list)
+
+
+@dataclass
+class ExtraEvent:
+    """A second GA4 event of one tracking, with its own trigger; never an Ads conversion."""
+
+    kind: str
+    label: str
+    event_name: str
+    trigger: dict[str, Any]
+    ga4_parameters: list[tuple[str, str]] = field(default_factory=list)
 
 
 Rule = Callable[[TrackingSpec, Mapping[str, Any]], Firing]

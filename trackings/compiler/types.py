@@ -11,7 +11,9 @@ The marker and reference conventions (the contract between compiler, planner and
   ``oneclicktag-customer:<customer id>``, says whose it is: keys like ``google-tag:container``
   are the same for every customer, and one customer's deployment must never touch (update or
   delete) another's entities, whatever container they meet in.
-  Kinds: ``trigger`` / ``trigger-part-<n>`` / ``ga4-tag`` / ``ads-tag`` with the tracking's UUID
+  Kinds: ``trigger`` / ``trigger-part-<n>`` / ``ga4-tag`` / ``ads-tag`` (and, for a tracking's
+  second GA4 event, ``trigger-<extra>`` / ``ga4-tag-<extra>``, e.g. video progress) with the
+  tracking's UUID
   as id; ``google-tag``, ``linker`` with id ``container``; ``listener`` with the behaviour as id
   (``oneclicktag:listener:rage_click``); ``variable`` with a slug of what it reads
   (``oneclicktag:variable:dlv.ecommerce.value``).

@@ -19,9 +19,12 @@ comment of its `.js` file; the fields it pushes are in `LISTENER_FIELDS`.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 BEHAVIOURS: tuple[str, ...] = (
     "rage_click",
@@ -36,6 +39,8 @@ BEHAVIOURS: tuple[str, ...] = (
     "form_field_interaction",
     "cart_abandonment",
     "return_visitor",
+    "form_success",
+    "form_embed",
 )
 
 EVENT_PREFIX = "oct."
@@ -58,16 +63,39 @@ LISTENER_FIELDS: dict[str, tuple[str, ...]] = {
     "text_copy": (*ELEMENT_FIELDS, "oct.copied_length"),
     "page_print": (),
     "form_start": (*ELEMENT_FIELDS, "oct.field_name"),
-    "form_abandon": (*ELEMENT_FIELDS, "oct.field_name", "oct.changed_fields"),
+    "form_abandon": (
+        *ELEMENT_FIELDS,
+        "oct.abandon_reason",
+        "oct.idle_seconds",
+        "oct.field_name",
+        "oct.changed_fields",
+    ),
     "form_field_interaction": (
         *ELEMENT_FIELDS,
         "oct.interaction",
         "oct.field_name",
         "oct.field_type",
     ),
-    "cart_abandonment": ("oct.cart_items", "oct.cart_source"),
+    "cart_abandonment": (
+        "oct.abandon_reason",
+        "oct.idle_seconds",
+        "oct.cart_items",
+        "oct.cart_source",
+    ),
     "return_visitor": ("oct.days_since_first_visit",),
+    "form_success": (*ELEMENT_FIELDS, "oct.form_key", "oct.success_by"),
+    "form_embed": ("oct.embed_provider", "oct.embed_form_id"),
 }
+
+# The settings a listener reads (from the trackings that use it), and their empty value. The
+# compiler merges every tracking's settings of one behaviour into one object: lists are unions.
+LISTENER_SETTINGS: dict[str, tuple[str, ...]] = {
+    "form_abandon": ("idle",),
+    "cart_abandonment": ("idle", "checkout_hosts"),
+    "form_success": ("forms",),
+}
+# Where the source reads its settings; replaced by a JSON object when shipped.
+SETTINGS_PLACEHOLDER = "OCT_SETTINGS"
 
 # session_duration pushes only at these marks: a tracking can wait for one of them, not any number.
 SESSION_MARKS: tuple[int, ...] = (30, 60, 120, 300)
@@ -100,15 +128,32 @@ def listener_source(behaviour: str) -> str:
     return _read(behaviour)
 
 
-def listener_script(behaviour: str) -> str:
-    """The JavaScript shipped to pages: the source without comment lines and indentation."""
+def listener_script(behaviour: str, settings: Mapping[str, Any] | None = None) -> str:
+    """The JavaScript shipped to pages: the source without comment lines and indentation.
+
+    A behaviour that reads settings gets them (``{}`` when none) in place of its placeholder.
+    """
     _check(behaviour)
-    return _compact(behaviour)
+    script = _compact(behaviour)
+    if behaviour in LISTENER_SETTINGS:
+        script = script.replace(SETTINGS_PLACEHOLDER, settings_literal(settings or {}))
+    return script
 
 
-def listener_html(behaviour: str) -> str:
+def settings_literal(settings: Mapping[str, Any]) -> str:
+    """Settings as a JavaScript literal safe inside a Custom HTML tag.
+
+    JSON is a JavaScript literal. ``{{`` can only occur inside its strings (an object's first
+    member is always a key), where GTM would read it as a variable reference, and ``<`` could
+    close the script element: both are written as ``\\u`` escapes, which JavaScript reads back.
+    """
+    text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("{{", "{\\u007b")
+
+
+def listener_html(behaviour: str, settings: Mapping[str, Any] | None = None) -> str:
     """The Custom HTML for the behaviour's `html` tag: one `<script>` element."""
-    return f"<script>\n{listener_script(behaviour)}\n</script>"
+    return f"<script>\n{listener_script(behaviour, settings)}\n</script>"
 
 
 def _check(behaviour: str) -> None:
