@@ -231,6 +231,11 @@ FIREBASE_PROJECT_ID = env_str("FIREBASE_PROJECT_ID", "" if IS_PRODUCTION else "o
 FIREBASE_AUTH_EMULATOR_HOST = env_optional("FIREBASE_AUTH_EMULATOR_HOST") or (
     None if IS_PRODUCTION else "127.0.0.1:9099"
 )
+# Where Firebase publishes the X.509 certificates that sign ID tokens (tenants.id_tokens).
+FIREBASE_CERTS_URL = env_str(
+    "FIREBASE_CERTS_URL",
+    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com",
+)
 if FIREBASE_AUTH_EMULATOR_HOST:
     # firebase-admin reads this variable itself: with it, ID tokens are accepted unsigned.
     os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = FIREBASE_AUTH_EMULATOR_HOST
