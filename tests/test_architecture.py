@@ -109,3 +109,93 @@ def test_the_check_sees_a_wrong_way_import(tmp_path: Path) -> None:
         "oneclicktag/core/viewsets.py:2: oneclicktag.core.viewsets imports tenants.models",
         "tenants/admin.py:1: tenants.admin imports customers",
     ]
+
+
+# --- Statuses of Tracking and Deployment change in trackings/lifecycle.py only ---------------
+
+LIFECYCLE = "trackings/lifecycle.py"
+# Calls that write the keyword arguments they are given to a row.
+_WRITING_CALLS = {"update", "create", "get_or_create", "update_or_create", "report", "move"}
+
+
+def status_writes(root: Path) -> list[str]:
+    """`x.status = ...`, `setattr(x, "status", ...)`, and `status=` handed to a call that writes
+    (`.update(...)`, `.create(...)`, `Tracking(...)`, `Deployment(...)`, `ctx.report(...)`) in
+    the trackings app outside trackings/lifecycle.py. Filters (`.filter(status=...)`) are reads
+    and pass. The other apps cannot import the trackings models (dependency direction)."""
+    found: list[str] = []
+    for path in sorted((root / "trackings").rglob("*.py")):
+        relative = str(path.relative_to(root))
+        if relative == LIFECYCLE or "/migrations/" in relative:
+            continue
+        tree = ast.parse(path.read_text(), filename=relative)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets):
+                    found.append(f"{relative}:{node.lineno}: assigns .status")
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if (
+                    name == "setattr"
+                    and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value == "status"
+                ):
+                    found.append(f"{relative}:{node.lineno}: setattr status")
+                writes = name in _WRITING_CALLS or name in {"Tracking", "Deployment"}
+                if writes and any(k.arg == "status" for k in node.keywords):
+                    found.append(f"{relative}:{node.lineno}: {name}(status=...)")
+    return sorted(found, key=lambda line: (line.split(":")[0], int(line.split(":")[1])))
+
+
+def test_tracking_and_deployment_statuses_change_only_in_the_lifecycle_module() -> None:
+    writes = status_writes(ROOT)
+    assert not writes, "Status writes outside trackings/lifecycle.py:\n" + "\n".join(writes)
+
+
+def test_the_status_check_sees_a_status_write(tmp_path: Path) -> None:
+    (tmp_path / "trackings" / "engine").mkdir(parents=True)
+    (tmp_path / "trackings" / "engine" / "run.py").write_text(
+        "def f(deployment, qs, ctx):\n"
+        "    qs.filter(status='queued').update(status='failed')\n"
+        "    deployment.status = 'live'\n"
+        "    ctx.report(status='applying')\n"
+    )
+    (tmp_path / "trackings" / "lifecycle.py").write_text("def g(t):\n    t.status = 'live'\n")
+    assert status_writes(tmp_path) == [
+        "trackings/engine/run.py:2: update(status=...)",
+        "trackings/engine/run.py:3: assigns .status",
+        "trackings/engine/run.py:4: report(status=...)",
+    ]
+
+
+# --- trackings: engine -> services, tasks -> engine; services never import either ------------
+
+
+def service_imports_of_work(root: Path) -> list[str]:
+    """Imports of trackings.engine or trackings.tasks from trackings/services: services queue
+    work by task name (oneclicktag.core.tasks.enqueue_on_commit) and never run it."""
+    found: list[str] = []
+    for path in sorted((root / "trackings" / "services").rglob("*.py")):
+        module = module_name(root, path)
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for line, imported in imported_modules(tree, module, path.name == "__init__.py"):
+            if imported.startswith(("trackings.engine", "trackings.tasks")):
+                found.append(f"{path.relative_to(root)}:{line}: {imported}")
+    return found
+
+
+def test_services_queue_work_by_task_name_and_never_import_the_engine() -> None:
+    assert service_imports_of_work(ROOT) == []
+
+
+def test_the_service_check_sees_a_lazy_task_import(tmp_path: Path) -> None:
+    (tmp_path / "trackings" / "services").mkdir(parents=True)
+    (tmp_path / "trackings" / "services" / "deployments.py").write_text(
+        "def f():\n    from trackings.tasks import run_deployment\n"
+    )
+    assert service_imports_of_work(tmp_path) == [
+        "trackings/services/deployments.py:2: trackings.tasks"
+    ]

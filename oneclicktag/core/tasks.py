@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, shared_task
+from celery import current_app, shared_task
 from django.db import transaction
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Send the task only once the surrounding transaction commits, so the worker sees the rows.
+def enqueue_on_commit(task_name: str, *args: Any, countdown: float | None = None) -> None:
+    """Send the task named `task_name` once the surrounding transaction commits, so the worker
+    sees the rows. By name: a service that queues work never imports the module that does it
+    (the task imports the service, not the other way round). Pass ids, never model instances.
 
-    Pass ids, never model instances.
+    A signature by name is the registered task when this process knows it (so the task's own
+    options and CELERY_TASK_ALWAYS_EAGER hold), else a plain send to the broker.
     """
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+    signature = current_app.signature(task_name, args=args, countdown=countdown)
+    transaction.on_commit(signature.apply_async)
 
 
 @shared_task(name="core.purge_idempotency_records")

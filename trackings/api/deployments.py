@@ -23,9 +23,9 @@ from trackings.api.deployment_serializers import (
     PlanSerializer,
     RollbackSerializer,
 )
+from trackings.engine import customer_plan_preview, customer_rollback_check
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, DeploymentStatus
 from trackings.services import deployments as services
-from trackings.services.previews import customer_plan_preview, customer_rollback
 
 
 class DeploymentFilter(filters.FilterSet):
@@ -131,10 +131,10 @@ class CustomerVersionViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     ) -> Response:
         serializer = RollbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        deployment = customer_rollback(
-            customer=self._customer(),
-            actor=self.tenant.actor,
-            gtm_version_id=gtm_version_id,
-            force=serializer.validated_data["force"],
+        customer, force = self._customer(), serializer.validated_data["force"]
+        # Asks Google (read only) before anything is queued; the request waits for it.
+        customer_rollback_check(customer=customer, gtm_version_id=gtm_version_id, force=force)
+        deployment = services.deployment_request_rollback(
+            customer=customer, actor=self.tenant.actor, gtm_version_id=gtm_version_id, force=force
         )
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_202_ACCEPTED)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
 from integrations.google.errors import TransientGoogleError
+from trackings.lifecycle import deployment_move
 from trackings.models import Deployment
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,23 @@ class RunContext:
         }
 
     def report(self, **changes: Any) -> None:
-        """Store progress fields on the deployment, plus the calls made so far.
+        """Store progress fields on the deployment, plus the calls made so far."""
+        self._write(self._honest_progress(changes))
 
-        Progress is honest across reruns: `total` is fixed by the first plan (a later attempt
+    def move(self, status: str, **changes: Any) -> None:
+        """Move the deployment on to `status` (see trackings.lifecycle), with progress fields."""
+        changes = self._honest_progress(changes)
+        self.deployment.google_calls = self.calls()
+        deployment_move(
+            self.deployment,
+            status,
+            **changes,
+            google_calls=self.deployment.google_calls,
+            updated_at=timezone.now(),
+        )
+
+    def _honest_progress(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Progress is honest across reruns: `total` is fixed by the first plan (a later attempt
         that re-plans does not move it) and `done` never goes back."""
         deployment = self.deployment
         if "progress_total" in changes and deployment.progress_total:
@@ -83,6 +98,10 @@ class RunContext:
             total = changes.get("progress_total", deployment.progress_total)
             done = max(int(changes["progress_done"]), deployment.progress_done)
             changes["progress_done"] = min(done, total) if total else done
+        return changes
+
+    def _write(self, changes: dict[str, Any]) -> None:
+        deployment = self.deployment
         for name, value in changes.items():
             setattr(deployment, name, value)
         deployment.google_calls = self.calls()

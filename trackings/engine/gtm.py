@@ -289,10 +289,8 @@ def _bulk_update(
         plan = plan_workspace(desired, workspace.entities)
         changes = plan.bulk_changes()
         ctx.deployment.plan = {**ctx.deployment.plan, "gtm": plan.summary()}
-        ctx.report(
-            plan=ctx.deployment.plan,
-            progress_total=len(changes) + 3,
-            status=DeploymentStatus.APPLYING,
+        ctx.move(
+            DeploymentStatus.APPLYING, plan=ctx.deployment.plan, progress_total=len(changes) + 3
         )
         if not changes:
             return plan, workspace
@@ -385,7 +383,7 @@ def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
             if not plan.bulk_changes() and workspace.based_on_live:
                 ctx.advance(3)
                 return GtmOutcome(published=None, live_before=workspace.live_version)
-            ctx.report(status=DeploymentStatus.PUBLISHING)
+            ctx.move(DeploymentStatus.PUBLISHING)
             version = _create_version(ctx, workspace)
             ctx.advance()
             _publish(ctx, version)

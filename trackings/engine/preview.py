@@ -1,14 +1,21 @@
 """Read-only questions to Google asked while a request waits: the dry run and the rollback check.
 
-Neither changes anything at Google or in our tables.
+Neither changes anything at Google or in our tables. Google's errors reach the person waiting
+as domain errors (409 not connected / reconnect, 429, 502, 503), the same as everywhere else.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from customers.models import Customer, GoogleConnection
+from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
+from integrations.google.errors import (
+    GoogleNotConnected,
+    GoogleReconnectRequired,
+    google_errors_as_domain_errors,
+)
+from oneclicktag.core.exceptions import Conflict, NotFound
 from trackings.engine.ads import ads_validate
 from trackings.engine.context import RunContext, with_retries
 from trackings.engine.desired import (
@@ -25,8 +32,45 @@ from trackings.engine.gtm import (
     version_entities,
 )
 from trackings.engine.sync import rollback_conflict
-from trackings.models import Deployment
+from trackings.models import ContainerVersion, Deployment
 from trackings.planner import plan_workspace
+
+
+def usable_connection(customer: Customer) -> GoogleConnection:
+    """The customer's connection, if it can reach a GTM container; else the 409 that says why."""
+    connection = GoogleConnection.objects.filter(
+        organization_id=customer.organization_id, customer=customer
+    ).first()
+    if connection is None or not connection.gtm_container_id:
+        raise GoogleNotConnected()
+    if connection.status != ConnectionStatus.CONNECTED:
+        raise GoogleReconnectRequired("The customer's Google connection must be reconnected.")
+    return connection
+
+
+def customer_plan_preview(*, customer: Customer) -> dict[str, Any]:
+    """The dry run of the next deployment; changes nothing at Google or here."""
+    connection = usable_connection(customer)
+    with google_errors_as_domain_errors():
+        return plan_preview(customer=customer, connection=connection)
+
+
+def customer_rollback_check(*, customer: Customer, gtm_version_id: str, force: bool) -> None:
+    """Refuse a rollback request before it is queued: an unknown version is a 404, and unless
+    forced, someone else's publish after our last version is a 409 (`gtm_published_elsewhere`);
+    the engine checks again when the rollback runs."""
+    known = ContainerVersion.objects.filter(
+        organization_id=customer.organization_id, customer=customer, gtm_version_id=gtm_version_id
+    ).exists()
+    if not known:
+        raise NotFound("No published version with this id for this customer.")
+    connection = usable_connection(customer)
+    if force:
+        return
+    with google_errors_as_domain_errors():
+        conflict = rollback_precheck(customer=customer, connection=connection)
+    if conflict:
+        raise Conflict(conflict, code="gtm_published_elsewhere")
 
 
 def _read_context(customer: Customer, connection: GoogleConnection) -> RunContext:

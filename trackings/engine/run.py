@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
@@ -29,8 +28,8 @@ from integrations.google.errors import (
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.events import deployment_finished_emit
+from trackings.lifecycle import deployment_claim, trackings_fail
 from trackings.models import (
-    RUNNING_STATUSES,
     Deployment,
     DeploymentKind,
     DeploymentStatus,
@@ -99,22 +98,8 @@ def _claim(deployment: Deployment) -> bool:
     left running by a dead worker is taken over (we hold its container's lock, so its runner is
     gone; without advisory locks, only once its heartbeat is stale)."""
     now = timezone.now()
-    waiting = Q(status=DeploymentStatus.QUEUED) & (
-        Q(not_before__isnull=True) | Q(not_before__lte=now)
-    )
-    orphaned = Q(status__in=RUNNING_STATUSES)
-    if not supports_advisory_locks():
-        orphaned &= Q(updated_at__lt=now - timedelta(seconds=STALE_RUN_SECONDS))
-    claimed = Deployment.objects.filter(
-        waiting | orphaned, pk=deployment.pk, organization_id=deployment.organization_id
-    ).update(
-        status=DeploymentStatus.PLANNING,
-        started_at=now,
-        not_before=None,
-        attempts=deployment.attempts + 1,
-        updated_at=now,
-    )
-    return claimed == 1
+    stale = None if supports_advisory_locks() else now - timedelta(seconds=STALE_RUN_SECONDS)
+    return deployment_claim(deployment, now=now, orphaned_before=stale)
 
 
 def _execute(
@@ -190,8 +175,8 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
     deployment = ctx.deployment
     now = timezone.now()
     with transaction.atomic():
-        ctx.report(
-            status=DeploymentStatus.FAILED,
+        ctx.move(
+            DeploymentStatus.FAILED,
             error_code=code,
             error_message=message,
             finished_at=now,
@@ -200,11 +185,13 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             deployment_finished_emit(deployment=deployment)
             return
         # They stay wanted (failed is a wanted status): the next deployment retries them.
-        Tracking.objects.filter(
-            organization_id=deployment.organization_id,
-            customer_id=deployment.customer_id,
-            status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING),
-        ).update(status=TrackingStatus.FAILED, last_error=message, updated_at=now)
+        trackings_fail(
+            Tracking.objects.filter(
+                organization_id=deployment.organization_id, customer_id=deployment.customer_id
+            ),
+            error=message,
+            now=now,
+        )
         Tracking.all_objects.filter(
             organization_id=deployment.organization_id,
             customer_id=deployment.customer_id,
@@ -230,7 +217,7 @@ def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                ctx.report(status=DeploymentStatus.QUEUED, not_before=not_before, attempts=attempts)
+                ctx.move(DeploymentStatus.QUEUED, not_before=not_before, attempts=attempts)
         except IntegrityError:
             successor = (
                 Deployment.objects.select_for_update()
@@ -251,8 +238,8 @@ def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
                 )
             )
             successor.save(update_fields=["not_before", "requested_tracking_ids", "updated_at"])
-            ctx.report(
-                status=DeploymentStatus.CANCELLED,
+            ctx.move(
+                DeploymentStatus.CANCELLED,
                 error_code="superseded",
                 error_message=f"Continued by deployment {successor.pk}, which carries its changes.",
                 finished_at=now,

@@ -30,6 +30,7 @@ from trackings.engine.verify import (
     tracking_keys,
 )
 from trackings.events import deployment_finished_emit
+from trackings.lifecycle import tracking_mark_removed, tracking_settle, trackings_start_deploying
 from trackings.models import (
     ContainerVersion,
     DeploymentKind,
@@ -39,7 +40,7 @@ from trackings.models import (
     TrackingStatus,
 )
 from trackings.planner import plan_workspace
-from trackings.services.deployments import deployment_enqueue, tracking_mark_removed
+from trackings.services.deployments import deployment_enqueue
 
 _ID_PREFIX = re.compile(r"\[([0-9a-f]{8})\]")
 
@@ -50,8 +51,8 @@ def plan_keys(summary: dict[str, Any], section: str) -> set[str]:
 
 def _succeed(ctx: RunContext, **fields: Any) -> None:
     with transaction.atomic():
-        ctx.report(
-            status=DeploymentStatus.SUCCEEDED,
+        ctx.move(
+            DeploymentStatus.SUCCEEDED,
             progress_done=ctx.deployment.progress_total,
             finished_at=timezone.now(),
             **fields,
@@ -64,10 +65,7 @@ def sync_run(ctx: RunContext) -> None:
     customer, connection = ctx.customer, ctx.connection
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)
-    Tracking.objects.filter(
-        pk__in=[t.pk for t in wanted],
-        status__in=(TrackingStatus.PENDING, TrackingStatus.FAILED),
-    ).update(status=TrackingStatus.DEPLOYING, updated_at=timezone.now())
+    trackings_start_deploying(Tracking.objects.filter(pk__in=[t.pk for t in wanted]))
 
     # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
     first = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
@@ -154,8 +152,8 @@ def _finish_with_failures(
         if published or len(failed) < wanted
         else DeploymentStatus.FAILED
     )
-    ctx.report(
-        status=status,
+    ctx.move(
+        status,
         progress_done=ctx.deployment.progress_total,
         finished_at=timezone.now(),
         gtm_version_id=index.version_id,
@@ -201,14 +199,7 @@ def _record_trackings(
                 )
         # Only the version we compiled: a tracking edited meanwhile waits for the next run.
         same_version = Tracking.objects.filter(
-            pk=tracking.pk,
-            version=compiled.versions[tracking.pk],
-            status__in=(
-                TrackingStatus.DEPLOYING,
-                TrackingStatus.PENDING,
-                TrackingStatus.FAILED,
-                TrackingStatus.LIVE,
-            ),
+            pk=tracking.pk, version=compiled.versions[tracking.pk]
         )
         ids = index.gtm_ids(tracking_keys(compiled.desired, tracking.pk))
         common = {
@@ -219,17 +210,17 @@ def _record_trackings(
             "updated_at": now,
         }
         if reason is None:
-            same_version.update(
-                status=TrackingStatus.LIVE,
+            tracking_settle(
+                same_version,
+                error=None,
                 health=TrackingHealth.HEALTHY,
-                last_error="",
                 last_deployed_at=now,
                 last_checked_at=now,
                 **common,
             )
         else:
             failed.append((tracking.name, reason))
-            same_version.update(status=TrackingStatus.FAILED, last_error=reason, **common)
+            tracking_settle(same_version, error=reason, **common)
     return failed
 
 
@@ -262,7 +253,7 @@ def check_run(ctx: RunContext) -> None:
     index = LiveIndex.of(live, owner=str(ctx.customer.pk))
     summary = plan_workspace(compiled.desired, version_entities(live)).summary()
     changed = plan_keys(summary, "update")
-    ctx.report(progress_total=2, status=DeploymentStatus.APPLYING)
+    ctx.move(DeploymentStatus.APPLYING, progress_total=2)
     ctx.advance()
 
     gone_actions: set[uuid.UUID] = set()
@@ -312,7 +303,7 @@ def rollback_run(ctx: RunContext) -> None:
     """Republish an earlier version; refused when someone else published since (unless forced)."""
     deployment = ctx.deployment
     gtm = ctx.clients.gtm
-    ctx.report(progress_total=3, status=DeploymentStatus.APPLYING)
+    ctx.move(DeploymentStatus.APPLYING, progress_total=3)
     live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
     if not deployment.force:
         conflict = rollback_conflict(ctx.customer, ctx.connection.gtm_container_id, live)
@@ -321,7 +312,7 @@ def rollback_run(ctx: RunContext) -> None:
     ctx.advance()
     target = deployment.target_gtm_version_id
     if version_id(live) != target:
-        ctx.report(status=DeploymentStatus.PUBLISHING)
+        ctx.move(DeploymentStatus.PUBLISHING)
         with_retries(
             "publish_version",
             lambda: gtm.publish_version(f"{ctx.container_path}/versions/{target}"),

@@ -20,6 +20,12 @@ from oneclicktag.core.exceptions import Conflict
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.services import audit_record
+from trackings.lifecycle import (
+    deployment_cancel_if_queued,
+    tracking_mark_removed,
+    trackings_mark_removing,
+    trackings_release,
+)
 from trackings.models import (
     RUNNING_STATUSES,
     WANTED_STATUSES,
@@ -55,18 +61,18 @@ def _actor_user(actor: Actor) -> Any:
     return actor.user if actor.user is not None else None
 
 
-def _schedule(deployment: Deployment, countdown: float | None = None) -> None:
-    from trackings.tasks import run_deployment
+# The Celery task (trackings/tasks.py) that runs a deployment with trackings.engine. Sent by
+# name: services queue work and never import the engine or the tasks.
+RUN_DEPLOYMENT_TASK = "trackings.run_deployment"
 
-    if countdown:
-        organization_id, deployment_id = str(deployment.organization_id), str(deployment.pk)
-        transaction.on_commit(
-            lambda: run_deployment.apply_async(
-                args=(organization_id, deployment_id), countdown=countdown
-            )
-        )
-    else:
-        enqueue_on_commit(run_deployment, str(deployment.organization_id), str(deployment.pk))
+
+def _schedule(deployment: Deployment, countdown: float | None = None) -> None:
+    enqueue_on_commit(
+        RUN_DEPLOYMENT_TASK,
+        str(deployment.organization_id),
+        str(deployment.pk),
+        countdown=countdown or None,
+    )
 
 
 def _merge_ids(existing: list[str], new: Iterable[Any]) -> list[str]:
@@ -171,9 +177,7 @@ def trackings_remove_for_customer(*, customer: Customer, actor: Actor) -> Deploy
                 tracking_mark_removed(tracking=tracking)
         if not to_remove:
             return None
-        Tracking.objects.filter(pk__in=[t.pk for t in to_remove]).update(
-            status=TrackingStatus.REMOVING, updated_at=timezone.now()
-        )
+        trackings_mark_removing(Tracking.objects.filter(pk__in=[t.pk for t in to_remove]))
         return deployment_enqueue(
             customer=customer,
             actor=actor,
@@ -182,27 +186,10 @@ def trackings_remove_for_customer(*, customer: Customer, actor: Actor) -> Deploy
         )
 
 
-def tracking_mark_removed(*, tracking: Tracking) -> None:
-    """The tracking has nothing left in Google: mark it removed and soft delete it."""
-    tracking.status = TrackingStatus.REMOVED
-    tracking.save(update_fields=["status", "updated_at"])
-    if getattr(tracking, "deleted", None) is None:
-        tracking.delete()
-
-
 def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:
     """Cancel a deployment that has not started. One that runs is never interrupted."""
     with transaction.atomic():
-        claimed = Deployment.objects.filter(
-            pk=deployment.pk,
-            organization_id=deployment.organization_id,
-            status=DeploymentStatus.QUEUED,
-        ).update(
-            status=DeploymentStatus.CANCELLED,
-            finished_at=timezone.now(),
-            updated_by=_actor_user(actor),
-            updated_at=timezone.now(),
-        )
+        claimed = deployment_cancel_if_queued(deployment, by=_actor_user(actor))
         deployment.refresh_from_db()
         if not claimed:
             raise Conflict(
@@ -224,11 +211,11 @@ def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:
 def _release_waiting_trackings(deployment: Deployment) -> None:
     if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
         return
-    Tracking.objects.filter(
-        organization_id=deployment.organization_id,
-        customer_id=deployment.customer_id,
-        status=TrackingStatus.DEPLOYING,
-    ).update(status=TrackingStatus.PENDING, updated_at=timezone.now())
+    trackings_release(
+        Tracking.objects.filter(
+            organization_id=deployment.organization_id, customer_id=deployment.customer_id
+        )
+    )
 
 
 def deployment_retry(*, deployment: Deployment, actor: Actor) -> Deployment:
@@ -262,7 +249,7 @@ def deployment_request_rollback(
     *, customer: Customer, actor: Actor, gtm_version_id: str, force: bool = False
 ) -> Deployment:
     """Republish an earlier GTM version. Whether someone else published since is checked by the
-    engine against the live container (the API answers 409 from `rollback_precheck` first)."""
+    engine against the live container (the API answers 409 from `customer_rollback_check` first)."""
     with transaction.atomic():
         deployment = Deployment.objects.create(
             organization_id=customer.organization_id,

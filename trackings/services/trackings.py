@@ -23,12 +23,10 @@ from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
+from trackings.lifecycle import tracking_mark_changed, tracking_mark_removed, tracking_mark_removing
 from trackings.models import Deployment, DeploymentKind, Tracking, TrackingStatus
 from trackings.selectors import tracking_counts_by_customer
-from trackings.services.deployments import (
-    deployment_enqueue,
-    tracking_mark_removed,
-)
+from trackings.services.deployments import deployment_enqueue
 from trackings.services.tracking_specs import Errors, TrackingSpec, tracking_spec_resolve
 
 BULK_MAX_ITEMS = 500
@@ -179,10 +177,10 @@ def tracking_bulk_create(
             )
         trackings = Tracking.objects.bulk_create(
             [
+                # A new tracking starts `pending` (the model's default; see trackings.lifecycle).
                 Tracking(
                     organization_id=organization.pk,
                     customer=customer,
-                    status=TrackingStatus.PENDING,
                     created_by=user,
                     updated_by=user,
                     **_spec_fields(spec),
@@ -298,13 +296,10 @@ def tracking_update(
             return TrackingWrite(locked, None)
         for name in changed:
             setattr(locked, name, fields[name])
-        locked.status = TrackingStatus.PENDING
-        locked.last_error = ""
+        marked = tracking_mark_changed(locked)
         locked.version += 1
         locked.updated_by = _actor_user(actor)
-        locked.save(
-            update_fields=[*changed, "status", "last_error", "version", "updated_by", "updated_at"]
-        )
+        locked.save(update_fields=[*changed, *marked, "version", "updated_by", "updated_at"])
         audit_record(
             organization=locked.organization_id,
             actor=actor,
@@ -335,10 +330,10 @@ def tracking_delete(
         before = tracking_snapshot(locked)
         deployment = None
         if _deployable(locked.customer) and locked.status != TrackingStatus.DRAFT:
-            locked.status = TrackingStatus.REMOVING
+            marked = tracking_mark_removing(locked)
             locked.version += 1
             locked.updated_by = _actor_user(actor)
-            locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+            locked.save(update_fields=[*marked, "version", "updated_by", "updated_at"])
             deployment = deployment_enqueue(
                 customer=locked.customer,
                 actor=actor,

@@ -1,0 +1,183 @@
+"""Every status change of a Tracking and of a Deployment, and nowhere else.
+
+A reader who asks "where does a tracking become live?" or "who cancels a deployment?" finds the
+answer here; tests/test_architecture.py fails when a status is written anywhere else in the app.
+Services and the engine decide *when*; these functions say *from which status to which* and
+write it (conditional UPDATEs where two writers can race, so the row count is the claim).
+
+A tracking (created `pending`, the model's default):
+
+    pending --deploy starts--> deploying --its entities are live--> live
+       ^  \\                      |  \\--GTM/Ads refused it------> failed (still wanted: retried)
+       |   \\--run failed---------+---------------------------------^
+       +--edited (from any wanted status) / its deployment cancelled (deploying)
+    any reached Google --deleted--> removing --gone from Google--> removed (soft deleted)
+    never reached Google --deleted--> removed
+
+A deployment (created `queued`, the model's default):
+
+    queued --claimed by a worker--> planning --> applying --> publishing --> succeeded
+      ^ \\--cancelled / superseded--> cancelled          \\--> partially_failed | failed
+      +-- quota or a transient error: back to queued until `not_before`
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from trackings.models import (
+    RUNNING_STATUSES,
+    WANTED_STATUSES,
+    Deployment,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
+
+# --- Tracking ---------------------------------------------------------------------------------
+
+
+def tracking_mark_changed(tracking: Tracking) -> list[str]:
+    """An edit: the tracking waits for its next deployment. Sets the fields in memory (the
+    caller saves them with its own changes) and returns their names for `update_fields`."""
+    tracking.status = TrackingStatus.PENDING
+    tracking.last_error = ""
+    return ["status", "last_error"]
+
+
+def tracking_mark_removing(tracking: Tracking) -> list[str]:
+    """A deletion of a tracking that reached Google: a removal deployment takes it out. In
+    memory, like `tracking_mark_changed`."""
+    tracking.status = TrackingStatus.REMOVING
+    return ["status"]
+
+
+def trackings_mark_removing(trackings: QuerySet[Tracking]) -> int:
+    """The same for many (their customer is being deleted)."""
+    return trackings.update(status=TrackingStatus.REMOVING, updated_at=timezone.now())
+
+
+def tracking_mark_removed(*, tracking: Tracking) -> None:
+    """Nothing of the tracking is left at Google (or it never got there): removed, soft deleted."""
+    tracking.status = TrackingStatus.REMOVED
+    tracking.save(update_fields=["status", "updated_at"])
+    if getattr(tracking, "deleted", None) is None:
+        tracking.delete()
+
+
+def trackings_release(trackings: QuerySet[Tracking]) -> int:
+    """Their deployment was cancelled before it started: deploying -> pending."""
+    return trackings.filter(status=TrackingStatus.DEPLOYING).update(
+        status=TrackingStatus.PENDING, updated_at=timezone.now()
+    )
+
+
+def trackings_start_deploying(trackings: QuerySet[Tracking]) -> int:
+    """A run picks up the wanted trackings that are not live yet: pending/failed -> deploying."""
+    return trackings.filter(status__in=(TrackingStatus.PENDING, TrackingStatus.FAILED)).update(
+        status=TrackingStatus.DEPLOYING, updated_at=timezone.now()
+    )
+
+
+def tracking_settle(tracking: QuerySet[Tracking], *, error: str | None, **fields: Any) -> int:
+    """The run's verdict on one tracking (a queryset of it at the version the run compiled, so
+    an edit made meanwhile waits for the next run): live, or failed with `error`. A failed
+    tracking stays wanted and the next deployment retries it."""
+    settling = tracking.filter(status__in=WANTED_STATUSES)
+    if error is None:
+        return settling.update(status=TrackingStatus.LIVE, last_error="", **fields)
+    return settling.update(status=TrackingStatus.FAILED, last_error=error, **fields)
+
+
+def trackings_fail(trackings: QuerySet[Tracking], *, error: str, now: datetime) -> int:
+    """The whole run failed: what it was deploying failed with the run's error."""
+    return trackings.filter(status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING)).update(
+        status=TrackingStatus.FAILED, last_error=error, updated_at=now
+    )
+
+
+# --- Deployment -------------------------------------------------------------------------------
+
+# Which status may follow which. A run in progress can also go back to queued (quota, transient
+# errors) and a run left by a dead worker is taken over (running -> planning).
+DEPLOYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    DeploymentStatus.QUEUED: frozenset({DeploymentStatus.PLANNING, DeploymentStatus.CANCELLED}),
+    **{
+        running: frozenset(
+            {
+                DeploymentStatus.PLANNING,
+                DeploymentStatus.APPLYING,
+                DeploymentStatus.PUBLISHING,
+                DeploymentStatus.SUCCEEDED,
+                DeploymentStatus.PARTIALLY_FAILED,
+                DeploymentStatus.FAILED,
+                DeploymentStatus.QUEUED,
+                DeploymentStatus.CANCELLED,
+            }
+        )
+        for running in RUNNING_STATUSES
+    },
+    DeploymentStatus.SUCCEEDED: frozenset(),
+    DeploymentStatus.PARTIALLY_FAILED: frozenset(),
+    DeploymentStatus.FAILED: frozenset(),
+    DeploymentStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    """A bug: the code asked for a status change the lifecycle does not allow."""
+
+
+def deployment_move(deployment: Deployment, status: str, **fields: Any) -> None:
+    """A run moves its deployment on (planning -> applying -> ... -> an end), with whatever
+    progress fields the step wrote. The run holds the deployment (claimed, container locked),
+    so this UPDATE is not conditional; an impossible step is a bug and raises."""
+    if status != deployment.status and status not in DEPLOYMENT_TRANSITIONS[deployment.status]:
+        raise IllegalTransition(f"deployment {deployment.pk}: {deployment.status} -> {status}")
+    Deployment.objects.filter(pk=deployment.pk, organization_id=deployment.organization_id).update(
+        status=status, **fields
+    )
+    # In memory only once written: a refused UPDATE (a second queued one) leaves it as it was.
+    deployment.status = status
+    for name, value in fields.items():
+        setattr(deployment, name, value)
+
+
+def deployment_claim(
+    deployment: Deployment, *, now: datetime, orphaned_before: datetime | None
+) -> bool:
+    """queued (and due) -> planning with one conditional UPDATE; the row count is the claim. A
+    deployment left running by a dead worker is taken over too: always when the caller holds
+    its container's lock (`orphaned_before` None), else once its heartbeat is older."""
+    waiting = Q(status=DeploymentStatus.QUEUED) & (
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    orphaned = Q(status__in=RUNNING_STATUSES)
+    if orphaned_before is not None:
+        orphaned &= Q(updated_at__lt=orphaned_before)
+    claimed = Deployment.objects.filter(
+        waiting | orphaned, pk=deployment.pk, organization_id=deployment.organization_id
+    ).update(
+        status=DeploymentStatus.PLANNING,
+        started_at=now,
+        not_before=None,
+        attempts=deployment.attempts + 1,
+        updated_at=now,
+    )
+    return claimed == 1
+
+
+def deployment_cancel_if_queued(deployment: Deployment, *, by: Any) -> bool:
+    """queued -> cancelled, only if no worker claimed it first (the row count says)."""
+    now = timezone.now()
+    return bool(
+        Deployment.objects.filter(
+            pk=deployment.pk,
+            organization_id=deployment.organization_id,
+            status=DeploymentStatus.QUEUED,
+        ).update(status=DeploymentStatus.CANCELLED, finished_at=now, updated_by=by, updated_at=now)
+    )
