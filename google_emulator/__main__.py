@@ -73,12 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         redirect_uris=args.redirect_uri,
         redirect_prefixes=args.redirect_prefix,
     )
+    from . import persistence
     from .ads import start_ads_server
     from .http.server import start_http_server
 
     (http_host, http_port), (grpc_host, grpc_port) = args.http, args.grpc
-    # gRPC first: clients (and the test fixture) take a live HTTP side as "all ready".
+    # gRPC first: clients (and the test fixture) take a live HTTP side as "all ready". Both have
+    # registered their stores once started; the state file is loaded before the first call.
     grpc_server = start_ads_server(grpc_host, grpc_port)
+    persistence.attach(process.OPTIONS.data_dir)
     http_server, _thread = start_http_server(http_host, http_port)
 
     stop = threading.Event()
@@ -92,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     http_server.shutdown()
     http_server.server_close()
     grpc_server.stop(grace=1).wait()
+    persistence.flush()
     return 0
 
 

@@ -75,7 +75,14 @@ def seeded_store() -> Ga4Store:
     return store
 
 
-STATE.register_store("ga4", seeded_store)
+def _carry_ids_over(old: Ga4Store, new: Ga4Store) -> None:
+    """After a reset, property, stream and measurement ids go on; none is handed out twice."""
+    new.next_property = max(new.next_property, old.next_property)
+    new.next_stream = max(new.next_stream, old.next_stream)
+    new.measurement_ids |= old.measurement_ids
+
+
+STATE.register_store("ga4", seeded_store, carry_over=_carry_ids_over)
 
 
 def _store() -> Ga4Store:

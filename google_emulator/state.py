@@ -156,7 +156,9 @@ class EmulatorState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._factories: dict[str, Callable[[], Any]] = {}
+        self._carry_overs: dict[str, Callable[[Any, Any], None]] = {}
         self._stores: dict[str, Any] = {}
+        self._changed = threading.Event()
         self.config = EmulatorConfig()
         self._calls: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
@@ -166,27 +168,65 @@ class EmulatorState:
         self.register_store("oauth", OAuthStore)
 
     # --- stores -----------------------------------------------------------------------------
-    def register_store(self, name: str, factory: Callable[[], Any]) -> None:
-        """Register (or re-register) a store; `reset()` rebuilds it from `factory`."""
+    def register_store(
+        self,
+        name: str,
+        factory: Callable[[], Any],
+        *,
+        carry_over: Callable[[Any, Any], None] | None = None,
+    ) -> None:
+        """Register (or re-register) a store; `reset()` rebuilds it from `factory`, then calls
+        `carry_over(old, new)`, which moves the id counters on so that no id handed out before
+        the reset is handed out again (the product may still hold it)."""
         with self.lock:
             self._factories[name] = factory
+            if carry_over is not None:
+                self._carry_overs[name] = carry_over
             self._stores[name] = factory()
 
     def store(self, name: str) -> Any:
         with self.lock:
             return self._stores[name]
 
+    def stores(self) -> dict[str, Any]:
+        """Every store by name (the caller holds `lock` while it reads them)."""
+        with self.lock:
+            return dict(self._stores)
+
+    def restore(self, stores: dict[str, Any]) -> list[str]:
+        """Replace the registered stores by saved ones (persistence.py); answers their names.
+        A saved store nobody registered is dropped; a registered one not saved keeps its seed."""
+        with self.lock:
+            kept = [name for name in stores if name in self._factories]
+            for name in kept:
+                self._stores[name] = stores[name]
+            return kept
+
+    # --- change notification (the state file's writer waits on it) --------------------------
+    def changed(self) -> None:
+        self._changed.set()
+
+    def wait_for_change(self) -> None:
+        self._changed.wait()
+        self._changed.clear()
+
     def reset(self) -> None:
-        """Back to the seed: fresh stores, default config, no calls counted, quota refilled."""
+        """Back to the seed: fresh stores, default config, no calls counted, quota refilled;
+        id counters keep counting (no id is reused)."""
         with self.lock:
             for name, factory in self._factories.items():
-                self._stores[name] = factory()
+                old, new = self._stores.get(name), factory()
+                carry = self._carry_overs.get(name)
+                if old is not None and carry is not None:
+                    carry(old, new)
+                self._stores[name] = new
             self.config = EmulatorConfig()
             self._calls.clear()
             self._errors.clear()
             self._gtm_window.clear()
             self._gtm_day = (self._quota_day(), 0)
             self._rng = random.Random(FAULT_RNG_SEED)
+        self.changed()
 
     # --- control ----------------------------------------------------------------------------
     def configure(self, body: Any) -> dict[str, Any]:

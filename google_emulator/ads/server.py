@@ -22,7 +22,7 @@ from .auth import Caller, accessible_customers, authenticate, authorize
 from .errors import AdsError, ads_error, invalid_argument, new_request_id
 from .mutate import mutate_conversion_actions
 from .search import compile_query, run_query
-from .store import STORE_NAME, AdsStore, seed_store
+from .store import STORE_NAME, AdsStore, carry_ids_over, seed_store
 
 # Google serves at most 10,000 rows per Search page and per SearchStream message.
 PAGE_SIZE = 10_000
@@ -88,6 +88,8 @@ def _serve(method: str, context: grpc.ServicerContext, work: Callable[[Caller, s
         caller = authenticate(dict(context.invocation_metadata()))
         response = work(caller, request_id)
         failed = False
+        if method.endswith("/MutateConversionActions"):
+            STATE.changed()
         context.set_trailing_metadata([("request-id", request_id)])
         return response
     except AdsError as error:
@@ -224,7 +226,7 @@ def start_ads_server(host: str, port: int, *, max_workers: int = 8) -> grpc.Serv
 
     Registers the ``"ads"`` store with ``STATE`` (seeded), so ``/_emulator/reset`` restores it.
     """
-    STATE.register_store(STORE_NAME, seed_store)
+    STATE.register_store(STORE_NAME, seed_store, carry_over=carry_ids_over)
     cert_pem, key_pem = ensure_certificate()
     # SO_REUSEPORT is on by default in gRPC: a second server would silently share a busy port.
     server = grpc.server(

@@ -113,6 +113,13 @@ def seed_store() -> AdsStore:
     )
 
 
+def carry_ids_over(old: AdsStore, new: AdsStore) -> None:
+    """After a reset, conversion action ids go on from where they were (never reused)."""
+    new.next_conversion_action_id = max(
+        new.next_conversion_action_id, old.next_conversion_action_id
+    )
+
+
 def customer_message(account: Account) -> Any:
     customer = protos.Customer(
         resource_name=account.resource_name,

@@ -194,7 +194,22 @@ def seeded_store() -> GtmStore:
     return store
 
 
-STATE.register_store("gtm", seeded_store)
+def carry_ids_over(old: GtmStore, new: GtmStore) -> None:
+    """After a reset: container ids, public ids and the entity/version/workspace ids of a
+    re-seeded container go on from where they were, never handed out twice."""
+    new.next_container_id = max(new.next_container_id, old.next_container_id)
+    new.public_ids |= old.public_ids
+    for account_id, account in new.accounts.items():
+        old_account = old.accounts.get(account_id)
+        for container_id, container in account.containers.items():
+            previous = old_account.containers.get(container_id) if old_account else None
+            if previous is None:
+                continue
+            for counter, value in previous.next_ids.items():
+                container.next_ids[counter] = max(container.next_ids.get(counter, 1), value)
+
+
+STATE.register_store("gtm", seeded_store, carry_over=carry_ids_over)
 
 
 def gtm_store() -> GtmStore:

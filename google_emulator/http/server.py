@@ -12,6 +12,7 @@ from .. import ga4, gtm, oauth
 from ..errors import ApiError
 from ..reports import admin as reports_admin
 from ..reports import collect, ga4_data
+from ..state import STATE
 from . import api, control
 from .messages import Request, Response, json_response
 
@@ -56,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug must still answer like Google does, and be visible in logs
             logger.exception("emulator failed on %s %s", self.command, self.path)
             resp = json_response(500, ApiError(500, "Internal error encountered.").body())
+        if self.command not in ("GET", "HEAD"):
+            STATE.changed()  # the state file's writer saves soon (persistence.py)
         self.send_response(resp.status)
         for name, value in resp.headers.items():
             self.send_header(name, value)

@@ -48,7 +48,9 @@ def test_publishing_an_older_version_rolls_back_and_a_stale_fingerprint_is_refus
     v2 = created["containerVersion"]
     published = versions.publish(path=v2["path"], fingerprint=v2["fingerprint"]).execute()
     assert published["compilerError"] is False
-    assert versions.live(parent=CONTAINER).execute()["containerVersionId"] == "2"
+    assert (
+        versions.live(parent=CONTAINER).execute()["containerVersionId"] == v2["containerVersionId"]
+    )
 
     renamed = versions.update(
         path=v2["path"], fingerprint=v2["fingerprint"], body={"name": "renamed"}
@@ -60,4 +62,7 @@ def test_publishing_an_older_version_rolls_back_and_a_stale_fingerprint_is_refus
     assert versions.live(parent=CONTAINER).execute()["containerVersionId"] == "1"
     assert renamed["name"] == "renamed"
     headers = gtm.accounts().containers().version_headers().list(parent=CONTAINER).execute()
-    assert [h["containerVersionId"] for h in headers["containerVersionHeader"]] == ["1", "2"]
+    assert [h["containerVersionId"] for h in headers["containerVersionHeader"]] == [
+        "1",
+        v2["containerVersionId"],
+    ]
