@@ -94,7 +94,13 @@ class ReportsStore:
         return secrets.token_urlsafe(16)
 
 
-STATE.register_store(STORE_NAME, ReportsStore)
+def _carry_ids_over(old: ReportsStore, new: ReportsStore) -> None:
+    """After a reset, key event and secret ids go on from where they were (never reused)."""
+    new.next_key_event = max(new.next_key_event, old.next_key_event)
+    new.next_secret = max(new.next_secret, old.next_secret)
+
+
+STATE.register_store(STORE_NAME, ReportsStore, carry_over=_carry_ids_over)
 
 
 def reports_store() -> ReportsStore:
