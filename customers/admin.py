@@ -48,7 +48,7 @@ OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, CustomerInline)
 
 def _staff_actor(request: HttpRequest) -> Actor:
     user = request.user
-    return Actor(user=user) if user.is_authenticated else Actor.system_actor("admin")  # type: ignore[arg-type]
+    return Actor(user=user) if user.is_authenticated else Actor.system_actor("admin")
 
 
 @admin.register(Customer)

@@ -12,7 +12,7 @@ TOKEN_FIELDS = ("refresh_token_encrypted", "access_token_encrypted")
 
 
 @admin.register(GoogleConnection)
-class GoogleConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GoogleConnectionAdmin(admin.ModelAdmin):
     list_display = (
         "customer",
         "organization",
@@ -58,7 +58,7 @@ class GoogleConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(OAuthState)
-class OAuthStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OAuthStateAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "organization",

@@ -56,7 +56,7 @@ def connection_status(connection: GoogleConnection | None) -> str:
     return str(connection.status)
 
 
-class GoogleConnectionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class GoogleConnectionSerializer(serializers.Serializer):
     customer = serializers.UUIDField()
     status = serializers.ChoiceField(
         choices=[NOT_CONNECTED, ConnectionStatus.CONNECTED, ConnectionStatus.NEEDS_RECONNECT]
@@ -102,7 +102,7 @@ class GoogleConnectionSerializer(serializers.Serializer):  # type: ignore[type-a
         return data
 
 
-class GoogleChoicesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class GoogleChoicesSerializer(serializers.Serializer):
     gtm_account_id = serializers.RegexField(_ID, required=False)
     gtm_container_id = serializers.RegexField(
         _ID_OR_CREATE, required=False, help_text='A container id, or "create".'
@@ -130,7 +130,7 @@ class GoogleChoicesSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return attrs
 
 
-class AuthorizeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AuthorizeSerializer(serializers.Serializer):
     redirect_uri = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
 

@@ -150,6 +150,8 @@ else:
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # Broadcast (pidbox) exchanges; unset, kombu writes them to ./control in the cwd.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 

@@ -20,7 +20,7 @@ def _staff_actor(request: HttpRequest) -> Actor:
     return Actor(user=user) if isinstance(user, User) else Actor.system_actor("admin")
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -64,7 +64,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         from django.db.models import Count
 
-        return Organization.all_objects.annotate(members=Count("memberships"))  # type: ignore[no-any-return]
+        return Organization.all_objects.annotate(members=Count("memberships"))
 
     @admin.display(description="members", ordering="members")
     def member_count(self, organization: Organization) -> int:

@@ -28,7 +28,7 @@ def role_at_least(role: str, required: str) -> bool:
     return ROLE_RANK.get(role, 0) >= ROLE_RANK[required]
 
 
-class Organization(SafeDeleteModel, AuditedModel):  # type: ignore[misc]
+class Organization(SafeDeleteModel, AuditedModel):
     _safedelete_policy = SOFT_DELETE
 
     name = models.CharField(max_length=200)
@@ -76,7 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

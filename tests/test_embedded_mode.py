@@ -204,6 +204,9 @@ def test_make_run_serves_the_api_docs_admin_and_stops_everything(tmp_path):
         ]
         assert_the_worker_runs_a_deployment(base, token)
         assert_json_list_filters_work_on_sqlite(base, token)
+        # The filesystem broker's exchange tables live under var/, never in the checkout.
+        assert list((tmp_path / "var" / "broker" / "control").glob("*.exchange"))
+        assert not (ROOT / "control").exists()
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -23,7 +23,7 @@ from trackings.services.deployments import (
 def _staff_actor(request: HttpRequest) -> Actor:
     user = request.user
     if user.is_authenticated:
-        return Actor(user=user)  # type: ignore[arg-type]
+        return Actor(user=user)
     return Actor.system_actor("admin")
 
 

@@ -4,5 +4,5 @@ machinery — no middleware, no DRF — and the floor's three views as the only 
 from oneclicktag.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.floor.urls"
-MIDDLEWARE = []  # type: ignore[no-redef]
+MIDDLEWARE = []
 WSGI_APPLICATION = "bench.floor.wsgi.application"

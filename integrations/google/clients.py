@@ -80,7 +80,7 @@ class GoogleClients:
             # Built from the stored credentials object: loading from a dict with a refresh token
             # would contact Google at construction.
             self._ads_clients[login_customer_id] = GoogleAdsClient(
-                credentials=self.credentials,  # type: ignore[arg-type]
+                credentials=self.credentials,
                 developer_token=str(settings.GOOGLE_ADS_DEVELOPER_TOKEN),
                 endpoint=endpoint,
                 login_customer_id=login_customer_id,

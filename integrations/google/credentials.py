@@ -23,7 +23,7 @@ EXPIRY_MARGIN = timedelta(seconds=10)
 
 
 class _TimeoutSession(requests.Session):
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", http_timeout())
         return super().request(*args, **kwargs)
 

@@ -42,7 +42,7 @@ class TenantQuerySet(models.QuerySet[Any]):
         return self.filter(organization=organization)
 
 
-class TenantSafeDeleteQuerySet(SafeDeleteQueryset, TenantQuerySet):  # type: ignore[misc]
+class TenantSafeDeleteQuerySet(SafeDeleteQueryset, TenantQuerySet):
     pass
 
 
@@ -54,7 +54,7 @@ class TenantManager(models.Manager[Any]):
         return self.get_queryset().for_organization(organization)
 
 
-class TenantSafeDeleteManager(SafeDeleteManager):  # type: ignore[misc]
+class TenantSafeDeleteManager(SafeDeleteManager):
     """Hides soft-deleted rows; `for_organization` scopes to one tenant."""
 
     _queryset_class = TenantSafeDeleteQuerySet
@@ -63,14 +63,14 @@ class TenantSafeDeleteManager(SafeDeleteManager):  # type: ignore[misc]
         return self.get_queryset().filter(organization=organization)
 
 
-class TenantSafeDeleteAllManager(SafeDeleteAllManager):  # type: ignore[misc]
+class TenantSafeDeleteAllManager(SafeDeleteAllManager):
     _queryset_class = TenantSafeDeleteQuerySet
 
     def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
         return self.get_queryset().filter(organization=organization)
 
 
-class TenantSafeDeleteDeletedManager(SafeDeleteDeletedManager):  # type: ignore[misc]
+class TenantSafeDeleteDeletedManager(SafeDeleteDeletedManager):
     _queryset_class = TenantSafeDeleteQuerySet
 
     def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
@@ -93,7 +93,7 @@ class TenantOwnedModel(AuditedModel):
         abstract = True
 
 
-class SoftDeletableTenantModel(SafeDeleteModel, TenantOwnedModel):  # type: ignore[misc]
+class SoftDeletableTenantModel(SafeDeleteModel, TenantOwnedModel):
     """Tenant-owned and soft-deleted: `objects` hides deleted rows, `all_objects` shows them."""
 
     _safedelete_policy = SOFT_DELETE_CASCADE

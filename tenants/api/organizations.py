@@ -43,7 +43,7 @@ class OrganizationViewSet(
     ETagMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,  # type: ignore[type-arg]
+    viewsets.GenericViewSet,
 ):
     serializer_class = OrganizationSerializer
     queryset = Organization.objects.all()

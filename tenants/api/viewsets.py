@@ -22,7 +22,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 UUID_LOOKUP = "[0-9a-fA-F-]{36}"
 
 
-class OrganizationScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class OrganizationScopedViewSet(viewsets.GenericViewSet):
     # Minimum role for reads and for writes; `action_roles` overrides per action name.
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.MEMBER

@@ -13,7 +13,7 @@ def test_overriding_get_queryset_is_refused_at_class_creation() -> None:
         class Leaky(mixins.ListModelMixin, OrganizationScopedViewSet):
             queryset = Membership.objects.all()
 
-            def get_queryset(self):  # type: ignore[no-untyped-def]
+            def get_queryset(self):
                 return Membership.objects.all()
 
 

@@ -15,7 +15,7 @@ def _per_minute(rate: str) -> float:
 
 
 def test_failed_authentication_is_limited_far_more_strictly_than_use() -> None:
-    rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # type: ignore[index,assignment]
+    rates: dict[str, str] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # type: ignore[assignment]
     assert _per_minute(rates["auth_failure"]) * 10 <= _per_minute(rates["user"])
 
 

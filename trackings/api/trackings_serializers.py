@@ -16,7 +16,7 @@ DESTINATIONS = (GA4, GOOGLE_ADS)
 
 
 class AdsConversionSerializer(serializers.Serializer[Any]):
-    id = serializers.CharField(  # type: ignore[assignment]
+    id = serializers.CharField(
         source="ads_conversion_action_id",
         read_only=True,
         help_text="The Google Ads conversion action id, once deployed.",

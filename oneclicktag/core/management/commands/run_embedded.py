@@ -141,7 +141,7 @@ class Command(BaseCommand):
         var_dir = Path(settings.VAR_DIR)
         folders = [var_dir]
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if transport.get(key):
                 folders.append(Path(transport[key]))
         for folder in folders:
