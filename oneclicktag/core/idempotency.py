@@ -1,11 +1,13 @@
 """`Idempotency-Key` on POST: the same key and body replay the first answer without a second
 effect; the same key with another body is a 409.
 
-How duplicates are made safe: the record is inserted in the same transaction as the create
-itself. A concurrent duplicate's INSERT waits on the unique index until the first transaction
-ends; if it committed, the duplicate finds the stored answer and replays it, if it rolled back
-(an error), the duplicate proceeds as the first. Only successful (2xx) answers are stored, so a
-request that failed validation can be corrected and retried with the same key.
+How duplicates are made safe: the first request commits a placeholder record (the unique
+index on caller and key is the claim), runs, then stores its answer. No transaction is held open
+while it runs, since a handler may wait on Google. A concurrent duplicate finds the placeholder
+and waits for the answer (polling), then replays it; if the first failed, its placeholder is
+removed and the duplicate proceeds as the first. Only successful (2xx) answers are stored, so a
+request that failed validation can be corrected and retried with the same key. A placeholder
+left by a process that died mid-request frees the key after `ABANDONED_AFTER`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import functools
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +35,11 @@ from oneclicktag.core.models import IdempotencyRecord
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 RETENTION = timedelta(hours=24)
+# A duplicate waits this long for the first request's answer before answering 409 (retry).
+WAIT_FOR_FIRST_SECONDS = 30.0
+WAIT_POLL_SECONDS = 0.05
+# A placeholder this old belongs to a request whose process died: the key is free again.
+ABANDONED_AFTER = timedelta(minutes=10)
 _ACCEPTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,47 +97,72 @@ def idempotent_call(
         return handler()
     if not _ACCEPTABLE_KEY.match(key):
         raise InvalidInput({IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters."]})
-    request_hash = _request_hash(request)
-    now = timezone.now()
-    with transaction.atomic():
-        IdempotencyRecord.objects.filter(caller=caller, key=key, expires_at__lte=now).delete()
-        try:
-            with transaction.atomic():
-                # A placeholder claim; a concurrent duplicate blocks here until we finish.
-                record = IdempotencyRecord.objects.create(
-                    organization=organization,
-                    caller=caller,
-                    key=key,
-                    request_hash=request_hash,
-                    method=request.method or "POST",
-                    path=request.path[:500],
-                    response_status=0,
-                    expires_at=now + RETENTION,
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
-            if existing is None:
-                # The other record vanished between our INSERT and SELECT (purged or rolled
-                # back at that instant); a retry will find the key free or answered.
-                raise Conflict(
-                    "A request with this Idempotency-Key is in progress; retry."
-                ) from None
-            if existing.request_hash != request_hash:
-                raise IdempotencyKeyReused() from None
-            return _replay(existing)
+    claim = _claim(request, caller=caller, key=key, organization=organization)
+    if isinstance(claim, Response):
+        return claim
+    # The handler runs outside any transaction of ours: it may wait on Google, and its
+    # services open their own short transactions.
+    try:
         response = handler()
-        if not 200 <= response.status_code < 300:
-            # Not stored: the effect (if any) is rolled back with the claim, so a retry is new.
-            transaction.set_rollback(True)
-            return response
-        record.response_status = response.status_code
-        body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-        if isinstance(body, dict):
-            body.update({name: None for name in redact if name in body})
-        record.response_body = body
-        record.response_location = str(response.get("Location", ""))[:500]
-        record.save(update_fields=["response_status", "response_body", "response_location"])
+    except BaseException:
+        _release(claim)
+        raise
+    if not 200 <= response.status_code < 300:
+        # Not stored, so the request can be corrected and retried with the same key.
+        _release(claim)
         return response
+    body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+    if isinstance(body, dict):
+        body.update({name: None for name in redact if name in body})
+    IdempotencyRecord.objects.filter(pk=claim.pk).update(
+        response_status=response.status_code,
+        response_body=body,
+        response_location=str(response.get("Location", ""))[:500],
+    )
+    return response
+
+
+def _claim(
+    request: Request, *, caller: str, key: str, organization: Any
+) -> IdempotencyRecord | Response:
+    """Insert the placeholder record (response_status 0) in its own committed transaction, or
+    find the one already there: a finished first request's answer is replayed; one still
+    running is waited for (polling, no lock held), then replayed."""
+    request_hash = _request_hash(request)
+    deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
+    while True:
+        now = timezone.now()
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(caller=caller, key=key).filter(
+                Q(expires_at__lte=now) | Q(response_status=0, created_at__lte=now - ABANDONED_AFTER)
+            ).delete()
+            try:
+                with transaction.atomic():
+                    return IdempotencyRecord.objects.create(
+                        organization=organization,
+                        caller=caller,
+                        key=key,
+                        request_hash=request_hash,
+                        method=request.method or "POST",
+                        path=request.path[:500],
+                        response_status=0,
+                        expires_at=now + RETENTION,
+                    )
+            except IntegrityError:
+                existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise IdempotencyKeyReused()
+            if existing.response_status:
+                return _replay(existing)
+        # The first request is still running (or its claim vanished this instant): wait.
+        if time.monotonic() >= deadline:
+            raise Conflict("A request with this Idempotency-Key is in progress; retry.")
+        time.sleep(WAIT_POLL_SECONDS)
+
+
+def _release(claim: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=claim.pk, response_status=0).delete()
 
 
 def _organization_of(view: Any) -> Any:
