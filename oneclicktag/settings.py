@@ -53,7 +53,8 @@ if not TOKEN_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must hold at least one key.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with failed logins throttled.
+    "oneclicktag.core.admin_site.ThrottledAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -198,7 +199,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("THROTTLE_RATE_USER", "1200/min"),
         "auth_failure": env_str("THROTTLE_RATE_AUTH_FAILURE", "30/min"),
+        "admin_login": env_str("THROTTLE_RATE_ADMIN_LOGIN", "10/min"),
     },
+    # How many proxies in front of the app append to X-Forwarded-For: the client address is the
+    # one the outermost of them saw. 0 (the default, gunicorn serving directly): REMOTE_ADDR,
+    # and X-Forwarded-For is ignored (a client could write anything there).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
     "EXCEPTION_HANDLER": "oneclicktag.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "oneclicktag.core.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,7 +1,7 @@
 """Authentication: Firebase ID tokens for people, `Api-Key` for machines.
 
-Failed attempts are counted per client address; past the `auth_failure` rate further attempts
-are refused with 429 before any token is even checked.
+Failed attempts are counted per client address; past the `auth_failure` rate further failed
+attempts are answered 429 instead of 401. A credential that verifies is always accepted.
 """
 
 from __future__ import annotations
@@ -32,17 +32,18 @@ def hash_api_key_secret(secret: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
-def _refuse(request: Request, message: str) -> exceptions.AuthenticationFailed:
-    AuthFailureThrottle().record_failure(request)
-    return exceptions.AuthenticationFailed(message)
-
-
-def _check_not_blocked(request: Request) -> None:
-    wait = AuthFailureThrottle().blocked_for(request)
+def _refuse(request: Request, message: str) -> exceptions.APIException:
+    """A credential that did not verify: 401 and one more failure counted for the address, or
+    429 once the address failed too often. Only ever called after checking the credential, so a
+    valid one is never refused because others failed from the same address."""
+    throttle = AuthFailureThrottle()
+    wait = throttle.blocked_for(request)
     if wait is not None:
-        raise exceptions.Throttled(
+        return exceptions.Throttled(
             wait=wait, detail="Too many failed sign-in attempts from this address."
         )
+    throttle.record_failure(request)
+    return exceptions.AuthenticationFailed(message)
 
 
 class FirebaseAuthentication(BaseAuthentication):
@@ -52,7 +53,6 @@ class FirebaseAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].decode(errors="replace") != self.keyword:
             return None
-        _check_not_blocked(request)
         if len(parts) != 2:
             raise _refuse(request, "Send 'Authorization: Bearer <Firebase ID token>'.")
         token = parts[1].decode(errors="replace")
@@ -89,7 +89,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].decode(errors="replace") != self.keyword:
             return None
-        _check_not_blocked(request)
         if len(parts) != 2:
             raise _refuse(request, "Send 'Authorization: Api-Key <key>'.")
         raw = parts[1].decode(errors="replace")

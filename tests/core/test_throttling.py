@@ -1,11 +1,18 @@
 """429 with Retry-After: per person or key, and much sooner for failed authentication."""
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
 from django.conf import settings
-from rest_framework.test import APIClient
+from django.test import Client
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
+from oneclicktag.core.admin_site import AdminLoginThrottle
 from oneclicktag.core.throttling import AuthFailureThrottle, UserOrKeyRateThrottle
-from tests.fixtures.tenants import TenantHandle, user_client
+from tenants.models import User
+from tests.fixtures.tenants import TenantHandle
 
 
 def _per_minute(rate: str) -> float:
@@ -41,9 +48,10 @@ def test_an_api_key_is_counted_on_its_own(
     assert alice.client.get("/api/v1/members/").status_code == 200
 
 
-def test_repeated_bad_credentials_block_the_address_even_for_a_good_token(
+def test_bad_credentials_slow_the_guesser_and_never_a_valid_credential(
     alice: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Issue 13: 31 bad tokens under someone's address locked that address's valid tokens out.
     monkeypatch.setattr(AuthFailureThrottle, "rate", "3/min", raising=False)
     guesser = APIClient()
     guesser.credentials(HTTP_AUTHORIZATION="Api-Key oct_guess_wrong")
@@ -51,7 +59,68 @@ def test_repeated_bad_credentials_block_the_address_even_for_a_good_token(
     blocked = guesser.get("/api/v1/members/")
     assert blocked.status_code == 429
     assert 0 < int(blocked["Retry-After"]) <= 60
-    # The same address with a valid token waits too; another address does not.
-    assert alice.client.get("/api/v1/members/").status_code == 429
-    elsewhere = user_client(alice.owner, alice.organization)
-    assert elsewhere.get("/api/v1/members/", REMOTE_ADDR="10.0.0.9").status_code == 200
+    garbage = APIClient()
+    garbage.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+    assert garbage.get("/api/v1/members/").status_code == 429
+    # The same address with a valid token or key gets in.
+    assert alice.client.get("/api/v1/members/").status_code == 200
+    assert alice.api_key_client("viewer").get("/api/v1/members/").status_code == 200
+
+
+def test_a_forwarded_for_header_is_believed_only_from_configured_proxies(
+    alice: TenantHandle, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.setattr(AuthFailureThrottle, "rate", "2/min", raising=False)
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Api-Key oct_guess_wrong")
+    # No proxy configured: a header the client writes itself changes nothing.
+    statuses = [
+        guesser.get("/api/v1/members/", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+    # Behind one proxy: the address it appended (the last) is the client's; what the client
+    # wrote before it is not.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    behind = [
+        guesser.get("/api/v1/members/", HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 10.8.8.1")
+        for n in range(4)
+    ]
+    assert [r.status_code for r in behind] == [401, 401, 429, 429]
+    fresh = guesser.get("/api/v1/members/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.8.8.7")
+    assert fresh.status_code == 401
+
+
+def test_the_per_user_limit_holds_under_concurrency(
+    alice: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 13: 8 clients together passed 1,600 requests against 1,200 a minute.
+    monkeypatch.setattr(UserOrKeyRateThrottle, "rate", "100/min", raising=False)
+    factory = APIRequestFactory()
+
+    def attempt(_: int) -> bool:
+        raw = factory.get("/api/v1/members/")
+        force_authenticate(raw, user=alice.owner)
+        request = Request(raw, authenticators=[])
+        request.user = alice.owner
+        return UserOrKeyRateThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = list(pool.map(attempt, range(400)))
+    assert sum(allowed) == 100
+
+
+def test_the_admin_login_is_throttled_per_address(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(AdminLoginThrottle, "rate", "3/min", raising=False)
+    User.objects.create_superuser(email="staff@example.com", password="right-password-123")
+    wrong = {"username": "staff@example.com", "password": "wrong", "next": "/admin/"}
+    right = {**wrong, "password": "right-password-123"}
+    client = Client()
+    assert [client.post("/admin/login/", wrong).status_code for _ in range(3)] == [200] * 3
+    blocked = client.post("/admin/login/", right)
+    assert blocked.status_code == 429
+    assert 0 < int(blocked["Retry-After"]) <= 60
+    other = Client(REMOTE_ADDR="10.0.0.7")
+    assert other.post("/admin/login/", right).status_code == 302
