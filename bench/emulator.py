@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +31,16 @@ class RunningEmulator:
     def get(self, path: str) -> bytes:
         with urllib.request.urlopen(f"{self.http_url}{path}", timeout=10) as response:
             return bytes(response.read())
+
+    def configure(self, body: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.http_url}/_emulator/config",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
 
 
 @contextlib.contextmanager
