@@ -7,7 +7,8 @@ product and for the floor (bench/floor/), a Celery worker for the Google part.
 
 Knobs: BENCH_ONLY=http|google (one part), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
-BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings).
+BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
+for one deployment of 100 and of 1,000 trackings (also part of the Google part).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.emulator import running_emulator
 
 GOOGLE_CUSTOMERS = 10
+# Two more customers, each on its own container, for the engine's CPU (100 and 1,000).
+ENGINE_CUSTOMERS = 2
 
 
 def _configure_environment(emulator: Any, workdir: Path) -> None:
@@ -154,7 +157,7 @@ def _index_usage(moment: str) -> None:
         print(f"  {name:<48} {scans:>8} scans {size:>10}")
 
 
-def _connect_google_customers(emulator: Any) -> tuple[list[Any], float]:
+def _connect_google_customers(emulator: Any, count: int) -> tuple[list[Any], float]:
     """The connection flows (OAuth, a container each, the choices) run with the GTM quota
     lifted on both sides, or they alone would fill several windows; the scenarios start only
     once their calls have left the window (see `_google_part`)."""
@@ -166,13 +169,26 @@ def _connect_google_customers(emulator: Any) -> tuple[list[Any], float]:
     emulator.configure({"gtm_quota": {"per_100s": 100_000}})
     settings.GTM_QUOTA_PER_100S = 100_000
     try:
-        customers = [
-            connected_customer(own_container=index > 0) for index in range(GOOGLE_CUSTOMERS)
-        ]
+        customers = [connected_customer(own_container=index > 0) for index in range(count)]
     finally:
         settings.GTM_QUOTA_PER_100S = default
         emulator.configure({"gtm_quota": {"per_100s": default}})
     return customers, time.monotonic()
+
+
+def _engine_part(emulator: Any, customers: list[Any]) -> None:
+    from django.conf import settings
+
+    from bench.engine_cpu import print_engine_cpu
+
+    default = settings.GTM_QUOTA_PER_100S
+    emulator.configure({"gtm_quota": {"per_100s": 100_000}})
+    settings.GTM_QUOTA_PER_100S = 100_000
+    try:
+        print_engine_cpu(customers)
+    finally:
+        settings.GTM_QUOTA_PER_100S = default
+        emulator.configure({"gtm_quota": {"per_100s": default}})
 
 
 def _google_part(workdir: Path, emulator: Any, customers: list[Any], connected_at: float) -> None:
@@ -245,12 +261,17 @@ def main() -> None:
             print(f"database {database}, emulator {emulator.http_url}, {os.cpu_count()} CPUs")
             google_customers: list[Any] = []
             connected_at = 0.0
-            if only in ("", "google"):
-                google_customers, connected_at = _connect_google_customers(emulator)
+            if only in ("", "google", "engine"):
+                google_customers, connected_at = _connect_google_customers(
+                    emulator, GOOGLE_CUSTOMERS + ENGINE_CUSTOMERS
+                )
+            if only in ("", "engine"):
+                _engine_part(emulator, google_customers[GOOGLE_CUSTOMERS:])
+                connected_at = time.monotonic()
             if only in ("", "http"):
                 _http_part(workdir)
             if only in ("", "google"):
-                _google_part(workdir, emulator, google_customers, connected_at)
+                _google_part(workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], connected_at)
         finally:
             app.control.purge()
             connection.creation.destroy_test_db(database, verbosity=0)
