@@ -147,9 +147,57 @@ class DesiredContainer:
     built_in_variables: set[str] = field(default_factory=set)
     ads_conversion_actions: list[DesiredConversionAction] = field(default_factory=list)
 
+    # Indexes over `entities`, built in one pass on first use. The engine asks about every
+    # tracking of a deployment; scanning the entities each time made that quadratic. An index
+    # is rebuilt when `entities` is replaced or grows (the compiler only ever appends).
+    _indexes: dict[str, tuple[int, int, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _index(self, name: str, build: Any) -> Any:
+        stamp = (id(self.entities), len(self.entities))
+        cached = self._indexes.get(name)
+        if cached is None or cached[:2] != stamp:
+            cached = (*stamp, build())
+            self._indexes[name] = cached
+        return cached[2]
+
     def by_key(self) -> dict[str, DesiredEntity]:
-        return {entity.key: entity for entity in self.entities}
+        return dict(self._by_key())
+
+    def _by_key(self) -> dict[str, DesiredEntity]:
+        index: dict[str, DesiredEntity] = self._index(
+            "by_key", lambda: {entity.key: entity for entity in self.entities}
+        )
+        return index
+
+    def entity(self, key: str) -> DesiredEntity:
+        return self._by_key()[key]
+
+    def _keys_by_tracking(self) -> dict[UUID, list[str]]:
+        def build() -> dict[UUID, list[str]]:
+            keys: dict[UUID, list[str]] = {}
+            for entity in self.entities:
+                owner = tracking_id_of(entity.key)
+                if owner is not None:
+                    keys.setdefault(owner, []).append(entity.key)
+            return keys
+
+        index: dict[UUID, list[str]] = self._index("keys_by_tracking", build)
+        return index
 
     def keys_for_tracking(self, tracking_id: UUID) -> list[str]:
         """The keys of the entities that exist only for this tracking."""
-        return [e.key for e in self.entities if tracking_id_of(e.key) == tracking_id]
+        return list(self._keys_by_tracking().get(tracking_id, ()))
+
+    def shared_variables(self) -> list[DesiredEntity]:
+        """Variables no single tracking owns (several may read them)."""
+        shared: list[DesiredEntity] = self._index(
+            "shared_variables",
+            lambda: [
+                e
+                for e in self.entities
+                if e.entity_type == "variable" and tracking_id_of(e.key) is None
+            ],
+        )
+        return shared

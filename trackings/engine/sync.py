@@ -271,20 +271,26 @@ def check_run(ctx: RunContext) -> None:
         gone_actions = {t.pk for t in ads_users if t.ads_conversion_action_id not in enabled}
 
     now = timezone.now()
-    counts: dict[str, int] = {}
+    # One UPDATE per health value, not one per tracking.
+    by_health: dict[str, list[uuid.UUID]] = {}
+    for tracking in wanted:
+        health = (
+            TrackingHealth.MISSING
+            if tracking.pk in gone_actions
+            else health_of(compiled.desired, tracking.pk, index, changed)
+        )
+        by_health.setdefault(health, []).append(tracking.pk)
+    counts = {health: len(ids) for health, ids in by_health.items()}
     with transaction.atomic():
-        for tracking in wanted:
-            health = health_of(compiled.desired, tracking.pk, index, changed)
-            fields: dict[str, Any] = {"health": health, "last_checked_at": now, "updated_at": now}
-            if tracking.pk in gone_actions:
-                # The action was removed in Ads: forget it so a repair creates a new one.
-                fields.update(
-                    health=TrackingHealth.MISSING,
-                    ads_conversion_action_id="",
-                    ads_conversion_label="",
-                )
-            Tracking.objects.filter(pk=tracking.pk).update(**fields)
-            counts[fields["health"]] = counts.get(fields["health"], 0) + 1
+        for health, ids in by_health.items():
+            Tracking.objects.filter(pk__in=ids).update(
+                health=health, last_checked_at=now, updated_at=now
+            )
+        if gone_actions:
+            # The action was removed in Ads: forget it so a repair creates a new one.
+            Tracking.objects.filter(pk__in=gone_actions).update(
+                ads_conversion_action_id="", ads_conversion_label=""
+            )
         ctx.deployment.plan = {"gtm": summary, "health": counts}
         drifted = counts.get(TrackingHealth.DRIFTED) or counts.get(TrackingHealth.MISSING)
         if drifted and ctx.customer.drift_policy == DriftPolicy.REPAIR:
@@ -326,13 +332,15 @@ def rollback_run(ctx: RunContext) -> None:
         plan_workspace(compiled.desired, version_entities(live)).summary(), "update"
     )
     now = timezone.now()
+    by_health: dict[str, list[uuid.UUID]] = {}
+    for tracking in wanted:
+        health = health_of(compiled.desired, tracking.pk, index, changed)
+        by_health.setdefault(health, []).append(tracking.pk)
     with transaction.atomic():
         record_container_version(ctx, live, deployment=deployment, by_us=True)
-        for tracking in wanted:
-            Tracking.objects.filter(pk=tracking.pk).update(
-                health=health_of(compiled.desired, tracking.pk, index, changed),
-                last_checked_at=now,
-                updated_at=now,
+        for health, ids in by_health.items():
+            Tracking.objects.filter(pk__in=ids).update(
+                health=health, last_checked_at=now, updated_at=now
             )
         _succeed(ctx, gtm_version_id=index.version_id)
 

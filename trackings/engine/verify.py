@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from trackings.compiler.types import DesiredContainer, tracking_id_of
+from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import RunContext
 from trackings.models import ContainerVersion, Deployment, TrackingHealth
 from trackings.planner import managed_key
@@ -47,15 +47,8 @@ class LiveIndex:
 def tracking_keys(desired: DesiredContainer, tracking_id: uuid.UUID) -> list[str]:
     """The keys of the tracking's own entities plus the shared variables they read."""
     own = desired.keys_for_tracking(tracking_id)
-    by_key = desired.by_key()
-    bodies = json.dumps([by_key[k].body for k in own])
-    variables = [
-        e.key
-        for e in desired.entities
-        if e.entity_type == "variable"
-        and tracking_id_of(e.key) is None
-        and "{{" + e.name + "}}" in bodies
-    ]
+    bodies = json.dumps([desired.entity(k).body for k in own])
+    variables = [e.key for e in desired.shared_variables() if "{{" + e.name + "}}" in bodies]
     return own + variables
 
 
