@@ -165,9 +165,6 @@ class Deployment(TenantOwnedModel):
     not_before = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Trackings whose changes asked for this deployment (the engine always syncs the whole
-    # customer; this says why it ran).
-    requested_tracking_ids = models.JSONField(default=list, blank=True)
     # Rollback: the GTM version to republish, and whether a foreign publish may be overridden.
     target_gtm_version_id = models.CharField(max_length=32, blank=True)
     force = models.BooleanField(default=False)
@@ -205,6 +202,35 @@ class Deployment(TenantOwnedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def requested_tracking_ids(self) -> list[str]:
+        """Trackings whose changes asked for this deployment, in the order they asked (the
+        engine always syncs the whole customer; this says why it ran). Read from the
+        prefetched `requested` rows when a list prefetched them."""
+        return [str(row.tracking_id) for row in self.requested.all()]
+
+
+class DeploymentRequest(models.Model):
+    """One tracking whose change asked for a deployment. A row, not an element of a JSON list
+    on the deployment: joining a queued deployment costs one INSERT whatever it already
+    carries, instead of rewriting a list that grows with every coalesced write."""
+
+    id = models.BigAutoField(primary_key=True)
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="requested")
+    # No foreign key: a tracking removed since stays named here, as it did in the list.
+    tracking_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deployment", "tracking_id"], name="deployment_request_once"
+            ),
+        ]
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.tracking_id} asked for {self.deployment_id}"
 
 
 class ContainerVersion(TenantOwnedModel):

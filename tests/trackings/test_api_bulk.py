@@ -128,5 +128,7 @@ def test_bulk_costs_the_same_queries_for_5_and_50_items(alice):
     fifty = count_bulk_queries(alice.client, customers, 50)
 
     assert five == fifty, (five, fifty)
-    assert five == 17, five
+    # Was 17: joining each customer's queued deployment took a savepoint and rewrote its
+    # whole list of requested trackings; now it inserts the new rows (and the answer reads them).
+    assert five == 15, five
     assert Tracking.objects.count() == 57

@@ -3,10 +3,13 @@ removing a customer's trackings queues one removal or, without Google, deletes a
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.fixtures.trackings import SYSTEM, make_tracking
 from tests.trackings.api_support import make_customer
@@ -40,6 +43,36 @@ def test_later_changes_join_the_queued_deployment_and_raise_its_kind(alice: Any)
     again.refresh_from_db()
     assert again.kind == DeploymentKind.DEPLOY
     assert again.requested_tracking_ids == [str(first.pk), str(second.pk)]
+
+
+def _statements_of_joining(customer: Any, tracking_id: uuid.UUID) -> list[str]:
+    """The SQL of one tracking joining the queued deployment (savepoint names masked)."""
+    with CaptureQueriesContext(connection) as captured:
+        deployment_enqueue(customer=customer, actor=SYSTEM, tracking_ids=[tracking_id])
+    return [re.sub(r'"s\d+_x\d+"', '"savepoint"', q["sql"]) for q in captured.captured_queries]
+
+
+def _shape(statements: list[str]) -> list[str]:
+    """Statements with their values masked."""
+    return [re.sub(r"'[^']*'", "?", sql) for sql in statements]
+
+
+def test_the_500th_tracking_joins_a_queued_deployment_with_the_queries_of_the_first(
+    alice: Any,
+) -> None:
+    customer = make_customer(alice)
+    queued = deployment_enqueue(customer=customer, actor=SYSTEM)
+
+    first = _statements_of_joining(customer, uuid.uuid4())
+    for _ in range(498):
+        deployment_enqueue(customer=customer, actor=SYSTEM, tracking_ids=[uuid.uuid4()])
+    five_hundredth = _statements_of_joining(customer, uuid.uuid4())
+
+    # The same statements, their values of the same size: nothing grows with what it carries.
+    assert _shape(five_hundredth) == _shape(first)
+    assert [len(sql) for sql in five_hundredth] == [len(sql) for sql in first]
+    assert len(queued.requested_tracking_ids) == 500
+    assert Deployment.objects.filter(customer=customer).count() == 1
 
 
 def test_customers_queue_independently(alice: Any, bob: Any) -> None:

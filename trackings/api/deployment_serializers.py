@@ -15,6 +15,8 @@ class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
     progress = serializers.SerializerMethodField()
     google_calls = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
+    # Rows of their own now (`DeploymentRequest`); the same untyped JSON list as before.
+    requested_tracking_ids = serializers.JSONField(read_only=True)
 
     class Meta:
         model = Deployment

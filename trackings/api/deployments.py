@@ -48,6 +48,10 @@ class DeploymentViewSet(
     filterset_class = DeploymentFilter
     ordering_fields = ("created_at", "finished_at")
 
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # One query for every row's requested trackings, not one per row.
+        return queryset.prefetch_related("requested")
+
     @extend_schema(request=None, responses={200: DeploymentSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: Any = None) -> Response:

@@ -36,7 +36,7 @@ from trackings.models import (
     Tracking,
     TrackingStatus,
 )
-from trackings.services.deployments import deployment_reschedule
+from trackings.services.deployments import deployment_requests_move, deployment_reschedule
 
 logger = logging.getLogger(__name__)
 
@@ -232,12 +232,8 @@ def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
             if successor is None:
                 raise
             successor.not_before = max(successor.not_before or not_before, not_before)
-            successor.requested_tracking_ids = list(
-                dict.fromkeys(
-                    [*successor.requested_tracking_ids, *deployment.requested_tracking_ids]
-                )
-            )
-            successor.save(update_fields=["not_before", "requested_tracking_ids", "updated_at"])
+            successor.save(update_fields=["not_before", "updated_at"])
+            deployment_requests_move(source=deployment, target=successor)
             ctx.move(
                 DeploymentStatus.CANCELLED,
                 error_code="superseded",

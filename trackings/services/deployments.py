@@ -31,6 +31,7 @@ from trackings.models import (
     WANTED_STATUSES,
     Deployment,
     DeploymentKind,
+    DeploymentRequest,
     DeploymentStatus,
     Tracking,
     TrackingStatus,
@@ -75,13 +76,25 @@ def _schedule(deployment: Deployment, countdown: float | None = None) -> None:
     )
 
 
-def _merge_ids(existing: list[str], new: Iterable[Any]) -> list[str]:
-    merged = list(existing)
-    for value in new:
-        text = str(value)
-        if text not in merged:
-            merged.append(text)
-    return merged
+def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) -> None:
+    """Name the trackings that asked for `deployment`: one INSERT, whatever it carries already
+    (a tracking named before stays where it was)."""
+    rows = [
+        DeploymentRequest(deployment=deployment, tracking_id=_as_uuid(value))
+        for value in dict.fromkeys(str(value) for value in tracking_ids)
+    ]
+    if rows:
+        DeploymentRequest.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
+    """`target` carries `source`'s changes: the trackings that asked for `source` now ask for
+    `target` too."""
+    _request(target, source.requested.values_list("tracking_id", flat=True))
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def deployment_enqueue(
@@ -99,7 +112,9 @@ def deployment_enqueue(
     if kind == DeploymentKind.ROLLBACK:
         raise ValueError("Rollbacks are requested with deployment_request_rollback.")
     tracking_ids = list(tracking_ids)
-    with transaction.atomic():
+    # No savepoint of its own: nothing here catches an error and carries on, and callers
+    # (a bulk create: one call per customer) would pay two statements a call for it.
+    with transaction.atomic(savepoint=False):
         queued = _queued_sync_deployment(customer)
         if queued is None:
             try:
@@ -108,10 +123,10 @@ def deployment_enqueue(
                         organization_id=customer.organization_id,
                         customer=customer,
                         kind=kind,
-                        requested_tracking_ids=_merge_ids([], tracking_ids),
                         created_by=_actor_user(actor),
                         updated_by=_actor_user(actor),
                     )
+                    _request(deployment, tracking_ids)
             except IntegrityError:
                 # Another request queued one between our read and our insert: join it.
                 queued = _queued_sync_deployment(customer)
@@ -145,12 +160,11 @@ def _queued_sync_deployment(customer: Customer) -> Deployment | None:
 
 
 def _coalesce(queued: Deployment, *, kind: str, tracking_ids: list[Any]) -> Deployment:
-    fields = ["requested_tracking_ids", "updated_at"]
-    queued.requested_tracking_ids = _merge_ids(queued.requested_tracking_ids, tracking_ids)
+    # Constant work: the new rows only, never what the deployment already carries.
+    _request(queued, tracking_ids)
     if _KIND_RANK.get(DeploymentKind(kind), 0) > _KIND_RANK.get(DeploymentKind(queued.kind), 0):
         queued.kind = kind
-        fields.append("kind")
-    queued.save(update_fields=fields)
+        queued.save(update_fields=["kind", "updated_at"])
     return queued
 
 
