@@ -28,6 +28,15 @@ app.conf.beat_schedule = {
         "task": "trackings.schedule_health_checks",
         "schedule": 6 * 3600.0,
     },
+    # Daily numbers per tracking (yesterday and today) and the silence alarm.
+    "pull-stats": {
+        "task": "stats.pull_all",
+        "schedule": 3 * 3600.0,
+    },
+    "prune-stats": {
+        "task": "stats.prune",
+        "schedule": 24 * 3600.0,
+    },
     # OAuth attempts (state + PKCE verifier) expire after ten minutes.
     # Webhook deliveries whose retry time came (exponential backoff, see webhooks.services).
     "send-due-webhook-deliveries": {

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "trackings",
     "integrations",
     "webhooks",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,19 @@ GOOGLE_CLOUD_PROJECT = env_str("GOOGLE_CLOUD_PROJECT", "oneclicktag")
 GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
 GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
 GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
+# GA4 Data API core tokens of a standard property (Google's "Data API quotas"), and Google Ads
+# operations a day for a developer token with Basic access.
+GA4_DATA_TOKENS_PER_HOUR = env_int("GA4_DATA_TOKENS_PER_HOUR", 40000, minimum=1)
+GA4_DATA_TOKENS_PER_DAY = env_int("GA4_DATA_TOKENS_PER_DAY", 200000, minimum=1)
+GOOGLE_ADS_OPERATIONS_PER_DAY = env_int("GOOGLE_ADS_OPERATIONS_PER_DAY", 15000, minimum=1)
+
+# --- Stats and the silence alarm -------------------------------------------------------------
+# Days a tracking needs counted before its volume is judged (before: `learning`).
+STATS_LEARNING_DAYS = env_int("STATS_LEARNING_DAYS", 7, minimum=1)
+# A zero day is a silence only where the baseline expects at least this many a day.
+STATS_SILENT_MIN_EXPECTED = env_int("STATS_SILENT_MIN_EXPECTED", 5, minimum=1)
+# A day below this percentage of the baseline is `low`.
+STATS_LOW_PERCENT = env_int("STATS_LOW_PERCENT", 30, minimum=1)
 
 # --- Webhooks -------------------------------------------------------------------------------
 # Plain http targets only outside production; private addresses never, unless listed here

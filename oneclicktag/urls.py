@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("trackings.urls")),
     path("", include("integrations.urls")),
     path("", include("webhooks.urls")),
+    path("", include("stats.urls")),
 ]
 
 urlpatterns = [

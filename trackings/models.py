@@ -40,6 +40,16 @@ class TrackingHealth(models.TextChoices):
     MISSING = "missing", "Missing"
 
 
+class VolumeStatus(models.TextChoices):
+    """How a live tracking's daily count compares with its usual volume. The stats app judges
+    it and keeps it (`tracking.volume`); a tracking it never judged is `learning`."""
+
+    LEARNING = "learning", "Learning"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+    SILENT = "silent", "Silent"
+
+
 class Tracking(SoftDeletableTenantModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="trackings"

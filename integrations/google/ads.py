@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from google.ads.googleads.client import GoogleAdsClient
 from google.protobuf import json_format
 
 from integrations.google.calls import CallContext, google_call, http_timeout
+from integrations.google.report_quota import ads_operations_acquire
 
 SEND_TO = re.compile(r"AW-(?P<id>\d+)/(?P<label>[A-Za-z0-9_\-]+)")
 CONVERSION_ACTION_FIELDS = (
@@ -26,6 +29,24 @@ CONVERSION_ACTION_FIELDS = (
     "conversion_action.category",
     "conversion_action.type",
     "conversion_action.tag_snippets",
+)
+
+
+@dataclass(frozen=True)
+class ConversionDay:
+    day: date
+    conversion_action_id: str
+    conversions: float
+    all_conversions: float
+    conversions_value: float
+
+
+CONVERSION_METRICS = (
+    "segments.date",
+    "segments.conversion_action",
+    "metrics.conversions",
+    "metrics.all_conversions",
+    "metrics.conversions_value",
 )
 
 
@@ -66,6 +87,8 @@ class AdsClient:
         return self._client_for_login(login_customer_id or self._login_customer_id)
 
     def _rpc(self, method: str, call: Callable[[], Any]) -> Any:
+        # Every RPC is an operation of the developer token's daily quota.
+        ads_operations_acquire()
         return google_call(self._context, api="ads", method=method, call=call)
 
     def _search(
@@ -79,6 +102,25 @@ class AdsClient:
                 service.search(customer_id=digits(customer_id), query=query, timeout=http_timeout())
             ),
         )
+
+    # --- reporting --------------------------------------------------------------------------
+
+    def daily_conversions(self, customer_id: str, *, start: date, end: date) -> list[ConversionDay]:
+        """Conversions, all conversions and value per day and conversion action: one query."""
+        # GAQL, not SQL; the only values are two dates formatted here.
+        period = f"segments.date BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'"
+        query = f"SELECT {', '.join(CONVERSION_METRICS)} FROM customer WHERE {period}"  # noqa: S608
+        rows = self._search(customer_id, query)
+        return [
+            ConversionDay(
+                day=date.fromisoformat(row.segments.date),
+                conversion_action_id=row.segments.conversion_action.rsplit("/", 1)[-1],
+                conversions=float(row.metrics.conversions),
+                all_conversions=float(row.metrics.all_conversions),
+                conversions_value=float(row.metrics.conversions_value),
+            )
+            for row in rows
+        ]
 
     # --- accounts ---------------------------------------------------------------------------
 

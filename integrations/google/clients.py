@@ -22,6 +22,7 @@ from integrations.google.calls import CallContext, CallCounter, http_timeout
 from integrations.google.credentials import ConnectionCredentials
 from integrations.google.errors import GoogleNeedsReconnect
 from integrations.google.ga4 import Ga4Client
+from integrations.google.ga4_data import Ga4DataClient
 from integrations.google.grpc_trust import ensure_emulator_trust
 from integrations.google.gtm import GtmClient
 
@@ -61,6 +62,12 @@ class GoogleClients:
     def ga4(self) -> Ga4Client:
         return Ga4Client(
             _discovery_service("analyticsadmin", "v1beta", self.credentials), self.context
+        )
+
+    @cached_property
+    def ga4_data(self) -> Ga4DataClient:
+        return Ga4DataClient(
+            _discovery_service("analyticsdata", "v1beta", self.credentials), self.context
         )
 
     @cached_property

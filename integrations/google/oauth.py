@@ -31,6 +31,8 @@ SCOPES = (
     "https://www.googleapis.com/auth/tagmanager.readonly",
     "https://www.googleapis.com/auth/adwords",
     "https://www.googleapis.com/auth/analytics.edit",
+    # The GA4 Data API (daily stats) reads with analytics or analytics.readonly only.
+    "https://www.googleapis.com/auth/analytics.readonly",
     "openid",
     "email",
 )

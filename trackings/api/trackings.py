@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -45,7 +46,7 @@ from trackings.api.trackings_serializers import (
     flatten_errors,
 )
 from trackings.catalog import all_tracking_types, get_tracking_type
-from trackings.models import Tracking, TrackingHealth, TrackingStatus
+from trackings.models import Tracking, TrackingHealth, TrackingStatus, VolumeStatus
 from trackings.services import trackings as services
 from trackings.services.tracking_specs import Errors, TrackingSpec
 
@@ -82,10 +83,13 @@ class TrackingFilter(django_filters.FilterSet):
     destination = django_filters.ChoiceFilter(
         choices=[(d, d) for d in DESTINATIONS], method="filter_destination"
     )
+    volume_status = django_filters.ChoiceFilter(
+        choices=VolumeStatus.choices, field_name="volume_status_value"
+    )
 
     class Meta:
         model = Tracking
-        fields = ("customer", "type", "status", "health", "destination")
+        fields = ("customer", "type", "status", "health", "destination", "volume_status")
 
     def filter_destination(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return filter_by_tag(queryset, value, field="destinations")
@@ -140,6 +144,13 @@ class TrackingViewSet(
     ordering_fields = ("created_at", "updated_at", "name", "status", "type")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     versioned = True
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The stats app keeps the volume alarm's state (`tracking.volume`, one-to-one); joined,
+        # so a page of trackings costs no query more.
+        return queryset.annotate(
+            volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING))
+        )
 
     def _written(self, result: services.TrackingWrite, *, quiet_status: int) -> Response:
         context = {**self.get_serializer_context(), "deployment": result.deployment}

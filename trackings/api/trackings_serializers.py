@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from trackings.api.deployment_serializers import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
-from trackings.models import Tracking
+from trackings.models import Tracking, VolumeStatus
 from trackings.services.tracking_specs import Errors, TrackingSpec
 
 DESTINATIONS = (GA4, GOOGLE_ADS)
@@ -75,6 +75,10 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
     ga4_parameters = serializers.DictField(read_only=True)
     ads_conversion = AdsConversionSerializer(source="*", read_only=True)
     gtm = GtmIdsSerializer(source="*", read_only=True)
+    volume_status = serializers.SerializerMethodField(
+        help_text="The daily count against the usual volume (live trackings): `learning` until "
+        "enough days are counted, then `normal`, `low` or `silent`."
+    )
 
     class Meta:
         model = Tracking
@@ -90,6 +94,7 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
             "ads_conversion",
             "status",
             "health",
+            "volume_status",
             "gtm",
             "last_error",
             "last_deployed_at",
@@ -98,6 +103,11 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
             "updated_at",
         )
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=VolumeStatus.choices))
+    def get_volume_status(self, tracking: Tracking) -> str:
+        # Annotated by the viewset's queryset; a tracking made by this request has no history.
+        return str(getattr(tracking, "volume_status_value", None) or VolumeStatus.LEARNING)
 
 
 class _TrackingInputBase(serializers.Serializer[Any]):
