@@ -14,6 +14,7 @@ ours that finished just before the silence as the likely cause; leaving it close
 from __future__ import annotations
 
 import logging
+import smtplib
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
 from stats.models import DailyStat, StatSource, TrackingVolume
 from tenants.actors import Actor
+from tenants.models import Membership, Role
 from tenants.services.audit import audit_record
 from trackings.models import (
     Deployment,
@@ -38,6 +41,8 @@ from trackings.models import (
     TrackingStatus,
     VolumeStatus,
 )
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -348,15 +353,44 @@ def _silence_payload(tracking: Tracking, volume: TrackingVolume) -> dict[str, An
 
 
 def tracking_silence_report(*, tracking: Tracking, volume: TrackingVolume) -> None:
-    """The one place `tracking.silent` is emitted (once per episode; the caller decides)."""
+    """The one place `tracking.silent` is emitted (once per episode: the caller opens it):
+    the organization's webhooks, an e-mail to its owners and admins, the audit trail."""
     payload = _silence_payload(tracking, volume)
+    webhook_event_emit(
+        organization_id=tracking.organization_id,
+        event=WebhookEvent.TRACKING_SILENT,
+        payload=payload,
+    )
     audit_record(
         organization=tracking.organization_id,
         actor=SYSTEM,
-        action="tracking.silent",
+        action=WebhookEvent.TRACKING_SILENT,
         object_type="tracking",
         object_id=tracking.pk,
         after=payload,
+    )
+    cause = payload["likely_cause"]
+    because = (
+        f"\n\nIt went silent right after OneClickTag's deployment {cause['deployment']} "
+        f"(GTM version {cause['gtm_version_id'] or '-'}, finished {cause['finished_at']}): "
+        "check what that version changed first."
+        if cause
+        else ""
+    )
+    message = (
+        f'The tracking "{tracking.name}" counted {payload["count"]} on {payload["day"]}, '
+        f"where it usually counts about {payload['baseline']} a day.{because}\n\n"
+        "Common causes: the site was redeployed without the tag, the element it listens to "
+        "changed, or a consent banner blocks it."
+    )
+    organization_id = tracking.organization_id
+    # Sent once the episode is committed: a rolled-back judgement must not e-mail anyone.
+    transaction.on_commit(
+        lambda: _email_owners_and_admins(
+            organization_id=organization_id,
+            subject=f'OneClickTag: "{tracking.name}" stopped counting',
+            message=message,
+        )
     )
     logger.warning(
         "Tracking went silent",
@@ -365,11 +399,46 @@ def tracking_silence_report(*, tracking: Tracking, volume: TrackingVolume) -> No
 
 
 def tracking_recovery_report(*, tracking: Tracking, volume: TrackingVolume) -> None:
+    payload = {
+        "tracking": {"id": str(tracking.pk), "name": tracking.name, "type": tracking.type},
+        "customer": str(tracking.customer_id),
+        "day": volume.judged_day.isoformat() if volume.judged_day else None,
+        "count": str(volume.last_count),
+        "baseline": str(volume.baseline),
+    }
+    webhook_event_emit(
+        organization_id=tracking.organization_id,
+        event=WebhookEvent.TRACKING_VOLUME_RECOVERED,
+        payload=payload,
+    )
     audit_record(
         organization=tracking.organization_id,
         actor=SYSTEM,
-        action="tracking.volume_recovered",
+        action=WebhookEvent.TRACKING_VOLUME_RECOVERED,
         object_type="tracking",
         object_id=tracking.pk,
-        after={"day": volume.judged_day.isoformat() if volume.judged_day else None},
+        after=payload,
     )
+
+
+def _email_owners_and_admins(*, organization_id: Any, subject: str, message: str) -> None:
+    recipients = list(
+        Membership.objects.filter(
+            organization_id=organization_id,
+            role__in=(Role.OWNER, Role.ADMIN),
+            user__is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    try:
+        send_mail(
+            subject=subject,
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+            fail_silently=False,
+        )
+    except (smtplib.SMTPException, OSError):
+        # The webhook and the audit trail carry the event; a mail server down loses only this.
+        logger.warning("Could not e-mail the silence notice")

@@ -21,6 +21,10 @@ class WebhookEvent(models.TextChoices):
     GOOGLE_NEEDS_RECONNECT = "google.needs_reconnect", "Google connection needs reconnecting"
     SITE_CHECK_FAILED = "site_check.failed", "Site check failed"
     PENDING_CHANGE_CREATED = "pending_change.created", "Pending change created"
+    # The daily count of a live tracking fell to zero against its usual volume (stats app),
+    # once per episode; `tracking.volume_recovered` closes the episode.
+    TRACKING_SILENT = "tracking.silent", "Tracking went silent"
+    TRACKING_VOLUME_RECOVERED = "tracking.volume_recovered", "Tracking volume recovered"
     # Sent by `POST /webhooks/{id}/ping/` only, so a receiver can be tested before real events.
     PING = "ping", "Ping"
 

@@ -13,7 +13,9 @@ from stats.services import customer_volumes_judge, volume_judge
 from tenants.models import AuditEvent
 from tests.fixtures.google import make_customer
 from tests.fixtures.trackings import make_tracking
+from tests.webhooks.conftest import make_endpoint
 from trackings.models import Deployment, DeploymentKind, DeploymentStatus, TrackingStatus
+from webhooks.models import WebhookDelivery
 
 from .stats_support import days_ago, seed_ga4
 
@@ -44,14 +46,21 @@ def live(alice: Any) -> Any:
 
 
 def test_a_drop_to_zero_raises_exactly_one_silent_event_and_clears_on_recovery(
-    alice: Any, live: Any
+    alice: Any, bob: Any, live: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    endpoint, _ = make_endpoint(
+        alice, "https://hooks.example.com/oct", ["tracking.silent", "tracking.volume_recovered"]
+    )
+    make_endpoint(bob, "https://hooks.example.com/bob", ["tracking.silent"])
+    admin = alice.user_for("admin")
+    alice.user_for("member")
     # 40 days of 20 ± a little, then three silent days, then traffic again.
     history = {days_ago(n): 18 + n % 5 for n in range(40, 4, -1)}
     history |= {days_ago(4): 0, days_ago(3): 0, days_ago(2): 0, days_ago(1): 21}
     seed_ga4(live, history)
 
-    statuses = judge_days(live.customer, first=10, last=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = judge_days(live.customer, first=10, last=1)
 
     assert statuses == ["normal"] * 6 + ["silent"] * 3 + ["normal"]
     events = silent_events(live)
@@ -63,6 +72,13 @@ def test_a_drop_to_zero_raises_exactly_one_silent_event_and_clears_on_recovery(
     assert (live.volume.status, live.volume.silent_since) == ("normal", None)
     recovered = AuditEvent.objects.filter(action="tracking.volume_recovered")
     assert recovered.count() == 1
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("created_at")
+    assert [d.event for d in deliveries] == ["tracking.silent", "tracking.volume_recovered"]
+    assert deliveries[0].payload["data"]["tracking"]["id"] == str(live.pk)
+    assert not WebhookDelivery.objects.filter(organization=bob.organization).exists()
+    assert len(mailoutbox) == 1
+    assert sorted(mailoutbox[0].to) == sorted([alice.owner.email, admin.email])
+    assert live.name in mailoutbox[0].subject
 
 
 def test_judging_the_same_silent_day_again_does_not_fire_twice(alice: Any, live: Any) -> None:
