@@ -110,3 +110,11 @@ class TrackingVolume(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_id}: {self.status}"
+
+
+class SilentTracking(TrackingVolume):
+    """The staff console's list of silent trackings across every organization."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "silent tracking"
