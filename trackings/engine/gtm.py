@@ -2,9 +2,11 @@
 
 GTM calls per deployment, whatever the number of trackings: our workspace's status (by the id
 we keep: the one GTM made when it versioned the last), the live version, the latest version's
-header (plus that version when it is not the live one), bulk_update, create_version, publish, and
-the verifier's read of the live version: 7. Into a container never versioned: status, the latest
-header (none), bulk_update, create_version, publish, live: 6.
+header (plus that version when it is not the live one), bulk_update, the workspace's status again
+(the ownership check: every change is one we wrote, see trackings.engine.ownership),
+create_version and publish (whose answer is the version now live, so it is not read again): 7.
+Into a container never versioned: status, the latest header (none), bulk_update, status,
+create_version, publish: 6.
 
 Workspace policy: our workspace is the one whose id the connection keeps ("OneClickTag" when we
 create it). `create_version` deletes it and GTM makes a new one based on the version
@@ -39,8 +41,10 @@ from integrations.google.errors import (
 from integrations.google.services.choices import connection_remember_workspace
 from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
+from trackings.engine.ownership import ownership_check, refuse_unpublished_foreign_version
 from trackings.models import DeploymentStatus
 from trackings.planner import plan_workspace
+from trackings.planner.normalize import lower_camel
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +98,22 @@ def _sync(ctx: RunContext, path: str) -> None:
         raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
 
 
-def _find_workspace(ctx: RunContext) -> dict[str, Any] | None:
-    workspaces = with_retries(
-        "list_workspaces", lambda: ctx.clients.gtm.list_workspaces(ctx.container_path)
+def _list_workspaces(ctx: RunContext) -> list[dict[str, Any]]:
+    return list(
+        with_retries("list_workspaces", lambda: ctx.clients.gtm.list_workspaces(ctx.container_path))
+        or []
     )
-    for workspace in workspaces or []:
+
+
+def _named_ours(workspaces: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for workspace in workspaces:
         if workspace.get("name") == WORKSPACE_NAME:
             return dict(workspace)
     return None
+
+
+def _find_workspace(ctx: RunContext) -> dict[str, Any] | None:
+    return _named_ours(_list_workspaces(ctx))
 
 
 def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
@@ -122,15 +134,18 @@ def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
             if attempt == STEP_ATTEMPTS:
                 raise
         except PermanentGoogleError as error:
-            existing = _find_workspace(ctx)
+            workspaces = _list_workspaces(ctx)
+            existing = _named_ours(workspaces)
             if existing is not None:
                 return existing, False
             if "workspace" in error.message.lower():
+                names = ", ".join(f"'{w.get('name')}'" for w in workspaces)
                 raise DeploymentFailed(
                     "gtm_workspace_limit",
-                    "GTM refused to create the OneClickTag workspace "
-                    f"({error.message}). Free containers allow 3 workspaces: delete an unused one "
-                    "in Tag Manager, then deploy again.",
+                    "This GTM container has no free workspace slot for OneClickTag to work in "
+                    f"(a standard container allows 3; it has {names}). Nothing was published. "
+                    "Delete or publish one of them in Tag Manager, then deploy again. "
+                    f"(GTM said: {error.message})",
                 ) from error
             raise
     raise AssertionError("unreachable")
@@ -203,6 +218,8 @@ def _from_latest_version(
             path=path, entities=version_entities(live or {}), live_version=live, based_on_live=True
         )
     latest = read_version_of(ctx, header)
+    # create_version merges the latest version in: someone's unpublished one would go out too.
+    refuse_unpublished_foreign_version(latest, live or {}, str(ctx.customer.pk))
     return Workspace(path=path, entities=version_entities(latest), live_version=live)
 
 
@@ -355,7 +372,8 @@ def _compiler_reason(error: GtmCompilerError) -> str:
     return "; ".join(details[:3]) if details else error.message
 
 
-def _publish(ctx: RunContext, version: dict[str, Any]) -> None:
+def _publish(ctx: RunContext, version: dict[str, Any]) -> dict[str, Any]:
+    """Publish the version; answers the version now live, as publish answers it (no read)."""
     answer = with_retries(
         "publish_version",
         lambda: ctx.clients.gtm.publish_version(version["path"], version.get("fingerprint")),
@@ -364,14 +382,24 @@ def _publish(ctx: RunContext, version: dict[str, Any]) -> None:
         raise DeploymentFailed(
             "gtm_compiler_error", "GTM could not compile the version when publishing it."
         )
+    return dict((answer or {}).get("containerVersion") or version)
 
 
 @dataclass
 class GtmOutcome:
-    # The version published by this run, or None when the live version already matched.
+    # The version published by this run (as publish answered it: live now), or None when the
+    # live version already matched.
     published: dict[str, Any] | None
     # The live version read while opening (still live when nothing was published).
     live_before: dict[str, Any] | None
+
+
+def _built_ins(desired: DesiredContainer, workspace: Workspace) -> set[str]:
+    """Built-in variables we want, and those enabled when we opened the workspace (a container
+    never versioned lists Google's defaults among its changes)."""
+    enabled = workspace.entities.get("builtInVariable") or []
+    found = {lower_camel(str(b.get("type", ""))) for b in enabled}
+    return set(desired.built_in_variables) | found
 
 
 def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
@@ -383,12 +411,14 @@ def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
             if not plan.bulk_changes() and workspace.based_on_live:
                 ctx.advance(3)
                 return GtmOutcome(published=None, live_before=workspace.live_version)
+            # What we versioned must be only what we wrote (one getStatus).
+            ownership_check(ctx, workspace.path, plan, built_ins=_built_ins(desired, workspace))
             ctx.move(DeploymentStatus.PUBLISHING)
             version = _create_version(ctx, workspace)
             ctx.advance()
-            _publish(ctx, version)
+            published = _publish(ctx, version)
             ctx.advance()
-            return GtmOutcome(published=version, live_before=workspace.live_version)
+            return GtmOutcome(published=published, live_before=workspace.live_version)
         except (GtmFingerprintConflict, GtmMergeConflict) as error:
             if attempt == 2:
                 code = (

@@ -98,18 +98,8 @@ def sync_run(ctx: RunContext) -> None:
         )
         compiled.desired = rest.desired
         gtm = gtm_apply(ctx, compiled.desired)
-    if gtm.published is not None:
-        live = with_retries(
-            "live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path)
-        )
-        if version_id(live) != version_id(gtm.published):
-            raise DeploymentFailed(
-                "gtm_publish_not_live",
-                f"GTM published version {version_id(gtm.published)}, but version "
-                f"{version_id(live)} is live: someone published meanwhile. Deploy again.",
-            )
-    else:
-        live = gtm.live_before or {}
+    # Publish answers the version it made live: no read after it.
+    live = gtm.published if gtm.published is not None else (gtm.live_before or {})
     index = LiveIndex.of(live, owner=str(ctx.customer.pk))
 
     now = timezone.now()

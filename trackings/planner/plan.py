@@ -75,6 +75,9 @@ class WorkspacePlan:
     built_in_variables: list[str] = field(default_factory=list)  # API types to enable
     # Every desired key -> its id after the bulk update (existing id or ``new_<n>``).
     ids: dict[str, str] = field(default_factory=dict)
+    # Every desired key -> (entity type, the body it must have after the update), references
+    # resolved to the ids above: what the engine checks the workspace's changes against.
+    bodies: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -171,6 +174,7 @@ def plan_workspace(
     for entity in entities:
         id_field = ID_FIELDS[entity.entity_type]
         body = _resolve(entity.body, plan.ids)
+        plan.bodies[entity.key] = (entity.entity_type, body)
         existing = ours.get((entity.entity_type, entity.key))
         if existing is None:
             new_id = plan.ids[entity.key]
