@@ -150,7 +150,9 @@ def test_changes_are_ours_only_as_we_wrote_them() -> None:
         "builtInVariable": {"type": "clickText", "name": "Click Text"},
         "changeStatus": "added",
     }
-    assert unaccounted_changes([edited, theirs, gone, built_in], plan, built_ins=set(), owner="c") == [
+    assert unaccounted_changes(
+        [edited, theirs, gone, built_in], plan, built_ins=set(), owner="c"
+    ) == [
         "trigger 'Buy [0b0e6f0e]' (updated)",
         "tag 'Their tag' (added)",
         "tag 'Their old tag' (deleted)",

@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
-from trackings.planner.plan import managed_key
 from trackings.planner.normalize import lower_camel, same_entity
-from trackings.planner.plan import ID_FIELDS, WorkspacePlan
+from trackings.planner.plan import ID_FIELDS, WorkspacePlan, managed_key
 
 ENTITY_KINDS = ("tag", "trigger", "variable")
 # What a workspace change can carry besides our three kinds (all of them foreign to us).
