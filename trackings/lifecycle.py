@@ -93,6 +93,18 @@ def tracking_settle(tracking: QuerySet[Tracking], *, error: str | None, **fields
     return settling.update(status=TrackingStatus.FAILED, last_error=error, **fields)
 
 
+def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
+    """A rollback put their entities back live as a version published them: live again, deleted
+    or not (a deleted one comes back), with the fields that version had."""
+    return trackings.update(
+        status=TrackingStatus.LIVE,
+        last_error="",
+        deleted=None,
+        deleted_by_cascade=False,
+        **fields,
+    )
+
+
 def trackings_fail(trackings: QuerySet[Tracking], *, error: str, now: datetime) -> int:
     """The whole run failed: what it was deploying failed with the run's error."""
     return trackings.filter(status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING)).update(

@@ -263,6 +263,10 @@ class ContainerVersion(TenantOwnedModel):
     # What was live: the version's tags, triggers and variables as GTM returned them.
     snapshot = models.JSONField(default=dict, blank=True)
     published_by_us = models.BooleanField(default=True)
+    # The trackings this version published (their desired fields, see trackings.engine.restore):
+    # what rolling back to it restores. None for a version whose trackings we do not know (not
+    # ours, or published before they were kept): rolling back to it needs `force`.
+    trackings = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -169,6 +169,13 @@ class GtmClient:
             )
         return response
 
+    def set_latest_version(self, version_path: str) -> dict[str, Any]:
+        """Make this version the one new workspaces start from (and sync to)."""
+        return self._execute(
+            "accounts.containers.versions.set_latest",
+            self._versions().set_latest(path=version_path),
+        )
+
     def live_version(self, container_path: str) -> dict[str, Any]:
         return self._execute(
             "accounts.containers.versions.live", self._versions().live(parent=container_path)

@@ -31,7 +31,7 @@ from trackings.engine.gtm import (
     unless_absent,
     version_entities,
 )
-from trackings.engine.sync import rollback_conflict
+from trackings.engine.rollback import rollback_conflict, rollback_refusal
 from trackings.models import ContainerVersion, Deployment
 from trackings.planner import plan_workspace
 
@@ -57,8 +57,9 @@ def customer_plan_preview(*, customer: Customer) -> dict[str, Any]:
 
 def customer_rollback_check(*, customer: Customer, gtm_version_id: str, force: bool) -> None:
     """Refuse a rollback request before it is queued: an unknown version is a 404, and unless
-    forced, someone else's publish after our last version is a 409 (`gtm_published_elsewhere`);
-    the engine checks again when the rollback runs."""
+    forced, a version whose trackings we do not know is a 409 (`rollback_not_ours`) and someone
+    else's publish after our last version too (`gtm_published_elsewhere`); the engine checks
+    again when the rollback runs."""
     known = ContainerVersion.objects.filter(
         organization_id=customer.organization_id, customer=customer, gtm_version_id=gtm_version_id
     ).exists()
@@ -67,6 +68,9 @@ def customer_rollback_check(*, customer: Customer, gtm_version_id: str, force: b
     connection = usable_connection(customer)
     if force:
         return
+    refusal = rollback_refusal(customer, connection.gtm_container_id, gtm_version_id)
+    if refusal:
+        raise Conflict(refusal, code="rollback_not_ours")
     with google_errors_as_domain_errors():
         conflict = rollback_precheck(customer=customer, connection=connection)
     if conflict:

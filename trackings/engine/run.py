@@ -44,13 +44,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 TRANSIENT_BACKOFF_SECONDS = 15.0
 # What one run spends on GTM in the usual case, reserved before it starts (trackings.engine.gtm
-# counts a sync's 7; a check reads the live version; a rollback reads, publishes, reads again).
+# counts a sync's 7; a check reads the live version; a rollback reads the live version,
+# publishes, sets the latest version and syncs our workspace to it).
 GTM_CALLS_PER_RUN: dict[str, int] = {
     DeploymentKind.DEPLOY: 7,
     DeploymentKind.REMOVE: 7,
     DeploymentKind.REPAIR: 7,
     DeploymentKind.CHECK: 1,
-    DeploymentKind.ROLLBACK: 3,
+    DeploymentKind.ROLLBACK: 4,
 }
 # A deployment waiting for its container (another one runs) looks again after this long.
 BUSY_RETRY_SECONDS = 10.0
@@ -105,7 +106,8 @@ def _claim(deployment: Deployment) -> bool:
 def _execute(
     deployment: Deployment, customer: Customer, connection: GoogleConnection | None
 ) -> None:
-    from trackings.engine.sync import check_run, rollback_run, sync_run
+    from trackings.engine.rollback import rollback_run
+    from trackings.engine.sync import check_run, sync_run
 
     handlers: dict[str, Callable[[RunContext], None]] = {
         DeploymentKind.DEPLOY: sync_run,

@@ -21,7 +21,8 @@ from trackings.engine.desired import (
     uses_ads,
     wanted_trackings,
 )
-from trackings.engine.gtm import gtm_apply, version_entities, version_id
+from trackings.engine.gtm import gtm_apply, version_entities
+from trackings.engine.restore import trackings_snapshot
 from trackings.engine.verify import (
     LiveIndex,
     health_of,
@@ -32,7 +33,6 @@ from trackings.engine.verify import (
 from trackings.events import deployment_finished_emit
 from trackings.lifecycle import tracking_mark_removed, tracking_settle, trackings_start_deploying
 from trackings.models import (
-    ContainerVersion,
     DeploymentKind,
     DeploymentStatus,
     Tracking,
@@ -104,12 +104,19 @@ def sync_run(ctx: RunContext) -> None:
 
     now = timezone.now()
     with transaction.atomic():
-        if gtm.published is not None:
-            record_container_version(ctx, live, deployment=ctx.deployment, by_us=True)
         failed = _record_trackings(
             wanted=wanted, compiled=compiled, failures=failures, index=index, now=now
         )
         _finish_removals(removing, ads.removed, ads.failures, index)
+        if gtm.published is not None:
+            # With the trackings it made live: what a rollback to it restores.
+            record_container_version(
+                ctx,
+                live,
+                deployment=ctx.deployment,
+                by_us=True,
+                trackings=trackings_snapshot(customer),
+            )
         if customer.deleted is not None and not index.by_key and not removing_trackings(customer):
             # Nothing of the deleted customer is left live: its container and stream are free.
             connection_release_resources(connection=connection)
@@ -152,6 +159,7 @@ def _finish_with_failures(
             f"{len(failed)} of {wanted} trackings did not go live: {reasons}{more}. {outcome}"
         ),
     )
+    deployment_finished_emit(deployment=ctx.deployment)
 
 
 def _blamed_trackings(error: DeploymentFailed, wanted: list[Tracking]) -> list[Tracking]:
@@ -293,64 +301,3 @@ def check_run(ctx: RunContext) -> None:
             )
             ctx.deployment.plan["repair_deployment"] = str(repair.pk)
         _succeed(ctx, plan=ctx.deployment.plan, gtm_version_id=index.version_id)
-
-
-def rollback_run(ctx: RunContext) -> None:
-    """Republish an earlier version; refused when someone else published since (unless forced)."""
-    deployment = ctx.deployment
-    gtm = ctx.clients.gtm
-    ctx.move(DeploymentStatus.APPLYING, progress_total=3)
-    live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
-    if not deployment.force:
-        conflict = rollback_conflict(ctx.customer, ctx.connection.gtm_container_id, live)
-        if conflict:
-            raise DeploymentFailed("gtm_published_elsewhere", conflict)
-    ctx.advance()
-    target = deployment.target_gtm_version_id
-    if version_id(live) != target:
-        ctx.move(DeploymentStatus.PUBLISHING)
-        with_retries(
-            "publish_version",
-            lambda: gtm.publish_version(f"{ctx.container_path}/versions/{target}"),
-        )
-        live = with_retries("live_version", lambda: gtm.live_version(ctx.container_path))
-    ctx.advance()
-    index = LiveIndex.of(live, owner=str(ctx.customer.pk))
-    wanted = wanted_trackings(ctx.customer)
-    compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
-    changed = plan_keys(
-        plan_workspace(compiled.desired, version_entities(live)).summary(), "update"
-    )
-    now = timezone.now()
-    by_health: dict[str, list[uuid.UUID]] = {}
-    for tracking in wanted:
-        health = health_of(compiled.desired, tracking.pk, index, changed)
-        by_health.setdefault(health, []).append(tracking.pk)
-    with transaction.atomic():
-        record_container_version(ctx, live, deployment=deployment, by_us=True)
-        for health, ids in by_health.items():
-            Tracking.objects.filter(pk__in=ids).update(
-                health=health, last_checked_at=now, updated_at=now
-            )
-        _succeed(ctx, gtm_version_id=index.version_id)
-
-
-def rollback_conflict(customer: Any, container_id: str, live: dict[str, Any]) -> str | None:
-    """Why a rollback must not run: the live version is not the last one we published."""
-    last_ours = (
-        ContainerVersion.objects.filter(
-            organization_id=customer.organization_id,
-            customer=customer,
-            gtm_container_id=container_id,
-            published_by_us=True,
-        )
-        .order_by("-published_at")
-        .first()
-    )
-    live_id = version_id(live)
-    if last_ours is None or last_ours.gtm_version_id == live_id:
-        return None
-    return (
-        f"Version {live_id} was published in GTM by someone else after our version "
-        f"{last_ours.gtm_version_id}; rolling back would discard it. Send force to do it anyway."
-    )

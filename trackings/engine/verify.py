@@ -62,7 +62,12 @@ def published_at(version: dict[str, Any]) -> datetime:
 
 
 def record_container_version(
-    ctx: RunContext, version: dict[str, Any], *, deployment: Deployment | None, by_us: bool
+    ctx: RunContext,
+    version: dict[str, Any],
+    *,
+    deployment: Deployment | None,
+    by_us: bool,
+    trackings: list[dict[str, Any]] | None = None,
 ) -> ContainerVersion:
     snapshot = {k: version.get(k) or [] for k in ("tag", "trigger", "variable", "builtInVariable")}
     record, _ = ContainerVersion.objects.update_or_create(
@@ -76,6 +81,7 @@ def record_container_version(
             "deployment": deployment,
             "snapshot": snapshot,
             "published_by_us": by_us,
+            "trackings": trackings,
         },
     )
     return record
