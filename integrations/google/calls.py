@@ -39,6 +39,7 @@ from integrations.google.errors import (
     PermanentGoogleError,
     TransientGoogleError,
 )
+from oneclicktag.core.infrastructure import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +80,25 @@ class CallCounter:
         if error:
             self.errors[api] = self.errors.get(api, 0) + 1
         if self.organization_id:
-            key = organization_tally_key(self.organization_id, api, date.today())
+            self._tally(api)
+
+    def _tally(self, api: str) -> None:
+        """The organization's daily count. Informational: with the cache down the call still
+        happened and the deployment goes on (issue 13: a failed tally write failed it)."""
+        assert self.organization_id is not None
+        key = organization_tally_key(self.organization_id, api, date.today())
+        try:
             # add() then incr() is atomic on Redis; a lost count in the file cache is harmless.
             cache.add(key, 0, ORGANIZATION_TALLY_TTL_SECONDS)
             try:
                 cache.incr(key)
             except ValueError:
                 cache.set(key, 1, ORGANIZATION_TALLY_TTL_SECONDS)
+        except CACHE_ERRORS as exc:
+            logger.warning(
+                "Google call tally not counted: cache unavailable",
+                extra={"api": api, "error": type(exc).__name__},
+            )
 
     def as_dict(self) -> dict[str, int]:
         return {"gtm": self.calls["gtm"], "ads": self.calls["ads"], "ga4": self.calls["ga4"]}

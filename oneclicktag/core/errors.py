@@ -16,6 +16,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from oneclicktag.core import exceptions as domain
 from oneclicktag.core.context import current_context
+from oneclicktag.core.infrastructure import (
+    INFRASTRUCTURE_ERRORS,
+    INFRASTRUCTURE_RETRY_AFTER_SECONDS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +84,9 @@ def as_api_exception(exc: domain.DomainError) -> exceptions.APIException:
     if isinstance(exc, domain.RateLimited):
         return exceptions.Throttled(wait=exc.retry_after_seconds, detail=exc.message)
     api_error = exceptions.APIException(exc.message, exc.code)
+    if isinstance(exc, domain.UpstreamUnavailable) and exc.retry_after_seconds:
+        # DRF's handler turns `wait` into Retry-After.
+        api_error.wait = exc.retry_after_seconds  # type: ignore[attr-defined]
     api_error.status_code = next(
         (code for kind, code in _STATUS_BY_DOMAIN_ERROR if isinstance(exc, kind)),
         status.HTTP_400_BAD_REQUEST,
@@ -88,6 +95,15 @@ def as_api_exception(exc: domain.DomainError) -> exceptions.APIException:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        # Redis (cache, broker, quota buckets) down: what needed it cannot be done now, and was
+        # not half done (the request's transaction rolls back); say when to come back.
+        logger.warning("Infrastructure unavailable", extra={"error": type(exc).__name__})
+        exc = domain.UpstreamUnavailable(
+            "A service we depend on is unavailable right now; try again shortly.",
+            code="service_unavailable",
+            retry_after_seconds=INFRASTRUCTURE_RETRY_AFTER_SECONDS,
+        )
     if isinstance(exc, domain.DomainError):
         exc = as_api_exception(exc)
     elif isinstance(exc, Http404):

@@ -68,10 +68,21 @@ class RateLimited(DomainError):
 
 
 class UpstreamUnavailable(DomainError):
-    """A service we depend on (Google) cannot be reached right now; a retry may work."""
+    """A service we depend on (Google, the task queue) cannot be reached right now; a retry may
+    work, after `retry_after_seconds` when known."""
 
     default_message = "A service we depend on is unavailable right now; try again shortly."
     default_code = "upstream_unavailable"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(message, code=code)
 
 
 class UpstreamRefused(DomainError):

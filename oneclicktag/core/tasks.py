@@ -17,7 +17,9 @@ def enqueue_on_commit(task_name: str, *args: Any, countdown: float | None = None
     options and CELERY_TASK_ALWAYS_EAGER hold), else a plain send to the broker.
     """
     signature = current_app.signature(task_name, args=args, countdown=countdown)
-    transaction.on_commit(signature.apply_async)
+    # robust: a broker that went away after the commit must not turn a done write into a 500;
+    # the failure is logged and the beat sweeps send queued work again.
+    transaction.on_commit(signature.apply_async, robust=True)
 
 
 @shared_task(name="core.purge_idempotency_records")

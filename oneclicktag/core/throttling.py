@@ -16,19 +16,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from oneclicktag.core.credentials import credential_id
+from oneclicktag.core.infrastructure import CACHE_ERRORS
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
-
-# What the cache backends raise when their store is unreachable (Redis, or the file cache's disk).
-CACHE_ERRORS = (RedisError, OSError)
 
 
 class WindowRateThrottle(SimpleRateThrottle):

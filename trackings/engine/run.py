@@ -25,6 +25,7 @@ from integrations.google.errors import (
     GoogleQuotaExceeded,
     TransientGoogleError,
 )
+from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, INTERRUPTIONS
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.events import deployment_finished_emit
@@ -157,6 +158,15 @@ def _execute(
             f"Google no longer accepts this customer's connection ({error.message}). "
             "Reconnect the Google account, then deploy again.",
         )
+    except INTERRUPTIONS as error:
+        # Our own Redis (quota buckets, broker) went away: not the deployment's fault and not
+        # Google's. Queued again without spending an attempt; the sweep re-sends it if the
+        # broker cannot take the countdown task now.
+        logger.warning(
+            "Deployment interrupted by unavailable infrastructure; queued again",
+            extra={"deployment_id": str(deployment.pk), "error": type(error).__name__},
+        )
+        _requeue(ctx, INFRASTRUCTURE_RETRY_AFTER_SECONDS, count_attempt=False)
     except DeploymentFailed as error:
         _fail(ctx, error.code, error.message)
     except GoogleError as error:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer
 from oneclicktag.core.exceptions import Conflict
+from oneclicktag.core.infrastructure import broker_check
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.services import audit_record
@@ -67,7 +68,14 @@ def _actor_user(actor: Actor) -> Any:
 RUN_DEPLOYMENT_TASK = "trackings.run_deployment"
 
 
-def _schedule(deployment: Deployment, countdown: float | None = None) -> None:
+def _schedule(
+    deployment: Deployment, countdown: float | None = None, *, check: bool = True
+) -> None:
+    if check:
+        # A new deployment nobody would be told about is worse than a 503 now: the caller's
+        # transaction (the tracking write with it) rolls back. Re-sends (`check=False`) have
+        # their row already and the sweep behind them.
+        broker_check()
     enqueue_on_commit(
         RUN_DEPLOYMENT_TASK,
         str(deployment.organization_id),
@@ -289,7 +297,7 @@ def deployment_request_rollback(
 def deployment_reschedule(*, deployment: Deployment, countdown: float) -> None:
     """Send the task again later (quota). The deployment is already back in `queued`."""
     with transaction.atomic():
-        _schedule(deployment, countdown=countdown)
+        _schedule(deployment, countdown=countdown, check=False)
 
 
 # A queued deployment whose task should have run by now is sent again after this long.
@@ -318,7 +326,7 @@ def deployments_sweep(
     count = 0
     for deployment in due.iterator():
         with transaction.atomic():
-            _schedule(deployment)
+            _schedule(deployment, check=False)
         count += 1
     return count
 
