@@ -31,7 +31,12 @@ from trackings.engine.verify import (
     tracking_keys,
 )
 from trackings.events import deployment_finished_emit
-from trackings.lifecycle import tracking_mark_removed, tracking_settle, trackings_start_deploying
+from trackings.lifecycle import (
+    Verdict,
+    tracking_mark_removed,
+    trackings_settle,
+    trackings_start_deploying,
+)
 from trackings.models import (
     DeploymentKind,
     DeploymentStatus,
@@ -181,6 +186,7 @@ def _record_trackings(
     now: Any,
 ) -> list[tuple[str, str]]:
     failed: list[tuple[str, str]] = []
+    verdicts: list[Verdict] = []
     for tracking in wanted:
         reason = failures.get(tracking.pk)
         if reason is None and not compiled.desired.keys_for_tracking(tracking.pk):
@@ -195,30 +201,21 @@ def _record_trackings(
                     f"Its GTM entities are not in the live version ({', '.join(missing)}); "
                     "deploy again."
                 )
-        # Only the version we compiled: a tracking edited meanwhile waits for the next run.
-        same_version = Tracking.objects.filter(
-            pk=tracking.pk, version=compiled.versions[tracking.pk]
-        )
         ids = index.gtm_ids(tracking_keys(compiled.desired, tracking.pk))
-        common = {
-            "gtm_trigger_ids": ids["trigger"],
-            "gtm_tag_ids": ids["tag"],
-            "gtm_variable_ids": ids["variable"],
-            "gtm_version_id": index.version_id,
-            "updated_at": now,
-        }
-        if reason is None:
-            tracking_settle(
-                same_version,
-                error=None,
-                health=TrackingHealth.HEALTHY,
-                last_deployed_at=now,
-                last_checked_at=now,
-                **common,
-            )
-        else:
+        if reason is not None:
             failed.append((tracking.name, reason))
-            tracking_settle(same_version, error=reason, **common)
+        # Only the version we compiled: a tracking edited meanwhile waits for the next run.
+        verdicts.append(
+            Verdict(
+                tracking_id=tracking.pk,
+                version=compiled.versions[tracking.pk],
+                error=reason,
+                trigger_ids=ids["trigger"],
+                tag_ids=ids["tag"],
+                variable_ids=ids["variable"],
+            )
+        )
+    trackings_settle(verdicts, gtm_version_id=index.version_id, now=now)
     return failed
 
 
