@@ -56,3 +56,16 @@ class Person:
     def live(self) -> dict[str, Any]:
         versions = self.service.accounts().containers().versions()
         return dict(versions.live(parent=CONTAINER).execute())
+
+    def sync(self, workspace_path: str) -> None:
+        self._workspaces.sync(path=workspace_path).execute()
+
+    def entities(self, workspace_path: str, kind: str) -> list[dict[str, Any]]:
+        listed = getattr(self._workspaces, f"{kind}s")().list(parent=workspace_path).execute()
+        return list(listed.get(kind) or [])
+
+    def default_workspace(self) -> str:
+        """The Default Workspace, brought up to date the way the GTM UI offers to."""
+        path = next(w["path"] for w in self.workspaces() if w["name"] == "Default Workspace")
+        self.sync(path)
+        return str(path)

@@ -62,6 +62,10 @@ class Workspace:
     live_version: dict[str, Any] | None = None
     # True when the workspace holds exactly the live version (fresh from it, nothing changed).
     based_on_live: bool = False
+    # A workspace we kept from an earlier run, with no changes of its own: it holds the version
+    # it was made from, which is the latest one unless someone versioned since (then GTM
+    # refuses our changes, e.g. a name still in use there, until it is synced).
+    maybe_stale: bool = False
 
 
 def version_entities(version: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -270,8 +274,10 @@ def workspace_open(ctx: RunContext) -> Workspace:
         raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
     workspace_changes = (status or {}).get("workspaceChange") or []
     if not workspace_changes:
-        # Nothing of its own: it holds the latest version.
-        return _from_latest_version(ctx, path, known_changes=workspace_changes)
+        # Nothing of its own: it holds the latest version (unless someone versioned since).
+        opened = _from_latest_version(ctx, path, known_changes=workspace_changes)
+        opened.maybe_stale = True
+        return opened
     if latest_version_header_or_none(ctx) is None:
         return _from_changes(ctx, path, workspace_changes)
     # Changes left by an interrupted run (or a person): bring it up to date and list it.
@@ -317,6 +323,16 @@ def _bulk_update(
             if attempt == STEP_ATTEMPTS:
                 raise
             workspace = workspace_reread(ctx, workspace)
+            continue
+        except PermanentGoogleError as error:
+            if not workspace.maybe_stale or error.status not in (400, 404):
+                raise
+            # Someone versioned since we made it (a person deleted one of ours and published:
+            # our workspace still holds it, so its name is "in use"). Synced, a workspace
+            # without changes holds the latest version, which is what we planned against.
+            logger.info("Our kept workspace was stale; syncing it", extra={"error": error.code})
+            _sync(ctx, workspace.path)
+            workspace.maybe_stale = False
             continue
         workspace.based_on_live = False
         ctx.advance(len(changes))
