@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from oneclicktag.env import (
@@ -40,6 +41,7 @@ IS_PRODUCTION = ENVIRONMENT == "production"
 IS_TEST = ENVIRONMENT == "test"
 
 DEFAULT_SECRET_KEY = "insecure-development-secret-key-change-me-0123456789"
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 # A Fernet key for development and tests only; production must set its own.
 DEFAULT_TOKEN_ENCRYPTION_KEY = "n0Lq0r3mFh1q2p7tC3yQm8cBq5pW4sZ1vX6yH9kJ2aE="
 
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "oneclicktag.core.middleware.RequestIdMiddleware",
     "oneclicktag.core.middleware.ApiNotFoundMiddleware",
+    "oneclicktag.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -209,7 +212,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "oneclicktag.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "oneclicktag.core.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["oneclicktag.core.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # The API parses JSON only, so test clients send JSON unless told otherwise.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -345,8 +348,19 @@ if IS_PRODUCTION:
         _problems.append("DEBUG is on")
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
         _problems.append("SECRET_KEY is the default or shorter than 32 characters")
+    elif len(set(SECRET_KEY)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+        # 36 times "a" is 36 characters and no secret (issue 13).
+        _problems.append(
+            f"SECRET_KEY has fewer than {MIN_SECRET_KEY_DISTINCT_CHARACTERS} different characters"
+        )
     if DEFAULT_TOKEN_ENCRYPTION_KEY in TOKEN_ENCRYPTION_KEYS:
         _problems.append("TOKEN_ENCRYPTION_KEYS holds the default development key")
+    for _position, _key in enumerate(TOKEN_ENCRYPTION_KEYS, start=1):
+        try:
+            Fernet(_key)
+        except (ValueError, TypeError):
+            # Found now, not at the first token written or read.
+            _problems.append(f"TOKEN_ENCRYPTION_KEYS key {_position} is not a valid Fernet key")
     if FIREBASE_AUTH_EMULATOR_HOST:
         _problems.append("FIREBASE_AUTH_EMULATOR_HOST is set (unsigned tokens would be accepted)")
     if GOOGLE_BACKEND != "live":
@@ -362,3 +376,8 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    # Browsers keep to HTTPS for a year once they saw the API (or the admin) over it.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True

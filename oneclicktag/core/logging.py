@@ -2,12 +2,20 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from oneclicktag.core.context import current_context
 
 _CONTEXT_FIELDS = ("request_id", "organization_id", "user_id")
+# OAuth authorization codes and our signed state, wherever a URL with them gets logged (the
+# callback's query string in a server's request line, a library's debug line).
+_OAUTH_SECRETS = re.compile(r"(?<![A-Za-z0-9_])((?:code|state)=)[^&\s\"']+")
+
+
+def redact_oauth_secrets(text: str) -> str:
+    return _OAUTH_SECRETS.sub(r"\1[redacted]", text)
 
 
 def install_context_record_factory() -> None:
@@ -59,4 +67,4 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+        return redact_oauth_secrets(json.dumps(payload, default=str))

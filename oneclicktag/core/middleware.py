@@ -6,10 +6,12 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from oneclicktag.core.context import set_context
 from oneclicktag.core.error_pages import not_found
+from oneclicktag.core.errors import error_body
 
 logger = logging.getLogger("oneclicktag.request")
 
@@ -50,6 +52,30 @@ class RequestIdMiddleware:
             )
         response["X-Request-ID"] = request_id
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a body declared larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it
+    (DRF's parsers read the stream whole, whatever its size; issue 13: 500s past 2.5 MB)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return JsonResponse(
+                error_body(
+                    "payload_too_large",
+                    f"The request body is larger than {limit} bytes.",
+                ),
+                status=413,
+            )
+        return self.get_response(request)
 
 
 class ApiNotFoundMiddleware:

@@ -37,7 +37,23 @@ UNSAFE_CHANGES = {
         "FIREBASE_AUTH_EMULATOR_HOST",
     ),
     "google-emulator": ({"GOOGLE_BACKEND": "emulator"}, "Google emulator"),
+    # Issue 13: both of these started.
+    "weak-secret": ({"SECRET_KEY": "a" * 36}, "SECRET_KEY has fewer than 10 different"),
+    "malformed-token-key": (
+        {"TOKEN_ENCRYPTION_KEYS": GOOD_PRODUCTION_ENV["TOKEN_ENCRYPTION_KEYS"] + ",not-a-key"},
+        "TOKEN_ENCRYPTION_KEYS key 2 is not a valid Fernet key",
+    ),
 }
+
+
+# Starts Django and prints what a browser is told about transport security.
+STARTUP = """
+import django
+django.setup()
+from django.conf import settings
+print('started', settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE,
+      settings.CSRF_COOKIE_SECURE)
+"""
 
 
 @dataclass
@@ -51,7 +67,7 @@ def _spawn(env: dict[str, str]) -> subprocess.Popen[str]:
     # A clean environment: nothing leaks in from the test process (which sets the emulator).
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     return subprocess.Popen(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", STARTUP],
         cwd=ROOT,
         env={**base, "DJANGO_SETTINGS_MODULE": "oneclicktag.settings", **env},
         stdout=subprocess.PIPE,
@@ -78,7 +94,8 @@ def startups() -> dict[str, Started]:
 def test_a_correct_production_environment_starts(startups: dict[str, Started]) -> None:
     result = startups["good"]
     assert result.returncode == 0, result.stderr
-    assert "started" in result.stdout
+    # HSTS for a year and cookies only over HTTPS (issue 13: no HSTS).
+    assert "started 31536000 True True" in result.stdout
 
 
 @pytest.mark.slow
