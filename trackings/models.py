@@ -71,6 +71,11 @@ class Tracking(SoftDeletableTenantModel):
     ads_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     ads_currency = models.CharField(max_length=3, blank=True)
     ads_category = models.CharField(max_length=40, blank=True)
+    # Whether the GA4 event is a key event (a conversion in GA4), and whether the Ads action is
+    # primary (counted in "Conversions", used by Smart Bidding) or secondary (reported only).
+    # Resolved from the type's defaults when the client does not say.
+    key_event = models.BooleanField(default=False)
+    ads_primary = models.BooleanField(default=False)
 
     status = models.CharField(
         max_length=16, choices=TrackingStatus.choices, default=TrackingStatus.PENDING

@@ -28,6 +28,7 @@ CONVERSION_ACTION_FIELDS = (
     "conversion_action.status",
     "conversion_action.category",
     "conversion_action.type",
+    "conversion_action.primary_for_goal",
     "conversion_action.tag_snippets",
 )
 
@@ -210,6 +211,7 @@ class AdsClient:
                     "status": _enum_name(action, "status"),
                     "category": _enum_name(action, "category"),
                     "type": _enum_name(action, "type"),
+                    "primary_for_goal": bool(action.primary_for_goal),
                     "conversion_id": conversion_id,
                     "conversion_label": conversion_label,
                 }

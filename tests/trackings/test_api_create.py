@@ -42,8 +42,9 @@ def test_the_serialized_tracking_has_every_documented_field(alice):
 
     assert set(detail) == {
         "id", "customer", "name", "type", "config", "destinations", "ga4_event_name",
-        "ga4_parameters", "ads_conversion", "status", "health", "volume_status", "gtm",
-        "last_error", "last_deployed_at", "version", "created_at", "updated_at",
+        "ga4_parameters", "ads_conversion", "key_event", "ads_primary", "status", "health",
+        "volume_status", "gtm", "last_error", "last_deployed_at", "version", "created_at",
+        "updated_at",
     }  # fmt: skip
     assert set(detail["ads_conversion"]) == {"id", "label", "value", "currency", "category"}
 

@@ -157,8 +157,8 @@ def test_video_play_is_sent_once_per_play_and_progress_is_its_own_event():
     assert param(progress, "captureStart") == "false"
     assert param(progress, "progressThresholdsPercent") == "25,50"
     tags = {param(t, "eventName"): t for t in entities_of(desired, "tag", "gaawe")}
-    assert sorted(tags) == ["video_play", "video_progress"]
-    assert tags["video_progress"]["firingTriggerId"] == [
+    assert sorted(tags) == ["video_play", "video_play_progress"]
+    assert tags["video_play_progress"]["firingTriggerId"] == [
         "@ref:" + entity_key("trigger-progress", tracking.id)
     ]
     # The Ads conversion counts plays, not percentages.

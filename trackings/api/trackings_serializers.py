@@ -92,6 +92,8 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
             "ga4_event_name",
             "ga4_parameters",
             "ads_conversion",
+            "key_event",
+            "ads_primary",
             "status",
             "health",
             "volume_status",
@@ -133,6 +135,16 @@ class _TrackingInputBase(serializers.Serializer[Any]):
         required=False, help_text="Event parameters: name -> string or number (25 at most)."
     )
     ads_conversion = AdsConversionSerializer(required=False)
+    key_event = serializers.BooleanField(
+        required=False,
+        help_text="Whether GA4 counts the event as a key event (a conversion); the type's default "
+        "(leads, sign-ups, purchases, calls) when omitted. Only with ga4.",
+    )
+    ads_primary = serializers.BooleanField(
+        required=False,
+        help_text="Whether the Google Ads conversion action is primary (used for bidding) or "
+        "secondary (reported only); the type's default when omitted. Only with google_ads.",
+    )
     allow_auto_collected_event_name = serializers.BooleanField(
         required=False,
         default=False,
@@ -242,6 +254,13 @@ class TrackingTypeSerializer(serializers.Serializer[TrackingType]):
     )
     ads_category = serializers.CharField()
     ads_counting_type = serializers.CharField()
+    key_event = serializers.BooleanField(
+        source="key_event_default", help_text="Whether its GA4 event is a key event by default."
+    )
+    ads_primary = serializers.BooleanField(
+        source="ads_primary_default",
+        help_text="Whether its Ads conversion action is primary by default (micro events are not).",
+    )
 
     def get_destinations(self, tracking_type: TrackingType) -> list[str]:
         return sorted(tracking_type.destinations)

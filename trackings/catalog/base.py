@@ -38,10 +38,22 @@ class TrackingType:
     ads_counting_type: str
     example_config: Mapping[str, Any] = field(default_factory=dict)
     listener: str | None = None
+    # A conversion a business counts (a lead, a sign-up, a purchase, a call): a GA4 key event
+    # and a primary Ads conversion by default. Engagement (scrolls, timers, visibility, video)
+    # is neither: a secondary Ads action is reported but never feeds Smart Bidding.
+    conversion: bool = False
 
     @property
     def supports_ads(self) -> bool:
         return GOOGLE_ADS in self.destinations
+
+    @property
+    def key_event_default(self) -> bool:
+        return self.conversion
+
+    @property
+    def ads_primary_default(self) -> bool:
+        return self.conversion
 
 
 def css_selector(description: str) -> dict[str, Any]:

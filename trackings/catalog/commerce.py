@@ -90,6 +90,7 @@ TYPES = [
             ads_category=category,
             ads_counting_type=counting,
             example_config={"source": "datalayer", "event": event},
+            conversion=key == "purchase",
         )
         for key, label, event, destinations, category, counting in ECOMMERCE
     ),
@@ -104,6 +105,7 @@ TYPES = [
         ads_category="PHONE_CALL_LEAD",
         ads_counting_type=ONE_PER_CLICK,
         example_config={},
+        conversion=True,
     ),
     TrackingType(
         key="email_click",
@@ -116,6 +118,7 @@ TYPES = [
         ads_category="CONTACT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={},
+        conversion=True,
     ),
     TrackingType(
         key="download",
@@ -141,6 +144,7 @@ TYPES = [
         ads_category="DOWNLOAD",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"extensions": ["pdf"], "selector": "a.whitepaper"},
+        conversion=True,
     ),
     TrackingType(
         key="demo_request",
@@ -153,6 +157,7 @@ TYPES = [
         ads_category="BOOK_APPOINTMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"via": "form", "selector": "form.demo"},
+        conversion=True,
     ),
     TrackingType(
         key="signup",
@@ -165,5 +170,6 @@ TYPES = [
         ads_category="SIGNUP",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"via": "click", "selector": "button#signup"},
+        conversion=True,
     ),
 ]

@@ -55,7 +55,7 @@ TYPES = [
         ),
         destinations=BOTH,
         default_ga4_event="scroll_depth",
-        ads_category="DEFAULT",
+        ads_category="ENGAGEMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"thresholds": [25, 50, 75, 100]},
     ),
@@ -69,7 +69,7 @@ TYPES = [
         ),
         destinations=BOTH,
         default_ga4_event="time_on_page",
-        ads_category="DEFAULT",
+        ads_category="ENGAGEMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"seconds": 30},
     ),
@@ -79,19 +79,19 @@ TYPES = [
         category="engagement",
         description=(
             "An embedded YouTube video starts playing: one video_play per play. Percentages, when "
-            "given, are sent as a separate GA4 event, video_progress."
+            "given, are sent as a separate GA4 event, video_play_progress."
         ),
         config_schema=obj(
             {
                 "progress_percents": {
-                    **percent_list("Also send video_progress at these percentages.", []),
+                    **percent_list("Also send video_play_progress at these percentages.", []),
                 },
                 "page": PAGE,
             }
         ),
         destinations=BOTH,
         default_ga4_event="video_play",
-        ads_category="DEFAULT",
+        ads_category="ENGAGEMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={},
     ),
@@ -103,7 +103,7 @@ TYPES = [
         config_schema=obj({"page": PAGE}),
         destinations=BOTH,
         default_ga4_event="video_finish",
-        ads_category="DEFAULT",
+        ads_category="ENGAGEMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={},
     ),

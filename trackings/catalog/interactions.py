@@ -100,7 +100,7 @@ TYPES = [
         ),
         destinations=BOTH,
         default_ga4_event="element_visible",
-        ads_category="DEFAULT",
+        ads_category="ENGAGEMENT",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"selector": "#pricing-table", "visible_percent": 50},
     ),
@@ -121,6 +121,7 @@ TYPES = [
         ads_category="SUBMIT_LEAD_FORM",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"selector": "form#contact"},
+        conversion=True,
     ),
     TrackingType(
         key="form_start",

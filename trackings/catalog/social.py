@@ -145,6 +145,7 @@ TYPES = [
         ads_category="SIGNUP",
         ads_counting_type=ONE_PER_CLICK,
         example_config={"selector": "form.newsletter"},
+        conversion=True,
     ),
     TrackingType(
         key="custom_event",

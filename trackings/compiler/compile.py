@@ -222,6 +222,9 @@ class _Builder:
             always_use_default_value="conversionValue" not in firing.ads_dynamic,
             click_through_lookback_window_days=CLICK_THROUGH_LOOKBACK_DAYS,
             view_through_lookback_window_days=VIEW_THROUGH_LOOKBACK_DAYS,
+            primary_for_goal=(
+                tracking_type.ads_primary_default if spec.ads_primary is None else spec.ads_primary
+            ),
         )
 
     def settings(self, behaviour: str) -> dict[str, list[Any]]:

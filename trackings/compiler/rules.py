@@ -245,7 +245,8 @@ VIDEO_PARAMETERS = [
 def rule_video_play(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
     # GTM's YouTube trigger fires its tags on every status it captures: starts and percentages
     # on one trigger would send video_play again at each percentage. The play is the start only;
-    # percentages get their own trigger and a GA4 video_progress tag (no Ads conversion).
+    # percentages get their own trigger and a GA4 video_play_progress tag (no Ads conversion;
+    # not video_progress, which GA4's enhanced measurement sends by itself).
     firing = Firing(
         youtube(config, start=True, complete=False, progress=[]),
         ga4_parameters=list(VIDEO_PARAMETERS),
@@ -256,7 +257,7 @@ def rule_video_play(spec: TrackingSpec, config: Mapping[str, Any]) -> Firing:
             ExtraEvent(
                 kind="progress",
                 label="Video progress",
-                event_name="video_progress",
+                event_name="video_play_progress",
                 trigger=youtube(config, start=False, complete=False, progress=progress),
                 ga4_parameters=[*VIDEO_PARAMETERS, ("video_percent", "{{Video Percent}}")],
             )

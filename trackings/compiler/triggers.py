@@ -37,7 +37,7 @@ class Firing:
     ads_dynamic: dict[str, str] = field(default_factory=dict)
     # What the listener needs from this tracking (merged across the container's trackings).
     listener_settings: dict[str, list[Any]] = field(default_factory=dict)
-    # GA4-only events besides the tracking's own (video_progress beside video_play).
+    # GA4-only events besides the tracking's own (video_play_progress beside video_play).
     extra_ga4: list[ExtraEvent] = field(default_factory=list)
 
 

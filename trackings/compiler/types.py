@@ -90,6 +90,8 @@ class TrackingSpec:
     ads_currency: str | None = None
     # A ConversionActionCategory name chosen for this tracking; empty means the catalog's.
     ads_category: str | None = None
+    # Primary (bidding) or secondary Ads action; None means the catalog's default.
+    ads_primary: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class DesiredConversionAction:
     always_use_default_value: bool
     click_through_lookback_window_days: int
     view_through_lookback_window_days: int
+    primary_for_goal: bool = True
 
 
 @dataclass

@@ -3,8 +3,14 @@
 Two calls whatever the number of trackings: one MutateConversionActions with partial_failure
 (creates for trackings that have no action yet, removes for trackings being deleted), then one
 search of the account's conversion actions that reads ids and labels back from tag_snippets.
+A third, only when needed, updates actions whose goal settings (primary or secondary, category)
+differ from the trackings' — a person changed them in Google Ads, or the tracking changed.
 Names embed the tracking's id, so a create whose answer was lost (DUPLICATE_NAME next time) is
 adopted — but only an action carrying our id, never someone else's of the same name.
+
+An action exists to count what its tag sends: when the GTM step then fails (or leaves a
+tracking's tag out of the live version), `ads_rollback` removes the actions this run created,
+so no enabled conversion action is left without its tag; the next deployment creates them again.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ def create_operation(action: DesiredConversionAction) -> dict[str, Any]:
         "counting_type": action.counting_type,
         "click_through_lookback_window_days": action.click_through_lookback_window_days,
         "view_through_lookback_window_days": action.view_through_lookback_window_days,
+        # Secondary actions are reported but never used for bidding (micro events).
+        "primary_for_goal": action.primary_for_goal,
     }
     value_settings: dict[str, Any] = {
         "always_use_default_value": action.always_use_default_value,
@@ -71,6 +79,8 @@ class AdsOutcome:
     failures: dict[uuid.UUID, str] = field(default_factory=dict)
     # Removing trackings whose conversion action is gone (or never existed).
     removed: set[uuid.UUID] = field(default_factory=set)
+    # Trackings whose action this run created (or adopted): no tag of theirs is live yet.
+    created: set[uuid.UUID] = field(default_factory=set)
     plan: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {"create": [], "update": [], "remove": []}
     )
@@ -114,12 +124,14 @@ def ads_sync(
     to_create, to_remove, plan = ads_plan(wanted, desired_actions, removing)
     outcome = AdsOutcome(tag_conversion_id=known_ads_tag_id(wanted), plan=plan)
     outcome.removed = {t.pk for t in removing if t not in to_remove}
-    if not to_create and not to_remove:
+    created_before = {a.tracking_id for a in desired_actions} - {a.tracking_id for a in to_create}
+    if not to_create and not to_remove and not created_before:
         return outcome
     if not ctx.ads_customer_id:
         reason = "Choose a Google Ads account for this customer's Google connection."
         outcome.failures = {a.tracking_id: reason for a in to_create}
         return outcome
+    # Actions made earlier are read back (one search) to put their goal settings right.
 
     ads = ctx.clients.ads
     customer_id = ctx.ads_customer_id
@@ -166,11 +178,13 @@ def ads_sync(
             ads_tag_conversion_id=action.get("conversion_id") or "",
             updated_at=now,
         )
+        outcome.created.add(desired.tracking_id)
         for tracking in wanted:
             if tracking.pk == desired.tracking_id:
                 tracking.ads_conversion_action_id = action["id"]
                 tracking.ads_conversion_label = action["conversion_label"]
                 tracking.ads_tag_conversion_id = action.get("conversion_id") or ""
+    _update_goal_settings(ctx, outcome, desired_actions, wanted, ours)
 
     # A removing tracking whose action id was never stored (a crash between create and store)
     # is found by its id in the name and removed with one more mutate.
@@ -203,6 +217,98 @@ def ads_sync(
         if not tracking.ads_conversion_action_id:
             outcome.removed.add(tracking.pk)
     return outcome
+
+
+def goal_differences(desired: DesiredConversionAction, live: dict[str, Any]) -> dict[str, Any]:
+    """The goal settings of an existing action that differ from what its tracking wants."""
+    changes: dict[str, Any] = {}
+    if bool(live.get("primary_for_goal")) != desired.primary_for_goal:
+        changes["primary_for_goal"] = desired.primary_for_goal
+    if live.get("category") and live["category"] != desired.category:
+        changes["category"] = desired.category
+    return changes
+
+
+# The update mask in the JSON form json_format parses (lower camel case).
+_MASK_NAMES = {"primary_for_goal": "primaryForGoal", "category": "category"}
+
+
+def _update_goal_settings(
+    ctx: RunContext,
+    outcome: AdsOutcome,
+    desired_actions: list[DesiredConversionAction],
+    wanted: list[Tracking],
+    ours: dict[uuid.UUID, dict[str, Any]],
+) -> None:
+    """One update for every action whose goal settings drifted; created ones are already right."""
+    wanted_ids = {t.pk: t for t in wanted}
+    updates: list[tuple[uuid.UUID, dict[str, Any]]] = []
+    operations: list[dict[str, Any]] = []
+    for desired in desired_actions:
+        tracking = wanted_ids.get(desired.tracking_id)
+        live = ours.get(desired.tracking_id)
+        if tracking is None or live is None or desired.tracking_id in outcome.created:
+            continue
+        if live.get("id") != tracking.ads_conversion_action_id:
+            continue
+        changes = goal_differences(desired, live)
+        if not changes:
+            continue
+        updates.append((desired.tracking_id, changes))
+        operations.append(
+            {
+                "update": {"resource_name": live["resource_name"], **changes},
+                "update_mask": ",".join(_MASK_NAMES[name] for name in sorted(changes)),
+            }
+        )
+    if not operations:
+        return
+    outcome.plan["update"] = [
+        {"tracking": str(tracking_id), **changes} for tracking_id, changes in updates
+    ]
+    customer_id = ctx.ads_customer_id
+    answer = with_retries(
+        "mutate_conversion_actions",
+        lambda: ctx.clients.ads.mutate_conversion_actions(
+            customer_id, operations, partial_failure=True
+        ),
+    )
+    for error in answer.get("errors") or []:
+        index = error.get("index")
+        if index is not None and index < len(updates):
+            outcome.failures[updates[index][0]] = (
+                f"Google Ads did not update the conversion action: {error['message']}"
+            )
+
+
+def ads_rollback(ctx: RunContext, *, tracking_ids: set[uuid.UUID]) -> None:
+    """Remove the actions this run created for trackings whose tags did not go live.
+
+    They are forgotten on the trackings, so the next deployment creates them again. If Google
+    refuses the removal, the ids stay: the next deployment finds and keeps them.
+    """
+    trackings = list(
+        Tracking.all_objects.filter(pk__in=tracking_ids).exclude(ads_conversion_action_id="")
+    )
+    if not trackings or not ctx.ads_customer_id:
+        return
+    customer_id = ctx.ads_customer_id
+    operations = [
+        {"remove": _resource_name(customer_id, t.ads_conversion_action_id)} for t in trackings
+    ]
+    answer = with_retries(
+        "mutate_conversion_actions",
+        lambda: ctx.clients.ads.mutate_conversion_actions(
+            customer_id, operations, partial_failure=True
+        ),
+    )
+    refused = {e.get("index") for e in answer.get("errors") or []}
+    removed = [t.pk for index, t in enumerate(trackings) if index not in refused]
+    Tracking.all_objects.filter(pk__in=removed).update(
+        ads_conversion_action_id="",
+        ads_conversion_label="",
+        updated_at=timezone.now(),
+    )
 
 
 def ads_validate(

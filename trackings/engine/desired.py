@@ -49,6 +49,8 @@ def tracking_spec(tracking: Tracking) -> TrackingSpec:
         ads_conversion_label=tracking.ads_conversion_label or None,
         ads_value=tracking.ads_value,
         ads_currency=tracking.ads_currency or None,
+        ads_category=tracking.ads_category or None,
+        ads_primary=tracking.ads_primary,
     )
 
 

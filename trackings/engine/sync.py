@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 from customers.models import DriftPolicy
 from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
-from trackings.engine.ads import ads_sync, tracking_id_in_name
+from trackings.engine.ads import ads_rollback, ads_sync, tracking_id_in_name
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.desired import (
     compile_desired,
@@ -46,6 +47,8 @@ from trackings.models import (
 )
 from trackings.planner import plan_workspace
 from trackings.services.deployments import deployment_enqueue
+
+logger = logging.getLogger(__name__)
 
 _ID_PREFIX = re.compile(r"\[([0-9a-f]{8})\]")
 
@@ -86,26 +89,23 @@ def sync_run(ctx: RunContext) -> None:
     failures = {**compiled.failures, **ads.failures}
 
     try:
-        gtm = gtm_apply(ctx, compiled.desired)
-    except DeploymentFailed as error:
-        # GTM could not compile: if it blamed the entities of some trackings, publish the others
-        # and fail only those (they stay wanted: fixing them and deploying retries them).
-        blamed = _blamed_trackings(error, wanted)
-        if not blamed or len(blamed) == len(wanted):
-            raise
-        for tracking in blamed:
-            failures[tracking.pk] = (
-                f"GTM could not compile this tracking's entities ({error.reason}); it was "
-                "left out of the version published for the others."
-            )
-        rest = compile_desired(
-            customer, [t for t in wanted if t not in blamed], connection, ads.tag_conversion_id
-        )
-        compiled.desired = rest.desired
-        gtm = gtm_apply(ctx, compiled.desired)
-    # Publish answers the version it made live: no read after it.
-    live = gtm.published if gtm.published is not None else (gtm.live_before or {})
+        gtm, live = _gtm_step(ctx, compiled, wanted, failures, ads.tag_conversion_id)
+    except BaseException:
+        # No enabled conversion action may stay without its tag.
+        _rollback_created_actions(ctx, ads.created)
+        raise
     index = LiveIndex.of(live, owner=str(ctx.customer.pk))
+    untagged = {
+        t.pk
+        for t in wanted
+        if t.pk in ads.created
+        and (
+            t.pk in failures
+            or not compiled.desired.keys_for_tracking(t.pk)
+            or missing_keys(compiled.desired, t.pk, index)
+        )
+    }
+    _rollback_created_actions(ctx, untagged)
 
     now = timezone.now()
     with transaction.atomic():
@@ -132,6 +132,51 @@ def sync_run(ctx: RunContext) -> None:
         _finish_with_failures(
             ctx, failed=failed, wanted=len(wanted), published=gtm.published is not None, index=index
         )
+
+
+def _rollback_created_actions(ctx: RunContext, tracking_ids: set[uuid.UUID]) -> None:
+    if not tracking_ids:
+        return
+    try:
+        ads_rollback(ctx, tracking_ids=tracking_ids)
+    except Exception:
+        # The deployment's own outcome matters more; the ids stay, the next run keeps them.
+        logger.exception(
+            "Removing untagged conversion actions failed",
+            extra={"deployment_id": str(ctx.deployment.pk)},
+        )
+
+
+def _gtm_step(
+    ctx: RunContext,
+    compiled: Any,
+    wanted: list[Tracking],
+    failures: dict[uuid.UUID, str],
+    ads_tag_id: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """Apply and publish the container; the GTM outcome and the live version after it."""
+    customer, connection = ctx.customer, ctx.connection
+    try:
+        gtm = gtm_apply(ctx, compiled.desired)
+    except DeploymentFailed as error:
+        # GTM could not compile: if it blamed the entities of some trackings, publish the others
+        # and fail only those (they stay wanted: fixing them and deploying retries them).
+        blamed = _blamed_trackings(error, wanted)
+        if not blamed or len(blamed) == len(wanted):
+            raise
+        for tracking in blamed:
+            failures[tracking.pk] = (
+                f"GTM could not compile this tracking's entities ({error.reason}); it was "
+                "left out of the version published for the others."
+            )
+        rest = compile_desired(
+            customer, [t for t in wanted if t not in blamed], connection, ads_tag_id
+        )
+        compiled.desired = rest.desired
+        gtm = gtm_apply(ctx, compiled.desired)
+    # Publish answers the version it made live: no read after it.
+    live = gtm.published if gtm.published is not None else (gtm.live_before or {})
+    return gtm, live
 
 
 def _finish_with_failures(

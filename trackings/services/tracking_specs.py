@@ -75,6 +75,9 @@ class TrackingSpec:
     ads_currency: str = ""
     ads_category: str = ""
     allow_auto_collected_event_name: bool = False
+    # None: the type's default (trackings.catalog.TrackingType.conversion).
+    key_event: bool | None = None
+    ads_primary: bool | None = None
 
 
 def _ga4_name_errors(name: str, *, what: str) -> list[str]:
@@ -127,12 +130,16 @@ def tracking_spec_resolve(spec: TrackingSpec) -> tuple[TrackingSpec, Errors]:
             errors["ga4_event_name"] = ["Only with ga4 among the destinations."]
         if spec.ga4_parameters:
             errors["ga4_parameters"] = ["Only with ga4 among the destinations."]
+        if spec.key_event:
+            errors["key_event"] = ["Only with ga4 among the destinations."]
     ads_category = spec.ads_category
     if GOOGLE_ADS in destinations:
         ads_category = ads_category or kind.ads_category
         errors.update(_ads_errors(spec, ads_category))
     elif spec.ads_value is not None or spec.ads_currency or spec.ads_category:
         errors["ads_conversion"] = ["Only with google_ads among the destinations."]
+    if GOOGLE_ADS not in destinations and spec.ads_primary:
+        errors["ads_primary"] = ["Only with google_ads among the destinations."]
     if errors:
         return spec, errors
     resolved = TrackingSpec(
@@ -146,6 +153,10 @@ def tracking_spec_resolve(spec: TrackingSpec) -> tuple[TrackingSpec, Errors]:
         ads_currency=spec.ads_currency,
         ads_category=ads_category if GOOGLE_ADS in destinations else "",
         allow_auto_collected_event_name=spec.allow_auto_collected_event_name,
+        key_event=GA4 in destinations
+        and (kind.key_event_default if spec.key_event is None else spec.key_event),
+        ads_primary=GOOGLE_ADS in destinations
+        and (kind.ads_primary_default if spec.ads_primary is None else spec.ads_primary),
     )
     return resolved, {}
 

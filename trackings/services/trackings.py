@@ -65,6 +65,8 @@ def tracking_snapshot(tracking: Tracking) -> dict[str, Any]:
         "ads_value": str(tracking.ads_value) if tracking.ads_value is not None else None,
         "ads_currency": tracking.ads_currency,
         "ads_category": tracking.ads_category,
+        "key_event": tracking.key_event,
+        "ads_primary": tracking.ads_primary,
         "status": tracking.status,
         "version": tracking.version,
     }
@@ -81,6 +83,8 @@ def _spec_fields(spec: TrackingSpec) -> dict[str, Any]:
         "ads_value": spec.ads_value,
         "ads_currency": spec.ads_currency,
         "ads_category": spec.ads_category,
+        "key_event": spec.key_event,
+        "ads_primary": spec.ads_primary,
     }
 
 
@@ -274,6 +278,8 @@ def tracking_update(
             ads_value=locked.ads_value,
             ads_currency=locked.ads_currency,
             ads_category=locked.ads_category,
+            key_event=locked.key_event,
+            ads_primary=locked.ads_primary,
         )
         # An event name allowed when it was set stays allowed while it does not change.
         allow_name = allow_auto_collected_event_name or "ga4_event_name" not in changes
@@ -284,6 +290,11 @@ def tracking_update(
                 wanted.ga4_event_name, wanted.ga4_parameters = "", {}
             if GOOGLE_ADS not in wanted.destinations and "ads_category" not in changes:
                 wanted.ads_value, wanted.ads_currency, wanted.ads_category = None, "", ""
+            # A destination added or dropped takes the type's default unless the client says.
+            if "key_event" not in changes:
+                wanted.key_event = None
+            if "ads_primary" not in changes:
+                wanted.ads_primary = None
         if "ga4_event_name" in changes and not changes["ga4_event_name"]:
             wanted.ga4_event_name = ""
         wanted, errors = tracking_spec_resolve(wanted)
