@@ -140,7 +140,7 @@ def google_call(
         raise GoogleNeedsReconnect(context.blocked.message, api=api)
     if api == "gtm":
         if context.reserved_gtm_tokens:
-            context.reserved_gtm_tokens.pop()
+            quota.gtm_quota_spend(context.reserved_gtm_tokens.pop())
         else:
             quota.gtm_quota_acquire(organization_id=context.organization_id or "-")
     started = time.monotonic()

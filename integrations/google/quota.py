@@ -8,6 +8,8 @@ the task reschedules itself with that countdown.
 A run that must not stop halfway (a deployment) reserves its whole budget at once
 (`count`): it starts only when that many calls are free, so it never spends quota on reads it
 would have to repeat after a refusal; what it did not spend goes back (`gtm_quota_release`).
+A reserved token is stamped again when its call is made (`gtm_quota_spend`), because that is
+when Google counts it.
 
 Fair turns: an organization refused a token registers as waiting. When tokens are scarce, a token
 goes to the waiting organization served least recently, so a tenant with a large backlog cannot
@@ -100,6 +102,18 @@ def gtm_quota_acquire(*, organization_id: str, count: int = 1) -> list[str]:
     )
 
 
+def gtm_quota_spend(token: str) -> None:
+    """A reserved token's call is being made now. Google counts a call when it is made, so the
+    bucket moves the token to now: stamped at the reservation (up to a run's length earlier),
+    it would leave the bucket's window before the call leaves Google's, and a run scheduled
+    for that moment would be refused by Google."""
+    limits = quota_limits()
+    if settings.REDIS_URL:
+        _spend_redis(limits, token)
+    else:
+        _spend_database(limits, token)
+
+
 def gtm_quota_release(tokens: list[str]) -> None:
     """Give back tokens taken but not spent on a call (the rest of a reservation)."""
     if not tokens:
@@ -179,6 +193,16 @@ return {0, tostring(retry), 'window'}
 """
 
 
+# Re-added if it already left the window: the call is counted from now either way.
+_SPEND_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
+return 1
+"""
+
+
 @cache
 def _redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
@@ -187,6 +211,16 @@ def _redis_client(url: str) -> redis.Redis:
 @cache
 def _acquire_script(url: str) -> Any:
     return _redis_client(url).register_script(_ACQUIRE_LUA)
+
+
+@cache
+def _spend_script(url: str) -> Any:
+    return _redis_client(url).register_script(_SPEND_LUA)
+
+
+def _spend_redis(limits: QuotaLimits, token: str) -> None:
+    window_key = _redis_keys(limits, quota_day()[0])[0]
+    _spend_script(str(settings.REDIS_URL))(keys=[window_key], args=[token, limits.window_seconds])
 
 
 def _redis_keys(limits: QuotaLimits, day: str) -> list[str]:
@@ -278,6 +312,22 @@ def _acquire_database(
         bucket.waiting = waiting
         bucket.save()
     return result
+
+
+def _spend_database(limits: QuotaLimits, token: str) -> None:
+    from integrations.models import GtmQuotaBucket
+
+    with transaction.atomic():
+        bucket = GtmQuotaBucket.objects.select_for_update().filter(project=limits.project).first()
+        if bucket is None:
+            return
+        grants = list(bucket.grants)
+        # A token is its grant's time; the grant moves to now (spent tokens are never released).
+        if float(token) in grants:
+            grants.remove(float(token))
+        grants.append(time.time())
+        bucket.grants = grants
+        bucket.save(update_fields=["grants"])
 
 
 def _release_database(limits: QuotaLimits, day: str, tokens: list[str]) -> None:

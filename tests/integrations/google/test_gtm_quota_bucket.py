@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from integrations.google.errors import GoogleQuotaExceeded
-from integrations.google.quota import gtm_quota_acquire, gtm_quota_release, quota_day
+from integrations.google.quota import (
+    gtm_quota_acquire,
+    gtm_quota_release,
+    gtm_quota_spend,
+    quota_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +128,20 @@ def test_a_reservation_larger_than_the_window_takes_the_whole_window(
     _limits(settings, per_window=3, window=100)
     assert len(gtm_quota_acquire(organization_id="org-a", count=8)) == 3
     _refusal("org-a")
+
+
+def test_a_reserved_call_counts_from_when_it_is_made(bucket: str, settings: Any) -> None:
+    # Google counts a call when it is made: a token reserved early and spent later must stay in
+    # the window until the call leaves Google's, or the next run would be refused by Google.
+    _limits(settings, per_window=2, window=2.0)
+    reserved_at = time.monotonic()
+    spent_later, _never_spent = gtm_quota_acquire(organization_id="org-a", count=2)
+    time.sleep(1.0)
+    spent_at = time.monotonic()
+    gtm_quota_spend(spent_later)
+    time.sleep(max(0.0, reserved_at + 2.1 - time.monotonic()))
+
+    gtm_quota_acquire(organization_id="org-a")  # the unspent token's place left with the window
+    asked_at = time.monotonic()
+    refusal = _refusal("org-a")  # the call made a second later still counts
+    assert abs(refusal.retry_after_seconds - (spent_at + 2.0 - asked_at)) < 0.25
