@@ -5,7 +5,8 @@ Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server, 
 BENCH_DATABASE_NAME), Redis (REDIS_URL, default db 15), the Google emulator, gunicorn for the
 product and for the floor (bench/floor/), a Celery worker for the Google part.
 
-Knobs: BENCH_ONLY=http|google (one part), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
+Knobs: BENCH_ONLY=http|google|stats (one part; stats: the stats endpoints on 1,000 trackings
+× 365 days), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
 BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
 for one deployment of 100 and of 1,000 trackings (also part of the Google part).
@@ -270,6 +271,10 @@ def main() -> None:
                 connected_at = time.monotonic()
             if only in ("", "http"):
                 _http_part(workdir)
+            if only in ("", "stats"):
+                from bench.stats import print_stats
+
+                print_stats(workdir)
             if only in ("", "google"):
                 _google_part(workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], connected_at)
         finally:

@@ -1,8 +1,9 @@
-"""Reads of the daily numbers for the stats endpoints: one aggregate query each.
+"""Reads of the daily numbers for the stats endpoints: one query each.
 
-The customer query reads only `dailystat_org_cust_day_idx` (its summed columns are included in
-the index); the tracking query reads the unique key's index. Days without rows come back as zero
-rows here, in Python, so a chart gets every day of the range.
+A tracking's days read the unique key's index; a customer's days read `CustomerDailyStat` (one
+row a day, kept by the pulls); a customer by tracking sums its trackings' rows through
+`dailystat_org_cust_day_idx` (the summed columns are included in it). Days without rows come
+back as zero rows here, in Python, so a chart gets every day of the range.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from stats.models import DailyStat
+from stats.models import CustomerDailyStat, DailyStat
 
 METRICS = ("events", "key_events", "conversions", "all_conversions", "conversions_value")
 GROUP_BY_DAY = "day"
@@ -91,20 +92,48 @@ def tracking_daily_stats(
 def customer_daily_stats(
     *, organization_id: Any, customer_id: Any, period: StatsPeriod, group_by: str
 ) -> dict[str, Any]:
-    key = "day" if group_by == GROUP_BY_DAY else "tracking_id"
-    rows: list[dict[str, Any]] = list(
-        DailyStat.objects.filter(
+    if group_by == GROUP_BY_DAY:
+        days = [
+            dict(row)
+            for row in CustomerDailyStat.objects.filter(
+                organization_id=organization_id,
+                customer_id=customer_id,
+                day__gte=period.start,
+                day__lte=period.end,
+            )
+            .values("day", *METRICS)
+            .order_by("day")
+        ]
+        return {"totals": _totals(days), "results": _by_day(days, period)}
+    rows = [
+        dict(row)
+        for row in DailyStat.objects.filter(
             organization_id=organization_id,
             customer_id=customer_id,
             day__gte=period.start,
             day__lte=period.end,
         )
-        .values(key)
+        .values("tracking_id")
         .annotate(**_sums())
-        .order_by(key)
-    )
-    totals = _totals(rows)
-    if group_by == GROUP_BY_DAY:
-        return {"totals": totals, "results": _by_day(rows, period)}
+        .order_by("tracking_id")
+    ]
     results = [{"tracking": row.pop("tracking_id"), **row} for row in rows]
-    return {"totals": totals, "results": results}
+    return {"totals": _totals(results), "results": results}
+
+
+def customer_day_sums(
+    *, organization_id: Any, customer_id: Any, start: date, end: date
+) -> list[dict[str, Any]]:
+    """The customer's days summed from the tracking rows (what `CustomerDailyStat` keeps)."""
+    return [
+        dict(row)
+        for row in DailyStat.objects.filter(
+            organization_id=organization_id,
+            customer_id=customer_id,
+            day__gte=start,
+            day__lte=end,
+        )
+        .values("day")
+        .annotate(**_sums())
+        .order_by("day")
+    ]

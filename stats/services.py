@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
-from stats.models import DailyStat, StatSource, TrackingVolume
+from stats.models import CustomerDailyStat, DailyStat, StatSource, TrackingVolume
+from stats.selectors import customer_day_sums
 from tenants.actors import Actor
 from tenants.models import Membership, Role
 from tenants.services.audit import audit_record
@@ -164,7 +165,33 @@ def stats_pull_customer(*, customer: Customer, today: date | None = None) -> Pul
         ],
         batch_size=2000,
     )
+    customer_days_rebuild(
+        organization_id=customer.organization_id, customer_id=customer.pk, start=start, end=end
+    )
     return PullResult(start=start, end=end, rows=len(rows), google_calls=clients.calls)
+
+
+def customer_days_rebuild(*, organization_id: Any, customer_id: Any, start: date, end: date) -> int:
+    """Sum the customer's tracking rows of these days into `CustomerDailyStat` (upsert)."""
+    days = customer_day_sums(
+        organization_id=organization_id, customer_id=customer_id, start=start, end=end
+    )
+    CustomerDailyStat.objects.bulk_create(
+        [
+            CustomerDailyStat(organization_id=organization_id, customer_id=customer_id, **day)
+            for day in days
+        ],
+        update_conflicts=True,
+        unique_fields=["organization", "customer", "day"],
+        update_fields=[
+            "events",
+            "key_events",
+            "conversions",
+            "all_conversions",
+            "conversions_value",
+        ],
+    )
+    return len(days)
 
 
 def _decimal(value: float) -> Decimal:
@@ -175,6 +202,7 @@ def stats_prune(*, today: date | None = None) -> int:
     """Forget rows older than 13 months (every tenant)."""
     cutoff = (today or timezone.now().date()) - timedelta(days=KEEP_DAYS)
     deleted, _ = DailyStat.objects.filter(day__lt=cutoff).delete()
+    CustomerDailyStat.objects.filter(day__lt=cutoff).delete()
     return deleted
 
 

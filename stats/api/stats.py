@@ -135,8 +135,9 @@ class TrackingStatsViewSet(OrganizationScopedViewSet):
         stats = tracking_daily_stats(
             organization_id=self.tenant.organization.pk, tracking_id=tracking.pk, period=period
         )
-        body = {"from": period.start, "to": period.end, **stats}
-        return Response(TrackingStatsSerializer(body).data)
+        # Shaped here, not by serializers (they document it): 365 rows through DRF fields cost
+        # more than the query.
+        return Response({"from": period.start, "to": period.end, **stats})
 
 
 class CustomerStatsViewSet(OrganizationScopedViewSet):
@@ -158,12 +159,4 @@ class CustomerStatsViewSet(OrganizationScopedViewSet):
             period=period,
             group_by=group_by,
         )
-        rows = DayStatsSerializer if group_by == GROUP_BY_DAY else TrackingRowStatsSerializer
-        body = {
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-            "group_by": group_by,
-            "totals": MetricsSerializer(stats["totals"]).data,
-            "results": rows(stats["results"], many=True).data,
-        }
-        return Response(body)
+        return Response({"from": period.start, "to": period.end, "group_by": group_by, **stats})

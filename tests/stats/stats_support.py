@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from stats.models import DailyStat, StatSource
+from stats.services import customer_days_rebuild
 from trackings.models import Tracking
 
 TODAY = timezone.now().date()
@@ -31,6 +32,7 @@ def seed_ga4(tracking: Tracking, counts: dict[date, int], *, key_events: int = 0
         )
         for day, count in counts.items()
     )
+    _rebuild(tracking, list(counts))
 
 
 def seed_ads(tracking: Tracking, conversions: dict[date, tuple[str, str]]) -> None:
@@ -48,6 +50,18 @@ def seed_ads(tracking: Tracking, conversions: dict[date, tuple[str, str]]) -> No
         )
         for day, (count, value) in conversions.items()
     )
+    _rebuild(tracking, list(conversions))
+
+
+def _rebuild(tracking: Tracking, days: list[date]) -> None:
+    """What a pull does after writing its rows: the customer's days are summed again."""
+    if days:
+        customer_days_rebuild(
+            organization_id=tracking.organization_id,
+            customer_id=tracking.customer_id,
+            start=min(days),
+            end=max(days),
+        )
 
 
 def as_numbers(row: dict[str, Any]) -> tuple[Any, ...]:

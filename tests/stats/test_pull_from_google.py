@@ -13,6 +13,7 @@ from django.utils import timezone
 from google_emulator import seed
 from integrations.google.errors import GoogleQuotaExceeded
 from stats.models import DailyStat, StatSource
+from stats.selectors import StatsPeriod, customer_daily_stats
 from stats.services import customer_stats_refresh, stats_pull_customer
 from stats.tasks import pull_customer
 from tenants.models import AuditEvent
@@ -144,6 +145,14 @@ def test_later_pulls_take_yesterday_and_today_and_overwrite_them(
 
     assert (result.start, result.end) == (day(1), day(0))
     assert stored(shop["buy"], StatSource.GA4)[day(1)] == (6, 0, 0.0, 0.0)
+    # The customer's day (kept for the by-day endpoint) follows its trackings' rows.
+    by_day = customer_daily_stats(
+        organization_id=shop["customer"].organization_id,
+        customer_id=shop["customer"].pk,
+        period=StatsPeriod(start=day(1), end=day(1)),
+        group_by="day",
+    )
+    assert by_day["totals"]["events"] == 6
     assert DailyStat.objects.filter(tracking=shop["buy"], source=StatSource.GA4).count() == 30
 
 
