@@ -15,13 +15,13 @@ from rest_framework.response import Response
 from customers import services
 from customers.filters import CustomerFilter
 from customers.models import Customer, DriftPolicy
+from customers.selectors import google_connection_status
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
-NOT_CONNECTED = "not_connected"
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
@@ -64,9 +64,8 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         read_only_fields = ("id", "created_at", "updated_at", "deleted")
 
     def get_google_connection_status(self, customer: Customer) -> str:
-        """`not_connected`, `connected`, `needs_reconnect` or `revoked`."""
-        connection = getattr(customer, "google_connection", None)
-        return connection.status if connection is not None else NOT_CONNECTED
+        """`not_connected`, `connected` or `needs_reconnect` (as /customers/{id}/google/ says)."""
+        return google_connection_status(getattr(customer, "google_connection", None))
 
     def validate_tags(self, tags: list[str]) -> list[str]:
         if any(not tag for tag in tags):

@@ -22,8 +22,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
+from customers.selectors import NOT_CONNECTED, google_connection_status
 from integrations.api_errors import GOOGLE_ERROR_RESPONSES
-from integrations.google import selectors
+from integrations.google import lookups
 from integrations.google.clients import GoogleClients, google_clients_for
 from integrations.google.errors import (
     GoogleReconnectRequired,
@@ -44,16 +45,9 @@ from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
 from tenants.models import Role
 
-NOT_CONNECTED = "not_connected"
 # Digits (dashes allowed for Ads ids), GA4 resource names, or "create" where creation is offered.
 _ID = r"^[0-9][0-9\-]{0,30}$"
 _ID_OR_CREATE = r"^(create|[0-9]{1,30})$"
-
-
-def connection_status(connection: GoogleConnection | None) -> str:
-    if connection is None or connection.status == ConnectionStatus.REVOKED:
-        return NOT_CONNECTED
-    return str(connection.status)
 
 
 class GoogleConnectionSerializer(serializers.Serializer):
@@ -83,7 +77,7 @@ class GoogleConnectionSerializer(serializers.Serializer):
     @staticmethod
     def payload(customer: Customer, connection: GoogleConnection | None) -> dict[str, Any]:
         granted = list(connection.scopes or []) if connection is not None else []
-        state = connection_status(connection)
+        state = google_connection_status(connection)
         data: dict[str, Any] = {
             "customer": customer.pk,
             "status": state,
@@ -235,7 +229,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     def gtm_containers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, connection, clients = self._connected()
         with google_errors_as_domain_errors():
-            accounts = selectors.gtm_accounts_with_containers(clients, connection=connection)
+            accounts = lookups.gtm_accounts_with_containers(clients, connection=connection)
         return Response({"accounts": accounts})
 
     @extend_schema(
@@ -248,7 +242,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     def ads_accounts(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, _, clients = self._connected()
         with google_errors_as_domain_errors():
-            return Response({"accounts": selectors.ads_accounts(clients)})
+            return Response({"accounts": lookups.ads_accounts(clients)})
 
     @extend_schema(
         summary="GA4 properties and their web data streams",
@@ -260,7 +254,7 @@ class CustomerGoogleViewSet(OrganizationScopedViewSet):
     def ga4_properties(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, connection, clients = self._connected()
         with google_errors_as_domain_errors():
-            properties = selectors.ga4_properties_with_streams(clients, connection=connection)
+            properties = lookups.ga4_properties_with_streams(clients, connection=connection)
         return Response({"properties": properties})
 
 
@@ -331,7 +325,7 @@ class GoogleOAuthCallbackView(APIView):
             )
         return Response(
             {
-                "status": connection_status(connection),
+                "status": google_connection_status(connection),
                 "customer": connection.customer_id,
                 "google_email": connection.google_email,
                 "scopes": connection.scopes,

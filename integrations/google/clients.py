@@ -24,7 +24,7 @@ from integrations.google.errors import GoogleNeedsReconnect
 from integrations.google.ga4 import Ga4Client
 from integrations.google.ga4_data import Ga4DataClient
 from integrations.google.grpc_trust import ensure_emulator_trust
-from integrations.google.gtm import GtmClient
+from integrations.google.gtm_client import GtmClient
 
 if TYPE_CHECKING:
     from customers.models import GoogleConnection

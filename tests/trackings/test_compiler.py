@@ -19,7 +19,7 @@ from trackings.compiler import (
     entity_key,
     tracking_id_of,
 )
-from trackings.compiler.gtm import BUILT_IN_VARIABLES, VARIABLE_REFERENCE, strings_in
+from trackings.compiler.entities import BUILT_IN_VARIABLES, VARIABLE_REFERENCE, strings_in
 from trackings.listeners import BEHAVIOURS, STORES_ON_DEVICE
 
 CONTAINER = ContainerSpec(

@@ -23,7 +23,7 @@ from tests.fixtures.trackings import (
     parameters,
     wait_for,
 )
-from trackings.engine.ads import tracking_id_in_name
+from trackings.engine.apply_ads import tracking_id_in_name
 from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
 from trackings.planner import marker_of
 from trackings.services.deployments import deployment_enqueue, deployments_sweep

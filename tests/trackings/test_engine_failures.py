@@ -9,6 +9,7 @@ import pytest
 
 from customers.models import ConnectionStatus, GoogleConnection
 from integrations.google.clients import google_clients_for
+from integrations.google.gtm_client import WORKSPACE_NAME
 from tests.fixtures.trackings import (
     connection_of,
     container_path,
@@ -17,7 +18,6 @@ from tests.fixtures.trackings import (
     make_tracking,
 )
 from tests.trackings.test_engine_foreign_entities import DEFAULT_WORKSPACE
-from trackings.engine.gtm import WORKSPACE_NAME
 from trackings.models import DeploymentStatus, TrackingStatus
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.trackings import ads_actions, deploy, live_version, make_tracking
-from trackings.engine.ads import tracking_id_in_name
+from trackings.engine.apply_ads import tracking_id_in_name
 from trackings.models import DeploymentStatus, Tracking, TrackingStatus
 from trackings.planner import marker_of
 

@@ -48,7 +48,7 @@ from trackings.api.trackings_serializers import (
 from trackings.catalog import all_tracking_types, get_tracking_type
 from trackings.models import Tracking, TrackingHealth, TrackingStatus, VolumeStatus
 from trackings.services import trackings as services
-from trackings.services.tracking_specs import Errors, TrackingSpec
+from trackings.services.tracking_requests import Errors, TrackingRequest
 
 
 class TrackingTypeListView(APIView):
@@ -220,7 +220,7 @@ class TrackingViewSet(
         envelope = TrackingBulkSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         raw_items = envelope.validated_data["trackings"]
-        parsed: list[tuple[Any, TrackingSpec | Errors]] = []
+        parsed: list[tuple[Any, TrackingRequest | Errors]] = []
         # One serializer validates every item (as a ListSerializer would), so its fields are
         # built once, not 500 times.
         item_serializer = TrackingCreateSerializer()

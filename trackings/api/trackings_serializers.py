@@ -10,7 +10,7 @@ from rest_framework import serializers
 from trackings.api.deployment_serializers import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
 from trackings.models import Tracking, VolumeStatus
-from trackings.services.tracking_specs import Errors, TrackingSpec
+from trackings.services.tracking_requests import Errors, TrackingRequest
 
 DESTINATIONS = (GA4, GOOGLE_ADS)
 
@@ -154,11 +154,11 @@ class _TrackingInputBase(serializers.Serializer[Any]):
     )
 
     def spec_fields(self, validated: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The validated input as TrackingSpec fields (only those the client sent)."""
+        """The validated input as TrackingRequest fields (only those the client sent)."""
         data = dict(self.validated_data if validated is None else validated)
         ads = data.pop("ads_conversion", None) or {}
         data.pop("allow_auto_collected_event_name", None)
-        # The nested serializer already answers in TrackingSpec's names (ads_value, …).
+        # The nested serializer already answers in TrackingRequest's names (ads_value, …).
         data.update(ads)
         return {key: value for key, value in data.items() if key not in ("customer", "version")}
 
@@ -167,9 +167,9 @@ class TrackingCreateSerializer(_TrackingInputBase):
     customer = serializers.UUIDField(help_text="One of your organization's customers.")
     type = serializers.CharField(max_length=64, help_text="A key of /tracking-types/.")
 
-    def spec(self, validated: dict[str, Any] | None = None) -> TrackingSpec:
+    def spec(self, validated: dict[str, Any] | None = None) -> TrackingRequest:
         data = self.validated_data if validated is None else validated
-        return TrackingSpec(
+        return TrackingRequest(
             allow_auto_collected_event_name=data["allow_auto_collected_event_name"],
             **self.spec_fields(data),
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from trackings.catalog import GA4, GOOGLE_ADS, config_with_defaults, get_tracking_type
 from trackings.catalog.base import TrackingType
-from trackings.compiler.gtm import (
+from trackings.compiler.entities import (
     BUILT_IN_BY_NAME,
     VARIABLE_REFERENCE,
     boolean,

@@ -14,7 +14,7 @@ from typing import Any
 from trackings.catalog.commerce import DEFAULT_DOWNLOAD_EXTENSIONS
 from trackings.catalog.social import PROFILE_DOMAINS, SHARE_URLS
 from trackings.compiler import variables
-from trackings.compiler.gtm import condition, url_condition, with_descendants
+from trackings.compiler.entities import condition, url_condition, with_descendants
 from trackings.compiler.triggers import (
     ExtraEvent,
     Firing,

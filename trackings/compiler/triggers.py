@@ -2,7 +2,7 @@
 
 A ``Firing`` holds the main trigger (the one the tags fire on), helper triggers a trigger group
 waits for, and what the tags need to know (variables, listener, ecommerce data, dynamic Ads
-values). Shapes follow the reference exports (see trackings/compiler/gtm.py).
+values). Shapes follow the reference exports (see trackings/compiler/entities.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trackings.compiler.gtm import (
+from trackings.compiler.entities import (
     ALL_PAGES_CONDITION,
     boolean,
     condition,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from trackings.compiler.gtm import boolean, integer, template
+from trackings.compiler.entities import boolean, integer, template
 from trackings.compiler.types import entity_key
 
 

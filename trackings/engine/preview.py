@@ -16,20 +16,20 @@ from integrations.google.errors import (
     google_errors_as_domain_errors,
 )
 from oneclicktag.core.exceptions import Conflict, NotFound
-from trackings.engine.ads import ads_validate
+from trackings.engine.apply_ads import ads_validate
+from trackings.engine.apply_gtm import (
+    latest_version_header_or_none,
+    read_version_of,
+    stored_workspace_path,
+    unless_absent,
+    version_entities,
+)
 from trackings.engine.context import RunContext, with_retries
 from trackings.engine.desired import (
     compile_desired,
     known_ads_tag_id,
     removing_trackings,
     wanted_trackings,
-)
-from trackings.engine.gtm import (
-    latest_version_header_or_none,
-    read_version_of,
-    stored_workspace_path,
-    unless_absent,
-    version_entities,
 )
 from trackings.engine.rollback import rollback_conflict, rollback_refusal
 from trackings.models import ContainerVersion, Deployment

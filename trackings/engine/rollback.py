@@ -24,8 +24,8 @@ from customers.models import Customer, DriftPolicy
 from integrations.google.errors import GoogleError
 from integrations.google.services.choices import connection_remember_workspace
 from tenants.actors import Actor
+from trackings.engine.apply_gtm import stored_workspace_path, version_id
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
-from trackings.engine.gtm import stored_workspace_path, version_id
 from trackings.engine.restore import trackings_restore_snapshot
 from trackings.engine.verify import record_container_version
 from trackings.events import deployment_finished_emit

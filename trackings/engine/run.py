@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 # Runs of one deployment that may end in transient errors before it fails for good.
 MAX_ATTEMPTS = 5
 TRANSIENT_BACKOFF_SECONDS = 15.0
-# What one run spends on GTM in the usual case, reserved before it starts (trackings.engine.gtm
+# What one run spends on GTM in the usual case, reserved before it starts (engine/apply_gtm.py
 # counts a sync's 7; a check reads the live version; a rollback reads the live version,
 # publishes, sets the latest version and syncs our workspace to it).
 GTM_CALLS_PER_RUN: dict[str, int] = {

@@ -13,7 +13,8 @@ from django.utils import timezone
 from customers.models import DriftPolicy
 from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
-from trackings.engine.ads import ads_rollback, ads_sync, tracking_id_in_name
+from trackings.engine.apply_ads import ads_rollback, ads_sync, tracking_id_in_name
+from trackings.engine.apply_gtm import gtm_apply, version_entities
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.desired import (
     compile_desired,
@@ -22,7 +23,6 @@ from trackings.engine.desired import (
     uses_ads,
     wanted_trackings,
 )
-from trackings.engine.gtm import gtm_apply, version_entities
 from trackings.engine.restore import trackings_snapshot
 from trackings.engine.verify import (
     LiveIndex,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from trackings.compiler.gtm import BUILT_IN_VARIABLES, VARIABLE_REFERENCE
+from trackings.compiler.entities import BUILT_IN_VARIABLES, VARIABLE_REFERENCE
 from trackings.compiler.types import (
     MARKER_PREFIX,
     OWNER_PREFIX,

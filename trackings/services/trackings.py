@@ -27,7 +27,7 @@ from trackings.lifecycle import tracking_mark_changed, tracking_mark_removed, tr
 from trackings.models import Deployment, DeploymentKind, Tracking, TrackingStatus
 from trackings.selectors import tracking_counts_by_customer
 from trackings.services.deployments import deployment_enqueue
-from trackings.services.tracking_specs import Errors, TrackingSpec, tracking_spec_resolve
+from trackings.services.tracking_requests import Errors, TrackingRequest, tracking_request_resolve
 
 BULK_MAX_ITEMS = 500
 
@@ -72,7 +72,7 @@ def tracking_snapshot(tracking: Tracking) -> dict[str, Any]:
     }
 
 
-def _spec_fields(spec: TrackingSpec) -> dict[str, Any]:
+def _spec_fields(spec: TrackingRequest) -> dict[str, Any]:
     return {
         "name": spec.name,
         "type": spec.type,
@@ -117,7 +117,7 @@ def _limit_errors(
     }
 
 
-def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingSpec) -> TrackingWrite:
+def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) -> TrackingWrite:
     try:
         result = tracking_bulk_create(
             organization=customer.organization, actor=actor, items=[(customer, spec)]
@@ -133,7 +133,7 @@ def tracking_bulk_create(
     *,
     organization: Organization,
     actor: Actor,
-    items: Sequence[tuple[Customer | None, TrackingSpec | Errors]],
+    items: Sequence[tuple[Customer | None, TrackingRequest | Errors]],
 ) -> BulkWrite:
     """Create every item or none. An item is (customer, spec); a customer of None (not found)
     or a dict of errors (the caller's own checks failed) makes it an item error.
@@ -142,7 +142,7 @@ def tracking_bulk_create(
     per request, one INSERT of trackings, one of audit events, then one deployment per customer.
     """
     errors: dict[int, Errors] = {}
-    resolved: list[tuple[int, Customer, TrackingSpec]] = []
+    resolved: list[tuple[int, Customer, TrackingRequest]] = []
     for index, (customer, spec) in enumerate(items):
         item_errors: Errors = {}
         if customer is None or customer.organization_id != organization.pk:
@@ -150,7 +150,7 @@ def tracking_bulk_create(
         if isinstance(spec, dict):
             item_errors.update(spec)
         else:
-            resolved_spec, spec_errors = tracking_spec_resolve(spec)
+            resolved_spec, spec_errors = tracking_request_resolve(spec)
             item_errors.update(spec_errors)
         if item_errors or customer is None or isinstance(spec, dict):
             errors[index] = item_errors
@@ -259,7 +259,7 @@ def tracking_update(
     expected_version: int | None = None,
     allow_auto_collected_event_name: bool = False,
 ) -> TrackingWrite:
-    """Change a tracking and redeploy it. `changes` holds TrackingSpec fields except `type`."""
+    """Change a tracking and redeploy it. `changes` holds TrackingRequest fields except `type`."""
     if "type" in changes:
         raise InvalidInput({"type": ["The type cannot change; create a new tracking."]})
     with transaction.atomic():
@@ -268,7 +268,7 @@ def tracking_update(
             raise StaleVersion()
         if locked.status in (TrackingStatus.REMOVING, TrackingStatus.REMOVED):
             raise Conflict("This tracking is being removed; it cannot change.")
-        current = TrackingSpec(
+        current = TrackingRequest(
             name=locked.name,
             type=locked.type,
             config=locked.config,
@@ -297,7 +297,7 @@ def tracking_update(
                 wanted.ads_primary = None
         if "ga4_event_name" in changes and not changes["ga4_event_name"]:
             wanted.ga4_event_name = ""
-        wanted, errors = tracking_spec_resolve(wanted)
+        wanted, errors = tracking_request_resolve(wanted)
         if errors:
             raise InvalidInput(errors)
         before = tracking_snapshot(locked)

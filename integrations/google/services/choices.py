@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers.models import GoogleConnection
+from customers.selectors import gtm_containers_in_use
 from integrations.google.ads import digits
 from integrations.google.clients import GoogleClients
-from integrations.google.selectors import (
-    containers_in_use,
+from integrations.google.gtm_client import WORKSPACE_NAME
+from integrations.google.lookups import (
     is_web_container,
     property_id_of,
     stream_id_of,
@@ -30,8 +31,6 @@ from tenants.actors import Actor
 from tenants.services import audit_record
 
 CREATE = "create"
-WORKSPACE_NAME = "OneClickTag"
-WORKSPACE_DESCRIPTION = "Changes made by OneClickTag. Edits here may be overwritten."
 MAX_WORKSPACES = 3
 DEFAULT_PROPERTY_TIME_ZONE = "Etc/UTC"
 DEFAULT_PROPERTY_CURRENCY = "USD"
@@ -88,7 +87,7 @@ def _choose_gtm(
         return result
     account_path = accounts[account_id]["path"]
     containers = clients.gtm.list_containers(account_path)
-    taken = containers_in_use(connection=connection)
+    taken = gtm_containers_in_use(other_than=connection)
     if container_choice == CREATE:
         name = container_name_for(connection)
         # Adopt ours after a retried request instead of creating a second one (never one that
@@ -134,7 +133,7 @@ def _adopt_or_create_workspace(clients: GoogleClients, container_path: str) -> d
             f"The container already has {len(workspaces)} workspaces (free containers allow "
             f"{MAX_WORKSPACES}); delete one in GTM or choose another container.",
         )
-    return clients.gtm.create_workspace(container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION)
+    return clients.gtm.create_our_workspace(container_path)
 
 
 def _choose_ga4(

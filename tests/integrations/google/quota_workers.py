@@ -28,7 +28,7 @@ def run(job: dict[str, Any], ready: Queue[str], go: Event, results: Queue[dict[s
     from integrations.google.calls import CallContext, CallCounter
     from integrations.google.clients import _discovery_service
     from integrations.google.errors import GoogleError, GoogleQuotaExceeded
-    from integrations.google.gtm import GtmClient
+    from integrations.google.gtm_client import GtmClient
 
     override_settings(**job["overrides"]).enable()
     sent: list[float] = []

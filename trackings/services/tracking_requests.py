@@ -62,8 +62,8 @@ ADS_MAX_VALUE = Decimal("9999999999.99")
 
 
 @dataclass
-class TrackingSpec:
-    """What a client asks for; `tracking_spec_resolve` fills the catalog's defaults in."""
+class TrackingRequest:
+    """What a client asks for; `tracking_request_resolve` fills the catalog's defaults in."""
 
     name: str
     type: str
@@ -91,7 +91,7 @@ def _ga4_name_errors(name: str, *, what: str) -> list[str]:
     return []
 
 
-def tracking_spec_resolve(spec: TrackingSpec) -> tuple[TrackingSpec, Errors]:
+def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Errors]:
     """Check a spec against the catalog and GA4/Ads rules; return it with defaults filled in.
 
     Errors name the field (`config.selector`, `destinations`, `ga4_event_name`, ...). No I/O.
@@ -142,7 +142,7 @@ def tracking_spec_resolve(spec: TrackingSpec) -> tuple[TrackingSpec, Errors]:
         errors["ads_primary"] = ["Only with google_ads among the destinations."]
     if errors:
         return spec, errors
-    resolved = TrackingSpec(
+    resolved = TrackingRequest(
         name=spec.name,
         type=spec.type,
         config=config_with_defaults(spec.type, spec.config),
@@ -192,7 +192,7 @@ def _ga4_parameter_errors(parameters: Mapping[str, Any]) -> Errors:
     return errors
 
 
-def _ads_errors(spec: TrackingSpec, category: str) -> Errors:
+def _ads_errors(spec: TrackingRequest, category: str) -> Errors:
     errors: Errors = {}
     if category not in ADS_CATEGORIES:
         errors["ads_conversion.category"] = [

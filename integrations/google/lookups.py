@@ -1,38 +1,25 @@
-"""Reads of what a customer's grant can see in Google, shaped for the API, and of connections."""
+"""Lookups at Google (network calls, read only): what a customer's grant can see, shaped for
+the API. Reads of our own tables live in selectors modules; these ask Google."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from customers.models import Customer, GoogleConnection
+from customers.models import GoogleConnection
+from customers.selectors import ga4_streams_in_use, gtm_containers_in_use
 from integrations.google.clients import GoogleClients
 
 WEB_USAGE = "web"
-
-
-def connection_for_customer(customer: Customer) -> GoogleConnection | None:
-    return GoogleConnection.objects.filter(
-        organization=customer.organization_id, customer=customer
-    ).first()
 
 
 def is_web_container(container: dict[str, Any]) -> bool:
     return WEB_USAGE in [str(u).lower() for u in container.get("usageContext") or []]
 
 
-def containers_in_use(*, connection: GoogleConnection) -> set[str]:
-    """GTM container ids other customers (of any organization) own."""
-    return set(
-        GoogleConnection.objects.exclude(pk=connection.pk)
-        .exclude(gtm_container_id="")
-        .values_list("gtm_container_id", flat=True)
-    )
-
-
 def gtm_accounts_with_containers(
     clients: GoogleClients, *, connection: GoogleConnection
 ) -> list[dict[str, Any]]:
-    in_use = containers_in_use(connection=connection)
+    in_use = gtm_containers_in_use(other_than=connection)
     accounts = []
     for account in clients.gtm.list_accounts():
         containers = clients.gtm.list_containers(account["path"])
@@ -92,11 +79,7 @@ def property_id_of(name: str) -> str:
 def ga4_properties_with_streams(
     clients: GoogleClients, *, connection: GoogleConnection
 ) -> list[dict[str, Any]]:
-    streams_in_use = set(
-        GoogleConnection.objects.exclude(pk=connection.pk)
-        .exclude(ga4_stream_id="")
-        .values_list("ga4_stream_id", flat=True)
-    )
+    streams_in_use = ga4_streams_in_use(other_than=connection)
     properties = []
     for summary in clients.ga4.list_account_summaries():
         for prop in summary.get("propertySummaries") or []:

@@ -13,6 +13,10 @@ from integrations.google.calls import CallContext, google_call
 from integrations.google.errors import GtmCompilerError, GtmMergeConflict
 
 ENTITY_KINDS = ("tag", "trigger", "variable", "builtInVariable")
+# Our workspace in a customer's container: choosing the container creates (or adopts) it, a
+# deployment creates it again after GTM deleted it. One name and one description for both.
+WORKSPACE_NAME = "OneClickTag"
+WORKSPACE_DESCRIPTION = "Managed by OneClickTag. Changes made here may be overwritten."
 
 
 class GtmClient:
@@ -80,6 +84,9 @@ class GtmClient:
             lambda token: workspaces.list(parent=container_path, pageToken=token),
             "workspace",
         )
+
+    def create_our_workspace(self, container_path: str) -> dict[str, Any]:
+        return self.create_workspace(container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION)
 
     def create_workspace(self, container_path: str, name: str, description: str) -> dict[str, Any]:
         request = self._workspaces().create(

@@ -38,6 +38,7 @@ from integrations.google.errors import (
     PermanentGoogleError,
     TransientGoogleError,
 )
+from integrations.google.gtm_client import ENTITY_KINDS, WORKSPACE_NAME
 from integrations.google.services.choices import connection_remember_workspace
 from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
@@ -47,10 +48,6 @@ from trackings.planner import plan_workspace
 from trackings.planner.normalize import lower_camel
 
 logger = logging.getLogger(__name__)
-
-WORKSPACE_NAME = "OneClickTag"
-WORKSPACE_DESCRIPTION = "Managed by OneClickTag. Changes made here may be overwritten."
-ENTITY_KINDS = ("tag", "trigger", "variable", "builtInVariable")
 
 
 @dataclass
@@ -126,9 +123,7 @@ def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
     gtm = ctx.clients.gtm
     for attempt in range(1, STEP_ATTEMPTS + 1):
         try:
-            created = gtm.create_workspace(
-                ctx.container_path, WORKSPACE_NAME, WORKSPACE_DESCRIPTION
-            )
+            created = gtm.create_our_workspace(ctx.container_path)
             return dict(created), True
         except TransientGoogleError:
             # The workspace may have been created before the answer was lost: look first.
