@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from integrations.google import ga4, gtm
+from integrations.google import ga4, gtm_client
 from tenants.actors import Actor
 from trackings.engine import deployment_run
 from trackings.models import Tracking, TrackingStatus
@@ -27,7 +27,7 @@ SIZES = (100, 1000)
 def google_cpu() -> Iterator[list[float]]:
     """Counts the CPU seconds spent inside Google calls (the modules' own `google_call`)."""
     spent = [0.0]
-    originals = {module: module.google_call for module in (gtm, ga4)}
+    originals = {module: module.google_call for module in (gtm_client, ga4)}
 
     def timed(original: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
