@@ -1,6 +1,6 @@
 """Builders for GTM API entities, in the API's lower-camel spelling.
 
-Shapes follow the UI exports in shared/reference/gtm-exports (parameter keys, types and order),
+Shapes follow the UI exports in tests/data/gtm-exports (parameter keys, types and order),
 with enums in the discovery document's spelling (``cssSelector`` where an export says
 ``CSS_SELECTOR``). All scalar values are strings, as GTM stores them.
 """
