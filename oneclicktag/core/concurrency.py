@@ -55,6 +55,16 @@ def check_version(obj: Any, request: Request | None, data: Mapping[str, Any] | N
     return expected
 
 
+def is_no_op(obj: Any, changes: Mapping[str, Any], expected_version: int) -> bool:
+    """True when every value in `changes` is what `obj` holds already: such a write changes
+    nothing, not even the version, and records no audit event. A stale version is still a 409."""
+    if any(getattr(obj, name) != value for name, value in changes.items()):
+        return False
+    if expected_version != obj.version:
+        raise StaleVersion()
+    return True
+
+
 def update_if_version(
     queryset: QuerySet[Any], obj: Model, expected_version: int, **changes: Any
 ) -> int:

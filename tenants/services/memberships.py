@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from oneclicktag.core.concurrency import update_if_version
+from oneclicktag.core.concurrency import is_no_op, update_if_version
 from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.models import Membership, Role
@@ -43,6 +43,8 @@ def membership_update_role(
     if role not in Role.values:
         raise InvalidInput({"role": [f"Choose one of {', '.join(Role.values)}."]})
     _require_owner_for_owners(actor_role=actor_role, membership=membership, new_role=role)
+    if is_no_op(membership, {"role": role}, expected_version):
+        return membership
     if membership.role == Role.OWNER and role != Role.OWNER and _lock_owner_count(membership) <= 1:
         raise Conflict("The last owner cannot be demoted; make someone else owner first.")
     before = membership_snapshot(membership)

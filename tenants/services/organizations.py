@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
-from oneclicktag.core.concurrency import update_if_version
+from oneclicktag.core.concurrency import is_no_op, update_if_version
 from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
 from tenants.models import Membership, Organization, Role, User
@@ -127,6 +127,8 @@ def organization_update(
         changes["max_customers"] = max_customers
     if max_trackings_per_customer is not None:
         changes["max_trackings_per_customer"] = max_trackings_per_customer
+    if is_no_op(organization, changes, expected_version):
+        return organization
     update_if_version(
         Organization.objects.all(),
         organization,

@@ -84,3 +84,15 @@ def test_members_can_be_searched_filtered_and_ordered(alice: TenantHandle) -> No
     bad = client.get("/api/v1/members/?role=emperor")
     assert bad.status_code == 400
     assert "role" in bad.json()["error"]["fields"]
+
+
+def test_setting_the_role_a_member_has_changes_nothing(alice: TenantHandle) -> None:
+    target = _membership(alice, "member")
+    response = alice.client_for("admin").patch(
+        f"/api/v1/members/{target.pk}/", {"role": "member", "version": 1}
+    )
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
+    assert not AuditEvent.objects.filter(action="membership.update").exists()
+    target.refresh_from_db()
+    assert target.version == 1

@@ -94,3 +94,15 @@ def test_an_owner_soft_deletes_the_organization(alice: TenantHandle) -> None:
     assert user_client(alice.owner).get("/api/v1/organizations/").json()["results"] == []
     event = AuditEvent.objects.get(action="organization.delete")
     assert (event.after or {})["deleted"] is not None
+
+
+def test_a_no_op_patch_changes_nothing(alice: TenantHandle) -> None:
+    # Issue 13: the same name sent back bumped the version and wrote an audit event.
+    path = f"/api/v1/organizations/{alice.organization.pk}/"
+    response = alice.client.patch(path, {"name": "Alice Agency", "version": 1})
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
+    assert response["ETag"] == '"1"'
+    assert not AuditEvent.objects.filter(action="organization.update").exists()
+    # Stale is still stale, even when it would change nothing.
+    assert alice.client.patch(path, {"name": "Alice Agency", "version": 7}).status_code == 409

@@ -185,8 +185,15 @@ def test_custom_event_defaults_its_ga4_event_to_the_datalayer_event(alice):
     )
 
     assert ok.json()["ga4_event_name"] == "quote_requested"
-    assert dotted.status_code == 400
-    assert "ga4_event_name" in dotted.json()["error"]["fields"]
+    # Checked as the compiler sends it (issue 13: the raw dataLayer name was validated).
+    assert dotted.status_code == 202, dotted.json()
+    assert dotted.json()["ga4_event_name"] == "quote_requested"
+    for event in ("session-start", "page.view"):
+        refused = alice.client.post(
+            TRACKINGS, body(customer, type="custom_event", config={"event": event}), format="json"
+        )
+        assert refused.status_code == 400, event
+        assert "ga4_event_name" in refused.json()["error"]["fields"]
 
 
 def test_a_foreign_customer_is_not_found_on_the_field(alice, bob):

@@ -55,8 +55,13 @@ def ga4_event_name(spec: TrackingSpec, tracking_type: TrackingType, config: dict
         return spec.ga4_event_name
     if tracking_type.default_ga4_event:
         return tracking_type.default_ga4_event
-    # custom_event: the dataLayer event, made a valid GA4 name (letters, digits, underscores).
-    name = re.sub(r"[^A-Za-z0-9_]", "_", str(config["event"])).strip("_") or "custom_event"
+    return ga4_name_for_data_layer_event(str(config["event"]))
+
+
+def ga4_name_for_data_layer_event(event: str) -> str:
+    """custom_event without a GA4 name: the dataLayer event, made a valid GA4 name (letters,
+    digits, underscores). Validation checks this name, not the raw event: it is what is sent."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", event).strip("_") or "custom_event"
     if not name[0].isalpha():
         name = f"event_{name}"
     return name[:40]

@@ -18,6 +18,7 @@ from trackings.catalog import (
     get_tracking_type,
     validate_tracking_config,
 )
+from trackings.compiler.compile import ga4_name_for_data_layer_event
 
 Errors = dict[str, list[str]]
 
@@ -114,7 +115,9 @@ def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Er
     event_name = spec.ga4_event_name
     if GA4 in destinations:
         if not event_name:
-            event_name = kind.default_ga4_event or str(spec.config.get("event", ""))
+            event_name = kind.default_ga4_event or ga4_name_for_data_layer_event(
+                str(spec.config.get("event", ""))
+            )
         name_errors = _ga4_name_errors(event_name, what="event")
         auto_collected = event_name in GA4_AUTO_COLLECTED_EVENTS
         if not name_errors and auto_collected and not spec.allow_auto_collected_event_name:

@@ -25,7 +25,7 @@ from integrations.google.lookups import (
     stream_id_of,
 )
 from integrations.google.services.tokens import connection_snapshot
-from oneclicktag.core.concurrency import update_if_version
+from oneclicktag.core.concurrency import is_no_op, update_if_version
 from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.services import audit_record
@@ -266,6 +266,8 @@ def connection_update_choices(
         raise _invalid("ga4_account_id", 'Send it with ga4_property_id: "create".')
     if {"ads_customer_id", "ads_login_customer_id"} & changes.keys():
         values.update(_choose_ads(clients, connection, changes))
+    if is_no_op(connection, values, expected_version):
+        return connection
     before = connection_snapshot(connection)
     try:
         with transaction.atomic():

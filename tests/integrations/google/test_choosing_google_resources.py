@@ -171,3 +171,19 @@ def test_bob_can_neither_choose_nor_list_for_alices_connection(
         connection.version,
     )
     assert google_emulator.stats()["calls"] == calls_before
+
+
+def test_choosing_what_is_already_chosen_changes_nothing(alice: Any, connect_customer: Any) -> None:
+    customer = connect_customer(alice)
+    connection = GoogleConnection.objects.get(customer=customer)
+    events = AuditEvent.objects.filter(action="google_connection.update").count()
+    body = {
+        "gtm_account_id": connection.gtm_account_id,
+        "gtm_container_id": connection.gtm_container_id,
+        "ads_customer_id": connection.ads_customer_id,
+        "ads_login_customer_id": connection.ads_login_customer_id,
+    }
+    response = _patch(alice.client, connection, body)
+    assert response.status_code == 200, response.content
+    assert GoogleConnection.objects.get(pk=connection.pk).version == connection.version
+    assert AuditEvent.objects.filter(action="google_connection.update").count() == events
