@@ -2,8 +2,9 @@
 
 A tag firing on (or blocked by) a trigger that does not exist, a `{{Name}}` that is neither a user
 variable nor an enabled built-in, a setup/teardown tag or folder that does not exist. Google only
-answers `compilerError: true`; the emulator also lists what it found in `compilerErrors`
-(README.md) so a test or an operator can see which reference is missing.
+answers `compilerError: true` (workspaces.create_version reference page); what the emulator found
+is shown only on `GET /_emulator/gtm/compiler-errors?path=<workspace>` (never in an API answer),
+so a test or an operator can see which reference is missing.
 """
 
 from __future__ import annotations
@@ -91,3 +92,11 @@ def compile_errors(entities: Entities, builtins: Builtins) -> list[dict[str, Any
                         if name not in variable_names:
                             problems.append(_problem(kind, body, field, name, "variable"))
     return problems
+
+
+def workspace_compiler_errors(path: str) -> list[dict[str, Any]]:
+    """The debug endpoint's answer: what the compiler would refuse in this workspace now."""
+    from .entities import locate_workspace
+
+    _container, ws = locate_workspace(path)
+    return compile_errors(ws.entities, ws.builtins)

@@ -1,8 +1,27 @@
-"""Container versions: create_version/quick_preview from a workspace, publish, live, headers."""
+"""Container versions: create_version/quick_preview from a workspace, publish, live, headers.
+
+Rules and their sources:
+- `create_version` "creates a Container Version from the entities present in the workspace,
+  deletes the workspace, and sets the base container version to the newly created version"
+  (developers.google.com/tag-platform/tag-manager/api/reference/rest/v2/
+  accounts.containers.workspaces/create_version). A container is never left without a workspace
+  (the UI always shows one: tagmanager help "Workspaces", answer 7497529), so a new "Default
+  Workspace" is made only when the deleted one was the last; `newWorkspacePath` names it, and is
+  absent otherwise.
+- A compiler error is answered as Google documents it, `compilerError: true` and nothing more
+  (same page: "compilerError: boolean"); what the emulator found is readable only on its own
+  debug endpoint `GET /_emulator/gtm/compiler-errors?path=<workspace path>`.
+- Container size: a web container's configuration may not exceed 200 KB; Tag Manager warns from
+  70 % on the Versions page (support.google.com/tagmanager/answer/2772488, "Container size") and
+  a version over the limit cannot be created or published. Google counts the compiled gtm.js; the
+  emulator counts the compact JSON of the version's tags, triggers, variables and folders
+  (README.md, "Differences").
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from ..errors import failed_precondition, not_found
@@ -10,12 +29,30 @@ from ..handlers import Call, handles
 from . import render
 from .compiler import compile_errors
 from .entities import WS, check_fingerprint, locate_workspace
-from .store import Container, Version, get_container, new_fingerprint, split_path
+from .store import Container, Entities, Version, get_container, new_fingerprint, split_path
 from .workspaces import refuse_while_conflicted, sync
 
 _VERSIONS = "tagmanager.accounts.containers.versions"
 _HEADERS = "tagmanager.accounts.containers.version_headers"
 _SYNC_OK = {"mergeConflict": False, "syncError": False}
+# 200 KB (support.google.com/tagmanager/answer/2772488), as 200 * 1024 bytes.
+CONTAINER_SIZE_LIMIT_BYTES = 200 * 1024
+DEFAULT_WORKSPACE_NAME = "Default Workspace"
+
+
+def container_size(entities: Entities) -> int:
+    """Bytes the version's configuration takes (compact JSON of its entities)."""
+    payload = {kind: sorted(bodies.values(), key=str) for kind, bodies in entities.items()}
+    return len(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+
+
+def _refuse_oversized(entities: Entities, what: str) -> None:
+    size = container_size(entities)
+    if size > CONTAINER_SIZE_LIMIT_BYTES:
+        raise failed_precondition(
+            f"Container size limit exceeded: {what} would be {size} bytes, over the "
+            f"{CONTAINER_SIZE_LIMIT_BYTES} byte limit of a web container."
+        )
 
 
 def _container(path: str) -> Container:
@@ -36,9 +73,9 @@ def create_version(call: Call) -> tuple[int, Any]:
     c, ws = locate_workspace(call.param("path"))
     sync(c, ws)  # Google merges the latest version in first
     refuse_while_conflicted(c, ws)
-    problems = compile_errors(ws.entities, ws.builtins)
-    if problems:
-        return 200, {"compilerError": True, "syncStatus": _SYNC_OK, "compilerErrors": problems}
+    if compile_errors(ws.entities, ws.builtins):
+        return 200, {"compilerError": True, "syncStatus": _SYNC_OK}
+    _refuse_oversized(ws.entities, "the version")
     options = call.body or {}
     version = Version(
         version_id=c.allocate("version"),
@@ -51,24 +88,26 @@ def create_version(call: Call) -> tuple[int, Any]:
     )
     c.versions[version.version_id] = version
     c.latest_version_id = version.version_id
-    # The workspace becomes the version; a fresh one takes its place, based on the new version.
+    # The workspace becomes the version and is deleted; only a container left without any
+    # workspace gets a fresh Default Workspace, based on the new version.
     del c.workspaces[ws.workspace_id]
-    fresh = c.new_workspace(ws.name, ws.description)
-    return 200, {
+    answer = {
         "containerVersion": render.version(c, version),
         "compilerError": False,
-        "newWorkspacePath": f"{c.path}/workspaces/{fresh.workspace_id}",
         "syncStatus": _SYNC_OK,
     }
+    if not c.workspaces:
+        fresh = c.new_workspace(DEFAULT_WORKSPACE_NAME)
+        answer["newWorkspacePath"] = f"{c.path}/workspaces/{fresh.workspace_id}"
+    return 200, answer
 
 
 @handles(f"{WS}.quick_preview")
 def quick_preview(call: Call) -> tuple[int, Any]:
     c, ws = locate_workspace(call.param("path"))
-    problems = compile_errors(ws.entities, ws.builtins)
     sync_status = {**_SYNC_OK, "mergeConflict": bool(ws.conflicts)}
-    if problems:
-        return 200, {"compilerError": True, "syncStatus": sync_status, "compilerErrors": problems}
+    if compile_errors(ws.entities, ws.builtins):
+        return 200, {"compilerError": True, "syncStatus": sync_status}
     preview = Version("0", "", "", new_fingerprint(), ws.entities, ws.builtins, c.data)
     return 200, {
         "containerVersion": render.version(c, preview),
@@ -101,6 +140,7 @@ def versions_publish(call: Call) -> tuple[int, Any]:
     check_fingerprint(call.param("fingerprint"), v.fingerprint, call.param("path"))
     if v.deleted:
         raise failed_precondition(f"{call.param('path')} is deleted and cannot be published")
+    _refuse_oversized(v.entities, "the published container")
     c.live_version_id = v.version_id
     return 200, {"containerVersion": render.version(c, v), "compilerError": False}
 

@@ -18,6 +18,21 @@ def _error(status: int, message: str, field: str | None = None) -> Response:
     return json_response(status, {"error": body})
 
 
+def _compiler_errors(req: Request) -> Response:
+    """What GTM's compiler would refuse in a workspace: the detail Google's answer never has."""
+    from ..errors import ApiError
+    from ..gtm.compiler import workspace_compiler_errors
+
+    path = (req.query.get("path") or [""])[0]
+    if "/workspaces/" not in path:
+        return _error(400, "path must be a workspace path accounts/../workspaces/<id>", "path")
+    try:
+        with STATE.lock:
+            return json_response(200, {"compilerErrors": workspace_compiler_errors(path)})
+    except ApiError as exc:
+        return json_response(exc.code, exc.body())
+
+
 def handle(req: Request) -> Response:
     route = (req.method, req.path.rstrip("/"))
     if route == ("POST", "/_emulator/reset"):
@@ -47,6 +62,8 @@ def handle(req: Request) -> Response:
             return json_response(200, {"recorded": traffic_record(body)})
         except ConfigError as exc:
             return _error(400, str(exc), exc.field)
+    if route == ("GET", "/_emulator/gtm/compiler-errors"):
+        return _compiler_errors(req)
     if route == ("GET", "/_emulator/ca.pem"):
         try:
             from .. import tls  # written by the Ads half; absent until it lands

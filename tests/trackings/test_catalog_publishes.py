@@ -64,20 +64,23 @@ def read_workspace(gtm: Any, path: str) -> dict[str, list[dict[str, Any]]]:
 def deploy(gtm: Any, path: str, desired: DesiredContainer) -> tuple[dict[str, Any], str]:
     """Plan, send the ONE bulk update, make a version and publish it.
 
-    Answers the live version and the workspace that replaced the one turned into a version.
+    Answers the live version and a new workspace to go on in (GTM deletes the one it versions
+    and, with the Default Workspace left, makes none in its place).
     """
     ws = gtm.accounts().containers().workspaces()
     plan = plan_workspace(desired, read_workspace(gtm, path))
     ws.bulk_update(path=path, body={"changes": plan.bulk_changes()}).execute()
     assert plan_workspace(desired, read_workspace(gtm, path)).is_empty  # converged
     made = ws.create_version(path=path, body={"name": "OneClickTag"}).execute()
-    assert not made.get("compilerError"), made.get("compilerErrors")
+    assert not made.get("compilerError"), made
     version = made["containerVersion"]
     versions = gtm.accounts().containers().versions()
     versions.publish(path=version["path"]).execute()
     live = dict(versions.live(parent=seed.GTM_CONTAINER_PATH).execute())
     assert live["containerVersionId"] == version["containerVersionId"]
-    return live, str(made["newWorkspacePath"])
+    assert "newWorkspacePath" not in made
+    fresh = ws.create(parent=seed.GTM_CONTAINER_PATH, body={"name": "OneClickTag"}).execute()
+    return live, str(fresh["path"])
 
 
 def markers(live: dict[str, Any]) -> list[str]:
@@ -86,15 +89,18 @@ def markers(live: dict[str, Any]) -> list[str]:
 
 def test_every_catalog_type_compiles_plans_and_publishes_without_compiler_error(gtm, workspace):
     specs = all_specs() + alternative_specs()
-    desired = compile_container(specs, CONTAINER)
-    assert len(desired.ads_conversion_actions) == sum(
+    assert len(compile_container(specs, CONTAINER).ads_conversion_actions) == sum(
         1 for s in specs if "google_ads" in s.destinations
     )
-    live, _ = deploy(gtm, workspace, desired)
-
-    assert markers(live) == sorted(e.key for e in desired.entities)  # one copy of each
-    enabled = {b["type"] for b in live.get("builtInVariable", [])}
-    assert desired.built_in_variables <= enabled
+    # Every type at once makes a container over GTM's 200 KB limit: publish them in two halves.
+    half = len(specs) // 2
+    for chunk in (specs[half:], specs[:half]):
+        desired = compile_container(chunk, CONTAINER)
+        live, workspace = deploy(gtm, workspace, desired)
+        assert markers(live) == sorted(e.key for e in desired.entities)  # one copy of each
+        enabled = {b["type"] for b in live.get("builtInVariable", [])}
+        assert desired.built_in_variables <= enabled
+    assert spec("button_click", 1) in specs[:half]
     by_marker = {marker_of(e): e for kind in KINDS for e in live.get(kind, [])}
     button = spec("button_click", 1)
     trigger = by_marker[entity_key("trigger", button.id)]

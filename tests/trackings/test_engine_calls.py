@@ -69,23 +69,22 @@ def test_the_first_deployment_into_a_new_container_needs_no_more_calls(
     assert Tracking.objects.get(customer=customer).status == TrackingStatus.LIVE
 
 
-def test_the_workspace_gtm_makes_when_versioning_is_ours_whatever_its_name(
+def test_gtm_deletes_our_workspace_when_versioning_and_the_next_run_makes_one_in_7_calls(
     engine_customer: Any, google_emulator: Any
 ) -> None:
+    """GTM deletes the workspace it versions and (the Default Workspace being left) makes none
+    in its place: we keep no workspace id, and the next run makes a new one in the same 7 calls,
+    never adopting the person's Default Workspace."""
     make_tracking(engine_customer)
     assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
-    connection = connection_of(engine_customer)
-    path = f"{container_path(engine_customer)}/workspaces/{connection.gtm_workspace_id}"
+    assert connection_of(engine_customer).gtm_workspace_id == ""
     workspaces = gtm_service(google_emulator.http_url, sign_in(google_emulator.http_url))
     workspaces = workspaces.accounts().containers().workspaces()
-    current = workspaces.get(path=path).execute()
-    # Google may name the workspace it makes after create_version as it likes.
-    workspaces.update(
-        path=path, fingerprint=current["fingerprint"], body={"name": "Default Workspace 2"}
-    ).execute()
-    count_before = len(
-        workspaces.list(parent=container_path(engine_customer)).execute()["workspace"]
-    )
+    names = [
+        w["name"]
+        for w in workspaces.list(parent=container_path(engine_customer)).execute()["workspace"]
+    ]
+    assert names == ["Default Workspace"]
 
     make_tracking(engine_customer)
     before = calls_by_api(google_emulator.stats())
@@ -94,7 +93,7 @@ def test_the_workspace_gtm_makes_when_versioning_is_ours_whatever_its_name(
     assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
     assert calls_by_api(google_emulator.stats())["gtm"] - before["gtm"] == 7
     after = workspaces.list(parent=container_path(engine_customer)).execute()["workspace"]
-    assert len(after) == count_before, "no second workspace of ours"
+    assert [w["name"] for w in after] == ["Default Workspace"], "none of ours left behind"
     assert (
         Tracking.objects.filter(customer=engine_customer, status=TrackingStatus.LIVE).count() == 2
     )

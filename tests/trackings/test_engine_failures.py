@@ -66,10 +66,10 @@ def test_merge_conflicts_in_our_workspace_are_surfaced_not_overwritten(
     tracking = make_tracking(engine_customer)
     assert deploy(engine_customer).status == DeploymentStatus.SUCCEEDED
     gtm = google_clients_for(connection_of(engine_customer)).gtm
-    ours = next(
-        w
-        for w in gtm.list_workspaces(container_path(engine_customer))
-        if w["name"] == WORKSPACE_NAME
+    # GTM deleted the workspace it versioned; an interrupted run leaves a new one of ours behind.
+    ours = gtm.create_workspace(container_path(engine_customer), WORKSPACE_NAME, "")
+    GoogleConnection.objects.filter(customer=engine_customer).update(
+        gtm_workspace_id=ours["workspaceId"]
     )
 
     def rename_our_tag(workspace: str, name: str) -> None:

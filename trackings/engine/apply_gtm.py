@@ -1,16 +1,17 @@
 """The GTM half of a deployment: our workspace, one bulk_update, create_version, publish.
 
-GTM calls per deployment, whatever the number of trackings: our workspace's status (by the id
-we keep: the one GTM made when it versioned the last), the live version, the latest version's
-header (plus that version when it is not the live one), bulk_update, the workspace's status again
-(the ownership check: every change is one we wrote, see trackings.engine.ownership),
-create_version and publish (whose answer is the version now live, so it is not read again): 7.
-Into a container never versioned: status, the latest header (none), bulk_update, status,
-create_version, publish: 6.
+GTM calls per deployment, whatever the number of trackings: a new OneClickTag workspace (or the
+status of the one whose id we keep: made at choose time, or left by an interrupted run), the live
+version, the latest version's header (plus that version when it is not the live one),
+bulk_update, the workspace's status again (the ownership check: every change is one we wrote,
+see trackings.engine.ownership), create_version and publish (whose answer is the version now
+live, so it is not read again): 7. Into a container never versioned: status, the latest header
+(none), bulk_update, status, create_version, publish: 6.
 
 Workspace policy: our workspace is the one whose id the connection keeps ("OneClickTag" when we
-create it). `create_version` deletes it and GTM makes a new one based on the version
-(`newWorkspacePath`), which becomes ours. A workspace without changes holds the latest version,
+create it). `create_version` deletes it; GTM makes a "Default Workspace" in its place only when
+no workspace is left (`newWorkspacePath`), and that one is a person's, so we keep no id and the
+next run creates a new OneClickTag workspace. A workspace without changes holds the latest version,
 so the version is read instead of listing the workspace (two calls instead of four). One with
 changes (an interrupted run, a person) is synced and listed; its merge conflicts are surfaced,
 never overwritten. Without a kept id (or when GTM deleted that workspace) a new one is created,
@@ -43,6 +44,7 @@ from integrations.google.services.choices import connection_remember_workspace
 from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
 from trackings.engine.ownership import ownership_check, refuse_unpublished_foreign_version
+from trackings.engine.references import reference_problems
 from trackings.models import DeploymentStatus
 from trackings.planner import plan_workspace
 from trackings.planner.normalize import lower_camel
@@ -339,21 +341,21 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
     deployment = ctx.deployment
     name = f"OneClickTag {deployment.created_at:%Y-%m-%d %H:%M} ({str(deployment.pk)[:8]})"
     notes = f"Published by OneClickTag, deployment {deployment.pk}."
+    path = workspace.path
     try:
         answer = with_retries(
             "create_version",
-            lambda: ctx.clients.gtm.create_version(workspace.path, name, notes),
+            lambda: ctx.clients.gtm.create_version(path, name, notes),
             # A lost answer may mean the version exists and the workspace is gone; the rerun
             # of the deployment converges from the latest version instead of repeating here.
             attempts=1,
         )
     except GtmCompilerError as error:
-        blamed = tuple(
-            str(item.get("name"))
-            for item in (error.response or {}).get("compilerErrors") or []
-            if isinstance(item, dict) and item.get("name")
-        )
-        reason = _compiler_reason(error)
+        # Google names nothing: read the workspace and find the dangling references ourselves.
+        entities = with_retries("list_entities", lambda: ctx.clients.gtm.list_entities(path))
+        problems = reference_problems(entities)
+        blamed = tuple(dict.fromkeys(p.name for p in problems if p.kind == "tag"))
+        reason = "; ".join(p.message for p in problems[:3]) or error.message
         raise DeploymentFailed(
             "gtm_compiler_error",
             f"GTM could not compile the container version: {reason}. Nothing was published.",
@@ -366,21 +368,11 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
     version = (answer or {}).get("containerVersion") or {}
     if not version.get("path"):
         raise PermanentGoogleError("GTM created no container version.", api="gtm")
-    # GTM deleted the workspace it versioned and made a new one from the version (named as GTM
-    # likes): that one is ours now, found by id, not by name.
-    new_path = str((answer or {}).get("newWorkspacePath") or "")
-    _remember_workspace(ctx, new_path.rsplit("/workspaces/", 1)[-1] if new_path else "")
+    # GTM deleted the workspace it versioned; a workspace it makes in its place (only when none
+    # is left: `newWorkspacePath`) is the container's Default Workspace, a person's, not ours.
+    # The next run makes a new OneClickTag workspace (one call, as the status of a kept one).
+    _remember_workspace(ctx, "")
     return dict(version)
-
-
-def _compiler_reason(error: GtmCompilerError) -> str:
-    """GTM's own words when it gives details (the emulator lists them), else its summary."""
-    details = [
-        str(item.get("message"))
-        for item in (error.response or {}).get("compilerErrors") or []
-        if isinstance(item, dict) and item.get("message")
-    ]
-    return "; ".join(details[:3]) if details else error.message
 
 
 def _publish(ctx: RunContext, version: dict[str, Any]) -> dict[str, Any]:
