@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..errors import invalid_field
+from .types import check_tag_type, check_trigger_type
 
 _INT = re.compile(r"-?\d+")
 _REF = re.compile(r"\{\{[^{}]+\}\}")
@@ -96,6 +97,7 @@ def check_tag(body: dict[str, Any], prefix: str, *, allow_new: bool = False) -> 
     _require_text(body, "name", prefix)
     _require_type_code(body, prefix)
     _check_parameters(body.get("parameter", []), f"{prefix}.parameter")
+    check_tag_type(body, prefix)
     for key in ("firingTriggerId", "blockingTriggerId"):
         _check_trigger_ids(body.get(key, []), f"{prefix}.{key}", allow_new=allow_new)
     if body.get("tagFiringOption") == "tagFiringOptionUnspecified":
@@ -141,13 +143,14 @@ def check_trigger(body: dict[str, Any], prefix: str) -> None:
                     f"{prefix}.{key}", "only valid for Form Submission and Link Click triggers"
                 )
     if kind == "timer":
-        for key in ("interval", "eventName"):
-            if key not in body:
+        for key in ("interval", "eventName", "autoEventFilter"):
+            if not body.get(key):
                 raise invalid_field(f"{prefix}.{key}", "a timer trigger requires it")
     for key, value in body.items():
         if isinstance(value, dict) and key not in _CONDITION_LISTS:
             check_parameter(value, f"{prefix}.{key}", keyed=False)
     _check_parameters(body.get("parameter", []), f"{prefix}.parameter")
+    check_trigger_type(body, prefix)
 
 
 def check_variable(body: dict[str, Any], prefix: str, *, allow_new: bool = False) -> None:

@@ -143,7 +143,8 @@ def test_bulk_update_refuses_a_new_id_that_is_not_new_n(gtm):
 
 def test_bulk_update_refuses_a_reference_to_a_placeholder_it_does_not_define(gtm):
     workspaces = gtm.accounts().containers().workspaces()
-    tag = {"name": "T", "type": "html", "tagId": "new_1", "firingTriggerId": ["new_7"]}
+    tag = {"name": "T", "type": "html", "tagId": "new_1", "firingTriggerId": ["new_7"],
+           "parameter": [{"type": "template", "key": "html", "value": "<p></p>"}]}  # fmt: skip
 
     with google_error(400, "changes[0].tag.firingTriggerId[0]"):
         workspaces.bulk_update(
@@ -159,7 +160,9 @@ def test_bulk_update_resolves_placeholders_into_real_ids(gtm):
             "tag": {"name": "Lead tag", "type": "gaawe", "tagId": "new_1",
                     "firingTriggerId": ["new_1"], "tagFiringOption": "oncePerEvent",
                     "parameter": [{"type": "template", "key": "eventName",
-                                   "value": "generate_lead"}]},
+                                   "value": "generate_lead"},
+                                  {"type": "template", "key": "measurementIdOverride",
+                                   "value": "G-ABC1234567"}]},
             "changeStatus": "added",
         },
     ]  # fmt: skip
