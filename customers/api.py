@@ -43,6 +43,16 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         "`repair` (the default) queues a repair deployment; `report` only records it on the "
         "trackings' `health`.",
     )
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="IANA time zone of the GA4 property made for this customer (e.g. Europe/Paris).",
+    )
+    currency = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="ISO 4217 currency of the GA4 property made for this customer (e.g. EUR).",
+    )
     google_connection_status = serializers.SerializerMethodField()
     version = serializers.IntegerField(
         required=False,

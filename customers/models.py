@@ -36,6 +36,9 @@ class Customer(SoftDeletableTenantModel):
     drift_policy = models.CharField(
         max_length=16, choices=DriftPolicy.choices, default=DriftPolicy.REPAIR
     )
+    # What a GA4 property created for the customer is set to (customers.locale validates them).
+    time_zone = models.CharField(max_length=64, default="Etc/UTC")
+    currency = models.CharField(max_length=3, default="USD")
     version = models.PositiveIntegerField(default=1)
 
     if TYPE_CHECKING:

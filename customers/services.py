@@ -8,6 +8,12 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from safedelete.models import SOFT_DELETE
 
+from customers.locale import (
+    DEFAULT_CURRENCY,
+    DEFAULT_TIME_ZONE,
+    currency_errors,
+    time_zone_errors,
+)
 from customers.models import Customer, DriftPolicy
 from customers.signals import customer_deleting
 from oneclicktag.core.exceptions import InvalidInput, StaleVersion
@@ -26,6 +32,8 @@ EDITABLE_FIELDS = (
     "tags",
     "notes",
     "drift_policy",
+    "time_zone",
+    "currency",
 )
 _UNIQUE_SLUG_CONSTRAINT = "customer_unique_org_slug_live"
 
@@ -41,6 +49,8 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
         "tags": list(customer.tags or []),
         "notes": customer.notes,
         "drift_policy": customer.drift_policy,
+        "time_zone": customer.time_zone,
+        "currency": customer.currency,
         "version": customer.version,
         "deleted": customer.deleted.isoformat() if customer.deleted else None,
     }
@@ -111,7 +121,10 @@ def customer_create(
     tags: list[str] | None = None,
     notes: str = "",
     drift_policy: str = DriftPolicy.REPAIR,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    currency: str = DEFAULT_CURRENCY,
 ) -> Customer:
+    _check_locale({"time_zone": time_zone, "currency": currency})
     with transaction.atomic():
         locked = _lock_organization(organization)
         _check_customer_limit(locked)
@@ -130,6 +143,8 @@ def customer_create(
             tags=list(tags or []),
             notes=notes,
             drift_policy=drift_policy,
+            time_zone=time_zone,
+            currency=currency,
             created_by=_actor_user(actor),
             updated_by=_actor_user(actor),
         )
@@ -150,6 +165,17 @@ def customer_create(
             after=customer_snapshot(customer),
         )
     return customer
+
+
+def _check_locale(data: dict[str, Any]) -> None:
+    """A time zone and a currency GA4 accepts, or a 400 naming the field."""
+    errors: dict[str, list[str]] = {}
+    if "time_zone" in data and (problems := time_zone_errors(str(data["time_zone"]))):
+        errors["time_zone"] = problems
+    if "currency" in data and (problems := currency_errors(str(data["currency"]))):
+        errors["currency"] = problems
+    if errors:
+        raise InvalidInput(errors)
 
 
 def _locked_customer(customer: Customer, *, deleted: bool) -> Customer:
@@ -177,6 +203,7 @@ def customer_update(
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput({field: ["This field cannot be changed."] for field in unknown})
+    _check_locale(data)
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         _check_version(locked, expected_version)

@@ -101,3 +101,45 @@ def test_the_drift_policy_defaults_to_repair_and_takes_only_its_choices(alice, m
     assert event.before is not None
     assert event.after is not None
     assert (event.before["drift_policy"], event.after["drift_policy"]) == ("repair", "report")
+
+
+def test_time_zone_and_currency_are_validated_and_stored(alice, make_customer):
+    customer = make_customer(alice, name="Acme")
+    assert (customer.time_zone, customer.currency) == ("Etc/UTC", "USD")
+
+    refused = alice.client.patch(
+        url(customer), {"time_zone": "Mars/Olympus", "currency": "EURO"}, format="json"
+    )
+    assert refused.status_code == 400, refused.json()
+    assert set(refused.json()["error"]["fields"]) == {"time_zone", "currency"}
+    refused = alice.client.patch(url(customer), {"currency": "XAU"}, format="json")
+    assert refused.json()["error"]["fields"] == {
+        "currency": ["Not an ISO 4217 currency code (e.g. EUR)."]
+    }
+    customer.refresh_from_db()
+    assert (customer.time_zone, customer.currency, customer.version) == ("Etc/UTC", "USD", 1)
+
+    response = alice.client.patch(
+        url(customer), {"time_zone": "Europe/Paris", "currency": "EUR"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["time_zone"], response.json()["currency"]) == ("Europe/Paris", "EUR")
+
+
+def test_a_new_customer_can_name_its_time_zone_and_currency(alice):
+    response = alice.client.post(
+        "/api/v1/customers/",
+        {"name": "Kyoto", "website_url": "https://kyoto.example", "time_zone": "Asia/Tokyo",
+         "currency": "JPY"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json()
+    assert (response.json()["time_zone"], response.json()["currency"]) == ("Asia/Tokyo", "JPY")
+    refused = alice.client.post(
+        "/api/v1/customers/",
+        {"name": "Nowhere", "website_url": "https://x.example", "time_zone": "UTC+2"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"time_zone"}
+    assert not Customer.objects.filter(name="Nowhere").exists()

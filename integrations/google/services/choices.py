@@ -32,8 +32,6 @@ from tenants.services import audit_record
 
 CREATE = "create"
 MAX_WORKSPACES = 3
-DEFAULT_PROPERTY_TIME_ZONE = "Etc/UTC"
-DEFAULT_PROPERTY_CURRENCY = "USD"
 CHOICE_FIELDS = (
     "gtm_account_id",
     "gtm_container_id",
@@ -164,8 +162,9 @@ def _choose_ga4(
             created = clients.ga4.create_property(
                 account=account,
                 display_name=container_name_for(connection),
-                time_zone=DEFAULT_PROPERTY_TIME_ZONE,
-                currency_code=DEFAULT_PROPERTY_CURRENCY,
+                # The customer's own: reports' days and revenue are in them.
+                time_zone=connection.customer.time_zone,
+                currency_code=connection.customer.currency,
             )
             property_id = property_id_of(created["name"])
             result["ga4_account_id"] = account

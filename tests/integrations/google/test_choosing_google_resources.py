@@ -118,6 +118,23 @@ def test_a_new_property_and_stream_can_be_created(alice: Any, google_emulator: A
     assert data["ga4_measurement_id"].startswith("G-")
 
 
+def test_a_new_property_takes_the_customers_time_zone_and_currency(
+    alice: Any, google_emulator: Any
+) -> None:
+    connection = oauth_connect(alice)
+    customer = connection.customer
+    customer.time_zone, customer.currency = "America/Sao_Paulo", "BRL"
+    customer.save(update_fields=["time_zone", "currency"])
+    response = _patch(
+        alice.client, connection, {"ga4_property_id": "create", "ga4_stream_id": "create"}
+    )
+    assert response.status_code == 200, response.content
+    created = google_clients_for(connection).ga4.get_property(
+        f"properties/{response.json()['ga4_property_id']}"
+    )
+    assert (created["timeZone"], created["currencyCode"]) == ("America/Sao_Paulo", "BRL")
+
+
 def test_the_seeded_choices_are_stored_and_audited(alice: Any, google_emulator: Any) -> None:
     connection = oauth_connect(alice)
     response = _patch(alice.client, connection, SEEDED_CHOICES)
