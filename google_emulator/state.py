@@ -90,6 +90,9 @@ class OAuthStore:
 class EmulatorConfig:
     gtm_per_100s: int = DEFAULT_GTM_PER_100S
     gtm_per_day: int = DEFAULT_GTM_PER_DAY
+    # How a quota refusal is answered: 403 as the Tag Manager limits page documents ("HTTP status
+    # code 403 Forbidden"), or the 429 RESOURCE_EXHAUSTED Google's newer front ends answer.
+    gtm_quota_status: int = 403
     latency_ms: int = 0
     access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL
     # Redirect URIs accepted besides loopback ones and those the process was started with.
@@ -102,7 +105,11 @@ class EmulatorConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "gtm_quota": {"per_100s": self.gtm_per_100s, "per_day": self.gtm_per_day},
+            "gtm_quota": {
+                "per_100s": self.gtm_per_100s,
+                "per_day": self.gtm_per_day,
+                "status": self.gtm_quota_status,
+            },
             "latency_ms": self.latency_ms,
             "oauth": {
                 "access_token_ttl_seconds": self.access_token_ttl_seconds,
@@ -240,6 +247,7 @@ class EmulatorState:
             new = EmulatorConfig(
                 gtm_per_100s=self.config.gtm_per_100s,
                 gtm_per_day=self.config.gtm_per_day,
+                gtm_quota_status=self.config.gtm_quota_status,
                 latency_ms=self.config.latency_ms,
                 access_token_ttl_seconds=self.config.access_token_ttl_seconds,
                 oauth_redirect_uris=list(self.config.oauth_redirect_uris),
@@ -250,8 +258,12 @@ class EmulatorState:
             )
             if "gtm_quota" in body:
                 quota = body["gtm_quota"]
-                if not isinstance(quota, dict) or set(quota) - {"per_100s", "per_day"}:
-                    raise ConfigError("gtm_quota", "must be {per_100s, per_day}")
+                if not isinstance(quota, dict) or set(quota) - {"per_100s", "per_day", "status"}:
+                    raise ConfigError("gtm_quota", "must be {per_100s, per_day, status}")
+                if "status" in quota:
+                    if quota["status"] not in (403, 429):
+                        raise ConfigError("gtm_quota.status", "must be 403 or 429")
+                    new.gtm_quota_status = quota["status"]
                 if "per_100s" in quota:
                     new.gtm_per_100s = _positive_int(quota["per_100s"], "gtm_quota.per_100s")
                 if "per_day" in quota:

@@ -105,11 +105,17 @@ def _quota_error() -> ApiError:
         f"Quota exceeded for quota metric 'Queries' and limit '{limit}' of service "
         "'tagmanager.googleapis.com' for consumer 'project_number:000000000000'."
     )
+    # Tag Manager's limits page: "403 Forbidden and a message indicating that the specific
+    # account has insufficient quota"; reason as Google's JSON error format names quota errors.
+    status = STATE.config.gtm_quota_status
+    forbidden = status == 403
     return ApiError(
-        429,
+        status,
         message,
-        reason="rateLimitExceeded",
-        headers={"Retry-After": str(retry_after)},
+        status="PERMISSION_DENIED" if forbidden else "RESOURCE_EXHAUSTED",
+        reason="dailyLimitExceeded" if forbidden and daily else "rateLimitExceeded",
+        # A 429 says when to come back in a header too; a 403 only in its RetryInfo detail.
+        headers=None if forbidden else {"Retry-After": str(retry_after)},
         extra_details=[
             {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",

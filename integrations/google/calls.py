@@ -237,6 +237,25 @@ def classify(exc: BaseException, *, api: str, fingerprinted: bool = False) -> Go
     )
 
 
+def _retry_delay(exc: HttpError) -> float | None:
+    """Seconds from the error's `google.rpc.RetryInfo` detail (how a 403 quota refusal says
+    when to come back: it carries no Retry-After header)."""
+    try:
+        body = json.loads(
+            exc.content.decode("utf-8") if isinstance(exc.content, bytes) else exc.content
+        )
+        details = body["error"]["details"]
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("rpc.RetryInfo"):
+            try:
+                return max(0.0, float(str(detail.get("retryDelay", "")).rstrip("s")))
+            except ValueError:
+                return None
+    return None
+
+
 def _http_error_details(exc: HttpError) -> tuple[str, set[str]]:
     message = exc.reason or ""
     reasons: set[str] = set()
@@ -276,6 +295,8 @@ def _classify_http(exc: HttpError, *, api: str, fingerprinted: bool) -> GoogleEr
     message, reasons = _http_error_details(exc)
     if status == 429 or (status == 403 and reasons & QUOTA_REASONS):
         retry = _retry_after(exc.resp)
+        if retry is None:
+            retry = _retry_delay(exc)
         return GoogleQuotaExceeded(
             message or "Google quota exceeded.",
             retry_after_seconds=retry if retry is not None else DEFAULT_QUOTA_RETRY_SECONDS,

@@ -45,11 +45,28 @@ def test_a_429_is_quota_with_a_retry_time(clients: Any, google_emulator: Any) ->
     assert refused.value.retry_after_seconds > 0
 
 
-def test_the_emulators_own_quota_answer_is_quota(clients: Any, google_emulator: Any) -> None:
-    google_emulator.configure({"gtm_quota": {"per_100s": 1, "per_day": 100}})
+@pytest.mark.parametrize("status", [403, 429])
+def test_googles_quota_refusals_403_and_429_are_quota_with_googles_retry_time(
+    clients: Any, google_emulator: Any, status: int
+) -> None:
+    """403 rateLimitExceeded (Tag Manager's documented answer) says when to retry only in its
+    RetryInfo detail; 429 also in Retry-After. Either way: quota, retried after Google's delay."""
+    google_emulator.configure({"gtm_quota": {"per_100s": 1, "per_day": 100, "status": status}})
     clients.gtm.list_accounts()
-    with pytest.raises(GoogleQuotaExceeded):
+    with pytest.raises(GoogleQuotaExceeded) as refused:
         clients.gtm.list_accounts()
+    assert refused.value.status == status
+    assert 1 <= refused.value.retry_after_seconds <= 101
+    assert not refused.value.daily
+
+
+def test_a_403_daily_limit_is_daily_quota(clients: Any, google_emulator: Any) -> None:
+    google_emulator.configure({"gtm_quota": {"per_100s": 100, "per_day": 1}})
+    clients.gtm.list_accounts()
+    with pytest.raises(GoogleQuotaExceeded) as refused:
+        clients.gtm.list_accounts()
+    assert refused.value.status == 403
+    assert refused.value.daily
 
 
 @pytest.mark.parametrize("status", [409, 412])
