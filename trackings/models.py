@@ -95,21 +95,47 @@ class Tracking(SoftDeletableTenantModel):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        # Every list filter and ordering, each ending in the cursor's (created_at, id) or the
+        # ordered field and id: a page is a range of one index, however deep. Partial: lists
+        # and the engine read live rows only (the default manager). `?search=` has trigram
+        # indexes, PostgreSQL only (migration 0007).
         indexes = [
-            # GET /trackings/?customer=&status= and the engine's "wanted trackings of a customer".
+            # The default list, newest first.
             models.Index(
-                fields=["organization", "customer", "status"], name="tracking_org_cust_status_idx"
+                fields=["organization", "-created_at", "-id"],
+                name="tracking_org_created_idx",
+                condition=models.Q(deleted__isnull=True),
             ),
-            # GET /trackings/?status= across customers, newest first.
+            # ?customer=&status= (and ?customer= alone), and the engine's wanted trackings.
             models.Index(
-                fields=["organization", "status", "-created_at"], name="tracking_org_status_idx"
+                fields=["organization", "customer", "status", "-created_at", "-id"],
+                name="tracking_org_cust_status_idx",
+                condition=models.Q(deleted__isnull=True),
             ),
-            # GET /trackings/?type=
-            models.Index(fields=["organization", "type"], name="tracking_org_type_idx"),
-            # GET /trackings/?health=
-            models.Index(fields=["organization", "health"], name="tracking_org_health_idx"),
-            # The default list ordering.
-            models.Index(fields=["organization", "-created_at"], name="tracking_org_created_idx"),
+            # ?status= across customers.
+            models.Index(
+                fields=["organization", "status", "-created_at", "-id"],
+                name="tracking_org_status_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
+            # ?type=
+            models.Index(
+                fields=["organization", "type", "-created_at", "-id"],
+                name="tracking_org_type_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
+            # ?health=
+            models.Index(
+                fields=["organization", "health", "-created_at", "-id"],
+                name="tracking_org_health_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
+            # ?ordering=name
+            models.Index(
+                fields=["organization", "name", "id"],
+                name="tracking_org_name_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
         ]
         ordering = ("-created_at",)
 

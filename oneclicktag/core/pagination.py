@@ -18,6 +18,15 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     ordering = ("-created_at", "-id")
 
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        """The requested ordering with `id` as its tie-breaker (in the same direction), so
+        rows that share a value (`?ordering=name`) come in one stable order, page after page,
+        and an index on (…, field, id) serves it."""
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
+            ordering += ("-id" if ordering[0].startswith("-") else "id",)
+        return ordering
+
     def decode_cursor(self, request: Request) -> Any:
         try:
             return super().decode_cursor(request)
