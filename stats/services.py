@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
+from integrations.google.errors import PermanentGoogleError
 from stats.models import CustomerDailyStat, DailyStat, StatSource, TrackingVolume
 from stats.selectors import customer_day_sums
 from tenants.actors import Actor
@@ -63,6 +64,8 @@ class PullResult:
     end: date | None = None
     rows: int = 0
     google_calls: dict[str, int] = field(default_factory=dict)
+    # Sources Google refused for good this time (source -> its message); nothing stored for them.
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def _ga4_trackings(trackings: list[Tracking]) -> list[Tracking]:
@@ -105,21 +108,35 @@ def stats_pull_customer(*, customer: Customer, today: date | None = None) -> Pul
 
     # Google first, outside any transaction; then one write.
     clients = google_clients_for(connection)
-    event_days = (
-        clients.ga4_data.daily_event_counts(
-            connection.ga4_property_id,
-            start=start,
-            end=end,
-            event_names=[t.ga4_event_name for t in ga4],
+    refused: dict[str, str] = {}
+    event_days: list[Any] = []
+    conversion_days: list[Any] = []
+    if ga4:
+        try:
+            event_days = clients.ga4_data.daily_event_counts(
+                connection.ga4_property_id,
+                start=start,
+                end=end,
+                event_names=[t.ga4_event_name for t in ga4],
+            )
+        except PermanentGoogleError as error:
+            # No rows rather than zero rows: a refusal (a grant from before the reporting
+            # scope, a property someone deleted) must not look like a silence.
+            refused[StatSource.GA4] = error.message
+            ga4 = []
+    if ads:
+        try:
+            conversion_days = clients.ads.daily_conversions(
+                connection.ads_customer_id, start=start, end=end
+            )
+        except PermanentGoogleError as error:
+            refused[StatSource.GOOGLE_ADS] = error.message
+            ads = []
+    for source, message in refused.items():
+        logger.warning(
+            "Stats source refused by Google",
+            extra={"customer_id": str(customer.pk), "source": source, "error": message},
         )
-        if ga4
-        else []
-    )
-    conversion_days = (
-        clients.ads.daily_conversions(connection.ads_customer_id, start=start, end=end)
-        if ads
-        else []
-    )
     events = {(e.day, e.event_name): e for e in event_days}
     conversions = {(c.day, c.conversion_action_id): c for c in conversion_days}
     rows = []
@@ -168,7 +185,9 @@ def stats_pull_customer(*, customer: Customer, today: date | None = None) -> Pul
     customer_days_rebuild(
         organization_id=customer.organization_id, customer_id=customer.pk, start=start, end=end
     )
-    return PullResult(start=start, end=end, rows=len(rows), google_calls=clients.calls)
+    return PullResult(
+        start=start, end=end, rows=len(rows), google_calls=clients.calls, refused=refused
+    )
 
 
 def customer_days_rebuild(*, organization_id: Any, customer_id: Any, start: date, end: date) -> int:

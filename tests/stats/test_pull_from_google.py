@@ -215,6 +215,31 @@ def test_today_stays_incomplete_while_google_processes(
     assert rows.get(today, (0,))[0] == 0
 
 
+def test_a_source_google_refuses_stores_nothing_and_the_other_still_counts(
+    google_emulator: Any, shop: dict[str, Any]
+) -> None:
+    google_emulator.configure(
+        {"faults": [{"api": "ga4data", "method": RUN_REPORT, "status": 403, "rate": 1}]}
+    )
+    record_traffic(
+        google_emulator.http_url,
+        ads=[
+            {
+                "customer_id": seed.ADS_CLIENT_CUSTOMER_ID,
+                "conversion_action_id": shop["action_id"],
+                "date": day(2).isoformat(),
+                "conversions": 2,
+            }
+        ],
+    )
+
+    result = stats_pull_customer(customer=shop["customer"])
+
+    assert set(result.refused) == {StatSource.GA4}
+    assert not DailyStat.objects.filter(source=StatSource.GA4).exists()  # not zeros
+    assert stored(shop["buy"], StatSource.GOOGLE_ADS)[day(2)] == (0, 0, 2.0, 0.0)
+
+
 def test_a_used_up_property_is_refused_before_calling_google(
     google_emulator: Any, shop: dict[str, Any], settings: Any
 ) -> None:
