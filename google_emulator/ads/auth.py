@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from google_emulator.access import access_store
 from google_emulator.state import STATE
 
 from .errors import AdsError
@@ -38,6 +39,7 @@ PERMISSION_HINT = (
 class Caller:
     email: str
     login_customer_id: str | None
+    developer_token: str = ""
 
 
 def _unauthenticated(code: str, message: str) -> AdsError:
@@ -81,7 +83,11 @@ def authenticate(metadata: Mapping[str, str]) -> Caller:
             "INVALID_LOGIN_CUSTOMER_ID",
             "The login customer ID could not be validated.",
         )
-    return Caller(email=info.email, login_customer_id=login)
+    return Caller(
+        email=info.email,
+        login_customer_id=login,
+        developer_token=metadata.get("developer-token", "").strip(),
+    )
 
 
 def accessible_customers(store: AdsStore, caller: Caller) -> list[str]:
@@ -121,4 +127,25 @@ def authorize(store: AdsStore, caller: Caller, customer_id: str) -> Account:
             "USER_PERMISSION_DENIED",
             PERMISSION_HINT,
         )
+    # Every emulated account is a production (non-test) account.
+    if caller.developer_token in access_store().unapproved_developer_tokens:
+        raise AdsError.single(
+            grpc.StatusCode.PERMISSION_DENIED,
+            "authorization_error",
+            "DEVELOPER_TOKEN_NOT_APPROVED",
+            "The developer token is only approved for use with test accounts. To access "
+            "non-test accounts, apply for Basic or Standard access.",
+        )
     return account
+
+
+def authorize_change(caller: Caller, customer_id: str) -> None:
+    """A read-only user may not mutate (access.py)."""
+    if access_store().level(caller.email, "ads", customer_id) == "read_only":
+        raise AdsError.single(
+            grpc.StatusCode.PERMISSION_DENIED,
+            "authorization_error",
+            "ACTION_NOT_PERMITTED",
+            "The user does not have permission to perform this action (e.g., ADD, UPDATE, "
+            "REMOVE) on the resource or call a method.",
+        )

@@ -18,7 +18,7 @@ from google_emulator.state import STATE
 from google_emulator.tls import ensure_certificate
 
 from . import protos
-from .auth import Caller, accessible_customers, authenticate, authorize
+from .auth import Caller, accessible_customers, authenticate, authorize, authorize_change
 from .errors import AdsError, ads_error, invalid_argument, new_request_id
 from .mutate import mutate_conversion_actions
 from .search import compile_query, run_query
@@ -109,6 +109,7 @@ def _mutate_conversion_actions(request: Any, context: grpc.ServicerContext) -> A
         with STATE.lock:
             store = _store()
             account = authorize(store, caller, request.customer_id)
+            authorize_change(caller, request.customer_id)
             return mutate_conversion_actions(store, account, request, request_id)
 
     return _serve(method_id("ConversionActionService", "MutateConversionActions"), context, work)

@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from ..access import http_permission_problem
 from ..discovery import MethodSpec, check_parameters, match, path_known
 from ..errors import ApiError
 from ..handlers import HANDLERS, Call
@@ -180,6 +181,16 @@ def handle(req: Request) -> Response | None:
         if handler is None:
             raise ApiError(501, f"Method {spec.id} is not implemented by the Google emulator.")
         with STATE.lock:  # one handler at a time: each call is atomic, like Google's writes
+            refused = http_permission_problem(
+                api=spec.api,
+                method_id=spec.id,
+                http_method=req.method,
+                params=params,
+                email=token.email,
+            )
+            if refused is not None:
+                logger.info("%s refused: %s", spec.id, refused)
+                raise ApiError(403, "The caller does not have permission", reason="forbidden")
             status, payload = handler(Call(spec=spec, params=params, body=body, token=token))
         if payload is not None and spec.response_schema:
             # Every field of an answer is in the discovery schema: the emulator adds none.

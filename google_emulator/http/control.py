@@ -62,6 +62,22 @@ def handle(req: Request) -> Response:
             return json_response(200, {"recorded": traffic_record(body)})
         except ConfigError as exc:
             return _error(400, str(exc), exc.field)
+    if route == ("GET", "/_emulator/access"):
+        from ..access import access_store
+
+        with STATE.lock:
+            return json_response(200, access_store().as_dict())
+    if route == ("POST", "/_emulator/access"):
+        from ..access import access_configure
+
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            return _error(400, "the body is not JSON", "body")
+        try:
+            return json_response(200, access_configure(body))
+        except ConfigError as exc:
+            return _error(400, str(exc), exc.field)
     if route == ("GET", "/_emulator/gtm/compiler-errors"):
         return _compiler_errors(req)
     if route == ("GET", "/_emulator/ca.pem"):
