@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "oneclicktag.core.middleware.RequestIdMiddleware",
+    "oneclicktag.core.middleware.MetricsMiddleware",
     "oneclicktag.core.middleware.ApiNotFoundMiddleware",
     "oneclicktag.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -319,6 +320,15 @@ for _network in WEBHOOK_ALLOWED_NETWORKS:
         ) from _error
 WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_READ_TIMEOUT_SECONDS = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 10, minimum=1)
+
+# --- Metrics ------------------------------------------------------------------------------
+# `/metrics` (Prometheus text). In production it answers only to `Authorization: Bearer
+# <METRICS_TOKEN>` (and not at all without a token); elsewhere it is open unless a token is set.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_REQUIRE_TOKEN = env_bool("METRICS_REQUIRE_TOKEN", IS_PRODUCTION)
+# prometheus_client reads this variable itself at import: set it in the environment of every
+# process (web, workers, beat), pointing at one directory they share, emptied before they start.
+PROMETHEUS_MULTIPROC_DIR = env_optional("PROMETHEUS_MULTIPROC_DIR")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.emulator",
     "tests.fixtures.google",
     "tests.fixtures.trackings",
+    "tests.fixtures.webhooks",
 ]

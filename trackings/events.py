@@ -1,4 +1,4 @@
-"""What the outside hears when a deployment ends: webhook events (and, through them, metrics).
+"""What the outside hears when a deployment ends: webhook events and the deployment metrics.
 
 Called by the engine where a deployment's status becomes final, inside that transaction, so the
 deliveries are sent only if the status change commits.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from oneclicktag.core.metrics import DEPLOYMENT_DURATION, DEPLOYMENTS
 from trackings.models import Deployment, DeploymentKind, DeploymentStatus, Tracking, TrackingStatus
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
@@ -36,11 +37,13 @@ def deployment_payload(deployment: Deployment) -> dict[str, Any]:
 
 
 def deployment_finished_emit(*, deployment: Deployment) -> None:
+    _count(deployment)
     if deployment.kind in _QUIET_KINDS:
         return
     event = {
         DeploymentStatus.SUCCEEDED: WebhookEvent.DEPLOYMENT_SUCCEEDED,
         DeploymentStatus.FAILED: WebhookEvent.DEPLOYMENT_FAILED,
+        DeploymentStatus.PARTIALLY_FAILED: WebhookEvent.DEPLOYMENT_PARTIALLY_FAILED,
     }.get(DeploymentStatus(deployment.status))
     if event is None:
         return
@@ -49,12 +52,14 @@ def deployment_finished_emit(*, deployment: Deployment) -> None:
         event=event,
         payload=deployment_payload(deployment),
     )
-    if deployment.status != DeploymentStatus.FAILED:
+    if deployment.status not in (DeploymentStatus.FAILED, DeploymentStatus.PARTIALLY_FAILED):
         return
     failed = Tracking.objects.filter(
         organization_id=deployment.organization_id,
         customer_id=deployment.customer_id,
         status=TrackingStatus.FAILED,
+        # Failed by this deployment, not left failed by an earlier one.
+        updated_at__gte=deployment.started_at or deployment.created_at,
     ).values("id", "name", "last_error")
     for tracking in failed:
         webhook_event_emit(
@@ -69,4 +74,12 @@ def deployment_finished_emit(*, deployment: Deployment) -> None:
                 },
                 "deployment": str(deployment.pk),
             },
+        )
+
+
+def _count(deployment: Deployment) -> None:
+    DEPLOYMENTS.labels(kind=deployment.kind, outcome=deployment.status).inc()
+    if deployment.started_at and deployment.finished_at:
+        DEPLOYMENT_DURATION.labels(kind=deployment.kind).observe(
+            (deployment.finished_at - deployment.started_at).total_seconds()
         )

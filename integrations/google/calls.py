@@ -40,6 +40,7 @@ from integrations.google.errors import (
     TransientGoogleError,
 )
 from oneclicktag.core.infrastructure import CACHE_ERRORS
+from oneclicktag.core.metrics import GOOGLE_CALLS
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ def google_call(
             # the grant; the library then reports its own, vaguer error.
             error = context.blocked
         context.counter.record(api, error=True)
+        GOOGLE_CALLS.labels(api=api, method=method, outcome=call_outcome(error)).inc()
         logger.warning(
             "Google call failed",
             extra={
@@ -169,6 +171,7 @@ def google_call(
                 context.on_needs_reconnect(error)
         raise error from exc
     context.counter.record(api, error=False)
+    GOOGLE_CALLS.labels(api=api, method=method, outcome="ok").inc()
     logger.debug(
         "Google call",
         extra={
@@ -193,6 +196,17 @@ def gtm_calls_reserved(context: CallContext, count: int) -> Iterator[None]:
     finally:
         unspent, context.reserved_gtm_tokens = context.reserved_gtm_tokens, []
         quota.gtm_quota_release(unspent)
+
+
+def call_outcome(error: GoogleError) -> str:
+    """The metric label of a failed call: the class of error, not its message."""
+    if isinstance(error, GoogleQuotaExceeded):
+        return "quota"
+    if isinstance(error, TransientGoogleError):
+        return "transient"
+    if isinstance(error, GoogleNeedsReconnect):
+        return "needs_reconnect"
+    return "error"
 
 
 def classify(exc: BaseException, *, api: str, fingerprinted: bool = False) -> GoogleError:

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations.google.errors import GoogleQuotaExceeded
+from oneclicktag.core.metrics import QUOTA_WAIT_SECONDS, QUOTA_WAITS
 
 GOOGLE_QUOTA_TIMEZONE = ZoneInfo("America/Los_Angeles")
 DEFAULT_WINDOW_SECONDS = 100.0
@@ -92,6 +93,8 @@ def gtm_quota_acquire(*, organization_id: str, count: int = 1) -> list[str]:
     if granted:
         return tokens
     daily = reason == "daily"
+    QUOTA_WAITS.labels(api="gtm", scope="daily" if daily else "window").inc()
+    QUOTA_WAIT_SECONDS.labels(api="gtm").observe(retry_after)
     raise GoogleQuotaExceeded(
         "The daily Tag Manager quota is used up."
         if daily

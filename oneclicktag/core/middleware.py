@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from oneclicktag.core.context import set_context
 from oneclicktag.core.error_pages import not_found
 from oneclicktag.core.errors import error_body
+from oneclicktag.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 logger = logging.getLogger("oneclicktag.request")
 
@@ -76,6 +77,24 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class MetricsMiddleware:
+    """Counts and times every request by its route (the URL pattern, so ids do not become
+    labels); paths that match no route share `unmatched`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.monotonic()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = str(match.route) if match is not None and match.route else "unmatched"
+        method = request.method or "-"
+        HTTP_REQUESTS.labels(route=route, method=method, status=str(response.status_code)).inc()
+        HTTP_LATENCY.labels(route=route, method=method).observe(time.monotonic() - started)
+        return response
 
 
 class ApiNotFoundMiddleware:

@@ -13,7 +13,7 @@ from stats.services import customer_volumes_judge, volume_judge
 from tenants.models import AuditEvent
 from tests.fixtures.google import make_customer
 from tests.fixtures.trackings import make_tracking
-from tests.webhooks.conftest import make_endpoint
+from tests.fixtures.webhooks import make_endpoint
 from trackings.models import Deployment, DeploymentKind, DeploymentStatus, TrackingStatus
 from webhooks.models import WebhookDelivery
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tenants.models import AuditEvent, Role
-from tests.webhooks.conftest import make_endpoint
+from tests.fixtures.webhooks import make_endpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_delivery_attempt, webhook_event_emit
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.trackings import deploy, make_tracking
-from tests.webhooks.conftest import make_endpoint, verify
+from tests.fixtures.webhooks import make_endpoint, verify
 from trackings.models import DeploymentStatus
 from webhooks.models import WebhookDelivery
 from webhooks.tasks import deliver_webhook

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from tenants.models import Role
-from tests.webhooks.conftest import make_endpoint
+from tests.fixtures.webhooks import make_endpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import webhook_delivery_attempt, webhook_event_emit
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.webhooks.conftest import make_endpoint, verify
+from tests.fixtures.webhooks import make_endpoint, verify
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent
 from webhooks.services import (
     MAX_ATTEMPTS,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.webhooks.conftest import make_endpoint, verify
+from tests.fixtures.webhooks import make_endpoint, verify
 from webhooks.models import WebhookEndpoint, WebhookEvent
 from webhooks.services import webhook_delivery_attempt, webhook_event_emit
 

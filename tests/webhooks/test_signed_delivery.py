@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.webhooks.conftest import make_endpoint, verify
+from tests.fixtures.webhooks import make_endpoint, verify
 from webhooks.models import DeliveryStatus, WebhookEvent
 from webhooks.services import webhook_delivery_attempt, webhook_event_emit
 

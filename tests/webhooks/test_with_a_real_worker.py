@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from tests.fixtures.trackings import deploy, make_tracking, wait_for
-from tests.webhooks.conftest import make_endpoint, verify
+from tests.fixtures.webhooks import make_endpoint, verify
 from trackings.models import DeploymentStatus
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import webhook_deliveries_send_due

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from oneclicktag.core.crypto import decrypt_token
 from oneclicktag.core.exceptions import InvalidInput
+from oneclicktag.core.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.models import Membership, Role
@@ -186,6 +187,7 @@ def webhook_delivery_attempt(*, organization_id: Any, delivery_id: Any) -> Webho
         )
     else:
         _record_failure(delivery, error=result.error, retry=True)
+    WEBHOOK_LATENCY.observe(result.latency_ms / 1000)
     logger.info(
         "Webhook delivery attempt",
         extra={
@@ -199,6 +201,7 @@ def webhook_delivery_attempt(*, organization_id: Any, delivery_id: Any) -> Webho
 
 
 def _finish(delivery: WebhookDelivery, status: str, *, error: str) -> None:
+    WEBHOOK_DELIVERIES.labels(event=delivery.event, outcome=status).inc()
     delivery.status = status
     delivery.error = error
     delivery.next_attempt_at = None
@@ -214,6 +217,7 @@ def _record_failure(delivery: WebhookDelivery, *, error: str, retry: bool) -> No
         delivery.error = error
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(delivery.attempts))
         delivery.save()
+        WEBHOOK_DELIVERIES.labels(event=delivery.event, outcome="retrying").inc()
     else:
         _finish(delivery, DeliveryStatus.FAILED, error=error)
     endpoint_id = delivery.endpoint_id

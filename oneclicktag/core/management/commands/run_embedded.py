@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,6 +147,13 @@ class Command(BaseCommand):
                 folders.append(Path(transport[key]))
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
+        # Metrics of the previous run's processes would add up with this run's: start empty.
+        metrics_dir = self._metrics_dir()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+
+    def _metrics_dir(self) -> Path:
+        return Path(settings.VAR_DIR) / "prometheus"
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -160,6 +168,8 @@ class Command(BaseCommand):
                     "DJANGO_SETTINGS_MODULE", "oneclicktag.settings"
                 ),
                 "PYTHONUNBUFFERED": "1",
+                # web, worker and beat write their metrics here; /metrics adds them up.
+                "PROMETHEUS_MULTIPROC_DIR": str(self._metrics_dir()),
             }
         )
         return env
