@@ -1,20 +1,30 @@
-"""What the outside hears when a deployment ends: webhook events and the deployment metrics.
-
-Called by the engine where a deployment's status becomes final, inside that transaction, so the
-deliveries are sent only if the status change commits.
-"""
+"""What the outside hears when a deployment ends or a tracking fails: webhook events and the
+deployment metrics. Called only by trackings.lifecycle, where those statuses are written, so
+the deliveries are sent once the status change commits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from oneclicktag.core.metrics import DEPLOYMENT_DURATION, DEPLOYMENTS
-from trackings.models import Deployment, DeploymentKind, DeploymentStatus, Tracking, TrackingStatus
+from trackings.models import (
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
 
 # Health checks end every few hours per customer; what they find is reported as drift instead.
 _QUIET_KINDS = (DeploymentKind.CHECK,)
+_EVENTS = {
+    DeploymentStatus.SUCCEEDED: WebhookEvent.DEPLOYMENT_SUCCEEDED,
+    DeploymentStatus.FAILED: WebhookEvent.DEPLOYMENT_FAILED,
+    DeploymentStatus.PARTIALLY_FAILED: WebhookEvent.DEPLOYMENT_PARTIALLY_FAILED,
+}
 
 
 def deployment_payload(deployment: Deployment) -> dict[str, Any]:
@@ -36,50 +46,40 @@ def deployment_payload(deployment: Deployment) -> dict[str, Any]:
     }
 
 
-def deployment_finished_emit(*, deployment: Deployment) -> None:
-    _count(deployment)
-    if deployment.kind in _QUIET_KINDS:
-        return
-    event = {
-        DeploymentStatus.SUCCEEDED: WebhookEvent.DEPLOYMENT_SUCCEEDED,
-        DeploymentStatus.FAILED: WebhookEvent.DEPLOYMENT_FAILED,
-        DeploymentStatus.PARTIALLY_FAILED: WebhookEvent.DEPLOYMENT_PARTIALLY_FAILED,
-    }.get(DeploymentStatus(deployment.status))
-    if event is None:
+def deployment_finished(*, deployment: Deployment) -> None:
+    """A deployment reached succeeded, partially_failed or failed."""
+    DEPLOYMENTS.labels(kind=deployment.kind, outcome=deployment.status).inc()
+    if deployment.started_at and deployment.finished_at:
+        DEPLOYMENT_DURATION.labels(kind=deployment.kind).observe(
+            (deployment.finished_at - deployment.started_at).total_seconds()
+        )
+    event = _EVENTS.get(DeploymentStatus(deployment.status))
+    if event is None or deployment.kind in _QUIET_KINDS:
         return
     webhook_event_emit(
         organization_id=deployment.organization_id,
         event=event,
         payload=deployment_payload(deployment),
     )
-    if deployment.status not in (DeploymentStatus.FAILED, DeploymentStatus.PARTIALLY_FAILED):
-        return
-    failed = Tracking.objects.filter(
-        organization_id=deployment.organization_id,
-        customer_id=deployment.customer_id,
-        status=TrackingStatus.FAILED,
-        # Failed by this deployment, not left failed by an earlier one.
-        updated_at__gte=deployment.started_at or deployment.created_at,
-    ).values("id", "name", "last_error")
-    for tracking in failed:
+
+
+def trackings_failed(*, tracking_ids: Iterable[Any]) -> None:
+    """Trackings that just became failed (each still wanted: the next deployment retries it)."""
+    # Only those the UPDATE reached (one edited meanwhile waits for the next run instead).
+    rows = Tracking.all_objects.filter(
+        pk__in=list(tracking_ids), status=TrackingStatus.FAILED
+    ).values("id", "organization_id", "customer_id", "name", "type", "last_error")
+    for row in rows:
         webhook_event_emit(
-            organization_id=deployment.organization_id,
+            organization_id=row["organization_id"],
             event=WebhookEvent.TRACKING_FAILED,
             payload={
                 "tracking": {
-                    "id": str(tracking["id"]),
-                    "customer": str(deployment.customer_id),
-                    "name": tracking["name"],
-                    "last_error": tracking["last_error"],
-                },
-                "deployment": str(deployment.pk),
+                    "id": str(row["id"]),
+                    "customer": str(row["customer_id"]),
+                    "name": row["name"],
+                    "type": row["type"],
+                    "last_error": row["last_error"],
+                }
             },
-        )
-
-
-def _count(deployment: Deployment) -> None:
-    DEPLOYMENTS.labels(kind=deployment.kind, outcome=deployment.status).inc()
-    if deployment.started_at and deployment.finished_at:
-        DEPLOYMENT_DURATION.labels(kind=deployment.kind).observe(
-            (deployment.finished_at - deployment.started_at).total_seconds()
         )

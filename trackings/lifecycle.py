@@ -33,6 +33,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from trackings.events import deployment_finished, trackings_failed
 from trackings.models import (
     RUNNING_STATUSES,
     WANTED_STATUSES,
@@ -113,9 +114,16 @@ def trackings_settle(verdicts: list[Verdict], *, gtm_version_id: str, now: datet
     id and version (an UPDATE per tracking made recording a large deployment cost seconds)."""
     if connection.vendor != "postgresql":
         # Embedded mode (SQLite): small containers, one UPDATE each.
-        return sum(
+        settled = sum(
             _settle_one(verdict, gtm_version_id=gtm_version_id, now=now) for verdict in verdicts
         )
+    else:
+        settled = _settle_in_batches(verdicts, gtm_version_id=gtm_version_id, now=now)
+    trackings_failed(tracking_ids=[v.tracking_id for v in verdicts if v.error is not None])
+    return settled
+
+
+def _settle_in_batches(verdicts: list[Verdict], *, gtm_version_id: str, now: datetime) -> int:
     settled = 0
     wanted = [str(status) for status in WANTED_STATUSES]
     table = Tracking._meta.db_table
@@ -207,9 +215,13 @@ def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
 
 def trackings_fail(trackings: QuerySet[Tracking], *, error: str, now: datetime) -> int:
     """The whole run failed: what it was deploying failed with the run's error."""
-    return trackings.filter(status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING)).update(
+    failing = trackings.filter(status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING))
+    failing_ids = list(failing.values_list("pk", flat=True))
+    failed = failing.filter(pk__in=failing_ids).update(
         status=TrackingStatus.FAILED, last_error=error, updated_at=now
     )
+    trackings_failed(tracking_ids=failing_ids)
+    return failed
 
 
 # --- Deployment -------------------------------------------------------------------------------
@@ -250,6 +262,7 @@ def deployment_move(deployment: Deployment, status: str, **fields: Any) -> None:
     so this UPDATE is not conditional; an impossible step is a bug and raises."""
     if status != deployment.status and status not in DEPLOYMENT_TRANSITIONS[deployment.status]:
         raise IllegalTransition(f"deployment {deployment.pk}: {deployment.status} -> {status}")
+    previous = deployment.status
     Deployment.objects.filter(pk=deployment.pk, organization_id=deployment.organization_id).update(
         status=status, **fields
     )
@@ -257,6 +270,16 @@ def deployment_move(deployment: Deployment, status: str, **fields: Any) -> None:
     deployment.status = status
     for name, value in fields.items():
         setattr(deployment, name, value)
+    if status in _ENDINGS and previous != status:
+        deployment_finished(deployment=deployment)
+
+
+# Where a run ends and the outside is told (trackings.events); a cancel is not announced.
+_ENDINGS = (
+    DeploymentStatus.SUCCEEDED,
+    DeploymentStatus.PARTIALLY_FAILED,
+    DeploymentStatus.FAILED,
+)
 
 
 def deployment_claim(

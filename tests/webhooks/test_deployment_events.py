@@ -50,7 +50,8 @@ def test_a_google_failure_reaches_the_receiver_as_a_signed_deployment_failed(
     assert data["error"]["code"] == "gtm_fingerprint_conflict"
     tracking_event = json.loads(by_event["tracking.failed"].body)["data"]
     assert tracking_event["tracking"]["id"] == str(tracking.pk)
-    assert tracking_event["deployment"] == str(failed.pk)
+    assert tracking_event["tracking"]["customer"] == str(engine_customer.pk)
+    assert tracking_event["tracking"]["last_error"]
 
 
 def test_a_success_is_a_deployment_succeeded_and_subscribers_of_failures_hear_nothing(
@@ -70,3 +71,27 @@ def test_a_success_is_a_deployment_succeeded_and_subscribers_of_failures_hear_no
     assert body["type"] == "deployment.succeeded"
     assert body["data"]["deployment"]["gtm_version_id"] == deployment.gtm_version_id
     assert failures.received == []
+
+
+def test_a_partial_failure_names_the_deployment_and_only_the_tracking_that_failed(
+    alice: Any, engine_customer: Any, receiver: Any
+) -> None:
+    make_endpoint(
+        alice, receiver.url, ["deployment.partially_failed", "tracking.failed", "deployment.failed"]
+    )
+    make_tracking(engine_customer)
+    # A parameter reading a variable the container does not have: GTM cannot compile its tag.
+    bad = make_tracking(engine_customer, ga4_parameters={"plan": "{{No Such Variable}}"})
+
+    deployment = deploy(engine_customer)
+    _deliver_all(alice)
+
+    assert deployment.status == DeploymentStatus.PARTIALLY_FAILED
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert sorted(b["type"] for b in bodies) == ["deployment.partially_failed", "tracking.failed"]
+    [partial] = [b for b in bodies if b["type"] == "deployment.partially_failed"]
+    assert partial["data"]["deployment"]["id"] == str(deployment.pk)
+    assert partial["data"]["deployment"]["error"]["code"] == "trackings_failed"
+    [failed] = [b for b in bodies if b["type"] == "tracking.failed"]
+    assert failed["data"]["tracking"]["id"] == str(bad.pk)
+    assert "No Such Variable" in failed["data"]["tracking"]["last_error"]

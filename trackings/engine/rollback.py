@@ -28,7 +28,6 @@ from trackings.engine.apply_gtm import stored_workspace_path, version_id
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.restore import trackings_restore_snapshot
 from trackings.engine.verify import record_container_version
-from trackings.events import deployment_finished_emit
 from trackings.models import (
     WANTED_STATUSES,
     ContainerVersion,
@@ -172,4 +171,3 @@ def rollback_run(ctx: RunContext) -> None:
             gtm_version_id=version_id(live),
             plan=ctx.deployment.plan,
         )
-        deployment_finished_emit(deployment=ctx.deployment)

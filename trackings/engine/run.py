@@ -28,7 +28,6 @@ from integrations.google.errors import (
 from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, INTERRUPTIONS
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.locks import container_lock, supports_advisory_locks
-from trackings.events import deployment_finished_emit
 from trackings.lifecycle import deployment_claim, trackings_fail
 from trackings.models import (
     Deployment,
@@ -194,7 +193,6 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             finished_at=now,
         )
         if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
-            deployment_finished_emit(deployment=deployment)
             return
         # They stay wanted (failed is a wanted status): the next deployment retries them.
         trackings_fail(
@@ -209,7 +207,6 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             customer_id=deployment.customer_id,
             status=TrackingStatus.REMOVING,
         ).update(last_error=message, updated_at=now)
-        deployment_finished_emit(deployment=deployment)
     logger.warning(
         "Deployment failed",
         extra={"deployment_id": str(deployment.pk), "error_code": code},

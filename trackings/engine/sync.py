@@ -31,7 +31,6 @@ from trackings.engine.verify import (
     record_container_version,
     tracking_keys,
 )
-from trackings.events import deployment_finished_emit
 from trackings.lifecycle import (
     Verdict,
     tracking_mark_removed,
@@ -58,14 +57,12 @@ def plan_keys(summary: dict[str, Any], section: str) -> set[str]:
 
 
 def _succeed(ctx: RunContext, **fields: Any) -> None:
-    with transaction.atomic():
-        ctx.move(
-            DeploymentStatus.SUCCEEDED,
-            progress_done=ctx.deployment.progress_total,
-            finished_at=timezone.now(),
-            **fields,
-        )
-        deployment_finished_emit(deployment=ctx.deployment)
+    ctx.move(
+        DeploymentStatus.SUCCEEDED,
+        progress_done=ctx.deployment.progress_total,
+        finished_at=timezone.now(),
+        **fields,
+    )
 
 
 def sync_run(ctx: RunContext) -> None:
@@ -209,7 +206,6 @@ def _finish_with_failures(
             f"{len(failed)} of {wanted} trackings did not go live: {reasons}{more}. {outcome}"
         ),
     )
-    deployment_finished_emit(deployment=ctx.deployment)
 
 
 def _blamed_trackings(error: DeploymentFailed, wanted: list[Tracking]) -> list[Tracking]:
