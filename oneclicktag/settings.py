@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files of our own: the docs work without internet.
+    "drf_spectacular_sidecar",
     "safedelete",
     "oneclicktag.core",
     "tenants",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "oneclicktag.core.middleware.ApiNotFoundMiddleware",
     "oneclicktag.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ (admin, API docs) from the app server itself, in production too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,7 +186,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# The production image runs `collectstatic` into STATIC_ROOT when it is built; elsewhere the
+# files are served from the apps directly (and there is no STATIC_ROOT to look into).
+STATIC_ROOT = env_optional("STATIC_ROOT") or (
+    str(BASE_DIR / "staticfiles") if IS_PRODUCTION else None
+)
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
 # --- DRF ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -232,6 +241,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status`; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "TrackingStatusEnum": "trackings.models.TrackingStatus",
