@@ -6,6 +6,7 @@ request of 500 items is one fast validation pass.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +19,9 @@ from trackings.catalog import (
     get_tracking_type,
     validate_tracking_config,
 )
+from trackings.compiler import ContainerSpec, TrackingSpec, compile_container
 from trackings.compiler.compile import ga4_name_for_data_layer_event
+from trackings.compiler.entities import BUILT_IN_BY_NAME, VARIABLE_REFERENCE, strings_in
 
 Errors = dict[str, list[str]]
 
@@ -161,7 +164,55 @@ def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Er
         ads_primary=GOOGLE_ADS in destinations
         and (kind.ads_primary_default if spec.ads_primary is None else spec.ads_primary),
     )
+    reference_errors = _reference_errors(resolved)
+    if reference_errors:
+        return spec, reference_errors
     return resolved, {}
+
+
+# Placeholders for compiling one tracking alone: only the names of its variables are read.
+_PROBE_CONTAINER = ContainerSpec(
+    measurement_id="G-PROBE", ads_conversion_id=None, public_id="", owner="probe"
+)
+_PROBE_ID = uuid.UUID(int=0)
+
+
+def _reference_errors(spec: TrackingRequest) -> Errors:
+    """Every `{{Name}}` in the config and GA4 parameters must be a variable the compiler makes
+    for this tracking, a GTM built-in variable it enables, or `_event`: GTM refuses to version
+    anything else (a bare `compilerError`, minutes later). Compiling the tracking alone (pure,
+    no I/O) also refuses here whatever the compiler itself would refuse."""
+    probe = TrackingSpec(
+        id=_PROBE_ID,
+        type=spec.type,
+        name=spec.name or "probe",
+        config=spec.config,
+        destinations=frozenset(spec.destinations),
+        ga4_event_name=spec.ga4_event_name,
+        ga4_parameters={str(k): str(v) for k, v in spec.ga4_parameters.items()},
+    )
+    try:
+        desired = compile_container([probe], _PROBE_CONTAINER)
+    except (ValueError, KeyError, TypeError) as error:
+        return {"config": [f"This tracking cannot be compiled for GTM: {error}"]}
+    known = {"_event", *BUILT_IN_BY_NAME}
+    known |= {e.name for e in desired.entities if e.entity_type == "variable"}
+    errors: Errors = {}
+    for path, value in (
+        *((f"config.{k}", v) for k, v in spec.config.items()),
+        *((f"ga4_parameters.{k}", v) for k, v in spec.ga4_parameters.items()),
+    ):
+        unknown = sorted(
+            {name for text in strings_in(value) for name in VARIABLE_REFERENCE.findall(text)}
+            - known
+        )
+        if unknown:
+            listed = ", ".join("{{" + name + "}}" for name in unknown)
+            errors[path] = [
+                f"{listed}: neither a variable OneClickTag creates for this tracking nor a GTM "
+                "built-in variable (e.g. {{Page URL}}, {{Click Text}}); GTM would refuse it."
+            ]
+    return errors
 
 
 def _nul_character_errors(value: Any, path: str) -> Errors:
