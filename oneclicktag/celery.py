@@ -21,7 +21,8 @@ app.conf.beat_schedule = {
     # Deployments whose task was lost (broker restart) or whose worker died mid-run.
     "sweep-deployments": {
         "task": "trackings.sweep_deployments",
-        "schedule": 60.0,
+        # With heartbeats stale after 40 s, a dead worker's deployment moves on within a minute.
+        "schedule": 20.0,
     },
     # Drift detection: live GTM and Ads compared with the desired state.
     "schedule-health-checks": {

@@ -302,6 +302,9 @@ GOOGLE_ADS_DEVELOPER_TOKEN = env_str(
 )
 GOOGLE_CLOUD_PROJECT = env_str("GOOGLE_CLOUD_PROJECT", "oneclicktag")
 GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum=1)
+# How often a running deployment's heartbeat is written; four missed beats and the sweep hands
+# it to another worker.
+DEPLOYMENT_HEARTBEAT_SECONDS = env_int("DEPLOYMENT_HEARTBEAT_SECONDS", 10, minimum=1)
 GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
 GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
 # GA4 Data API core tokens of a standard property (Google's "Data API quotas"), and Google Ads

@@ -21,7 +21,7 @@ def run_deployment(organization_id: str, deployment_id: str) -> None:
 
 @shared_task(name="trackings.sweep_deployments")
 def sweep_deployments() -> int:
-    """Beat, every minute: re-send deployments whose task was lost or whose worker died."""
+    """Beat, every 20 s: re-send deployments whose task was lost or whose worker died."""
     return deployments_sweep()
 
 

@@ -9,6 +9,7 @@ same time, so two workers never share (and steal from) the broker's queue.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -170,3 +171,44 @@ def test_a_killed_worker_leaves_one_copy_of_everything_after_a_restart(
     )
     assert max(owners.values()) == 1
     assert {t.pk for t in trackings} <= set(owners)
+
+
+def test_a_live_run_keeps_its_heartbeat_and_a_dead_ones_is_taken_over(
+    connect_customer: Any, alice: Any, celery_workers: Any, google_emulator: Any, settings: Any
+) -> None:
+    # Issue 13: a crashed worker's deployment waited ~10 min. A beat every second here (10 s by
+    # default; the sweep hands a run on after four missed beats).
+    customer = connect_customer(alice)
+    google_emulator.configure({"gtm_quota": {"per_100s": 10000, "per_day": 100000}})
+    settings.GTM_QUOTA_PER_100S = 1000
+    make_tracking(customer, destinations=["ga4"])
+    celery_workers.env["DEPLOYMENT_HEARTBEAT_SECONDS"] = "1"
+    # Every Google call takes 4 s: progress writes alone leave the row silent longer than that.
+    google_emulator.configure({"latency_ms": 4000})
+    first = celery_workers.start(purge=True)
+    deployment = deployment_enqueue(customer=customer, actor=SYSTEM)
+    wait_for(
+        lambda: _status(deployment).status not in (DeploymentStatus.QUEUED,),
+        what="the deployment to start",
+    )
+    stale_after = timedelta(seconds=3)
+    time.sleep(5)
+    assert _status(deployment).status not in (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED)
+    # Alive: its beat is fresh, so the sweep leaves it alone.
+    assert deployments_sweep(running_after=stale_after) == 0
+
+    celery_workers.kill(first)
+    google_emulator.configure({"latency_ms": 0})
+    time.sleep(4)
+    # Dead: four beats missed, the sweep sends it again and a new worker takes it over.
+    assert deployments_sweep(running_after=stale_after) == 1
+    celery_workers.start()
+    wait_for(
+        lambda: _status(deployment).status in (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED),
+        what="the taken-over deployment",
+    )
+    assert deployment.status == DeploymentStatus.SUCCEEDED, (
+        deployment.error_message,
+        celery_workers.logs()[-3000:],
+    )
+    assert deployment.attempts == 2

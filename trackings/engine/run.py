@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
@@ -27,6 +28,7 @@ from integrations.google.errors import (
 )
 from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, INTERRUPTIONS
 from trackings.engine.context import DeploymentFailed, RunContext
+from trackings.engine.heartbeat import deployment_heartbeat
 from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.lifecycle import deployment_claim, trackings_fail
 from trackings.models import (
@@ -36,7 +38,11 @@ from trackings.models import (
     Tracking,
     TrackingStatus,
 )
-from trackings.services.deployments import deployment_requests_move, deployment_reschedule
+from trackings.services.deployments import (
+    deployment_requests_move,
+    deployment_reschedule,
+    heartbeat_stale_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +61,6 @@ GTM_CALLS_PER_RUN: dict[str, int] = {
 }
 # A deployment waiting for its container (another one runs) looks again after this long.
 BUSY_RETRY_SECONDS = 10.0
-# Without advisory locks, a running deployment silent this long is presumed dead.
-STALE_RUN_SECONDS = 600
 
 
 def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
@@ -91,7 +95,24 @@ def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
         if not _claim(deployment):
             return
         deployment.refresh_from_db()
-        _execute(deployment, customer, connection)
+        try:
+            with deployment_heartbeat(deployment):
+                _execute(deployment, customer, connection)
+        finally:
+            _wake_next(customer)
+
+
+def _wake_next(customer: Customer) -> None:
+    """The customer's next deployment, queued while this one ran, starts now: it need not wait
+    for its busy-retry countdown, nor for the sweep if its task was lost."""
+    waiting = Deployment.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()),
+        organization_id=customer.organization_id,
+        customer=customer,
+        status=DeploymentStatus.QUEUED,
+    ).first()
+    if waiting is not None:
+        deployment_reschedule(deployment=waiting, countdown=0)
 
 
 def _claim(deployment: Deployment) -> bool:
@@ -99,7 +120,7 @@ def _claim(deployment: Deployment) -> bool:
     left running by a dead worker is taken over (we hold its container's lock, so its runner is
     gone; without advisory locks, only once its heartbeat is stale)."""
     now = timezone.now()
-    stale = None if supports_advisory_locks() else now - timedelta(seconds=STALE_RUN_SECONDS)
+    stale = None if supports_advisory_locks() else now - heartbeat_stale_after()
     return deployment_claim(deployment, now=now, orphaned_before=stale)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -302,21 +303,28 @@ def deployment_reschedule(*, deployment: Deployment, countdown: float) -> None:
 
 # A queued deployment whose task should have run by now is sent again after this long.
 SWEEP_QUEUED_AFTER = timedelta(minutes=2)
-# A running deployment whose heartbeat (its last progress write) is this old is sent again; the
-# run takes it over only if its container's lock is free, i.e. its worker is gone.
-SWEEP_RUNNING_AFTER = timedelta(minutes=10)
+# Heartbeats (trackings.engine.heartbeat) a running deployment may miss before the sweep sends it
+# again; the run takes it over only if its container's lock is free, i.e. its worker is gone.
+MISSED_BEATS = 4
+
+
+def heartbeat_stale_after() -> timedelta:
+    """How old a running deployment's heartbeat (`updated_at`) is when its runner is presumed
+    dead: with the 10 s default beat and the 20 s sweep, a takeover within a minute."""
+    return timedelta(seconds=settings.DEPLOYMENT_HEARTBEAT_SECONDS * MISSED_BEATS)
 
 
 def deployments_sweep(
     *,
     queued_after: timedelta = SWEEP_QUEUED_AFTER,
-    running_after: timedelta = SWEEP_RUNNING_AFTER,
+    running_after: timedelta | None = None,
 ) -> int:
     """Beat: re-send deployments whose task was lost (a broker restart, a killed worker).
 
     Sending twice is harmless: the run claims with a conditional UPDATE and holds the container.
     """
     now = timezone.now()
+    running_after = heartbeat_stale_after() if running_after is None else running_after
     due = Deployment.objects.filter(
         Q(status=DeploymentStatus.QUEUED)
         & (Q(not_before__isnull=True) | Q(not_before__lte=now))
