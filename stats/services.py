@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -80,6 +81,12 @@ def _ads_trackings(trackings: list[Tracking]) -> list[Tracking]:
     ]
 
 
+def customer_today(customer: Customer) -> date:
+    """Today where the customer is: GA4 and Ads count days in the property's and account's
+    time zone, which OneClickTag sets from the customer's when it creates them."""
+    return timezone.now().astimezone(ZoneInfo(customer.time_zone or "Etc/UTC")).date()
+
+
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
@@ -100,7 +107,7 @@ def stats_pull_customer(*, customer: Customer, today: date | None = None) -> Pul
     ads = _ads_trackings(trackings) if connection.ads_customer_id else []
     if not ga4 and not ads:
         return PullResult()
-    end = today or timezone.now().date()
+    end = today or customer_today(customer)
     first = not DailyStat.objects.filter(
         organization_id=customer.organization_id, customer=customer
     ).exists()
@@ -240,7 +247,7 @@ def customers_to_pull() -> list[tuple[Any, Any]]:
 
 def customer_stats_refresh(*, customer: Customer, today: date | None = None) -> PullResult:
     """The beat's work for one customer: pull, then judge yesterday (the last complete day)."""
-    today = today or timezone.now().date()
+    today = today or customer_today(customer)
     result = stats_pull_customer(customer=customer, today=today)
     if result.rows:
         customer_volumes_judge(customer=customer, day=today - timedelta(days=1))
