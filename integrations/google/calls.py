@@ -33,6 +33,7 @@ from googleapiclient.errors import HttpError
 from integrations.google import quota
 from integrations.google.errors import (
     GoogleError,
+    GoogleInsufficientPermission,
     GoogleNeedsReconnect,
     GoogleQuotaExceeded,
     GtmFingerprintConflict,
@@ -328,6 +329,10 @@ def _classify_http(exc: HttpError, *, api: str, fingerprinted: bool) -> GoogleEr
         )
     if status >= 500 or status == 408:
         return TransientGoogleError(message or f"Google answered {status}.", status=status, api=api)
+    if status == 403 and "forbidden" in reasons:
+        return GoogleInsufficientPermission(
+            message or "The Google account lacks a permission.", status=status, api=api
+        )
     return PermanentGoogleError(
         message or f"Google refused the request ({status}).", status=status, api=api
     )

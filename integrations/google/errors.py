@@ -68,6 +68,13 @@ class PermanentGoogleError(GoogleError):
     code = "google_permanent"
 
 
+class GoogleInsufficientPermission(PermanentGoogleError):
+    """403 PERMISSION_DENIED (`forbidden`): the connected Google account lacks a permission on
+    the resource (e.g. Publish on a GTM container). A person must grant it; retrying cannot."""
+
+    code = "google_insufficient_permission"
+
+
 class GoogleNeedsReconnect(GoogleError):
     """The grant is gone (revoked, expired refresh token, 401): a person must reconnect."""
 

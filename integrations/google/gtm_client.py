@@ -176,6 +176,11 @@ class GtmClient:
             )
         return response
 
+    def delete_version(self, version_path: str) -> None:
+        self._execute(
+            "accounts.containers.versions.delete", self._versions().delete(path=version_path)
+        )
+
     def set_latest_version(self, version_path: str) -> dict[str, Any]:
         """Make this version the one new workspaces start from (and sync to)."""
         return self._execute(

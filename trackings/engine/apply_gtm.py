@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrations.google.errors import (
+    GoogleInsufficientPermission,
     GtmCompilerError,
     GtmFingerprintConflict,
     GtmMergeConflict,
@@ -350,6 +351,14 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
             # of the deployment converges from the latest version instead of repeating here.
             attempts=1,
         )
+    except GoogleInsufficientPermission as error:
+        raise DeploymentFailed(
+            "google_insufficient_permission",
+            "The connected Google account may not create versions of this GTM container: "
+            "OneClickTag needs the Publish permission there (the account lacks Approve and "
+            "Publish). Ask a container admin to grant Publish, then deploy again. Nothing was "
+            "published.",
+        ) from error
     except GtmCompilerError as error:
         # Google names nothing: read the workspace and find the dangling references ourselves.
         entities = with_retries("list_entities", lambda: ctx.clients.gtm.list_entities(path))
@@ -375,17 +384,44 @@ def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
     return dict(version)
 
 
-def _publish(ctx: RunContext, version: dict[str, Any]) -> dict[str, Any]:
+def _publish(
+    ctx: RunContext, version: dict[str, Any], live_before: dict[str, Any] | None
+) -> dict[str, Any]:
     """Publish the version; answers the version now live, as publish answers it (no read)."""
-    answer = with_retries(
-        "publish_version",
-        lambda: ctx.clients.gtm.publish_version(version["path"], version.get("fingerprint")),
-    )
+    try:
+        answer = with_retries(
+            "publish_version",
+            lambda: ctx.clients.gtm.publish_version(version["path"], version.get("fingerprint")),
+        )
+    except GoogleInsufficientPermission as error:
+        _withdraw_version(ctx, version, live_before)
+        raise DeploymentFailed(
+            "google_insufficient_permission",
+            "The connected Google account may create versions of this GTM container but not "
+            "publish them: OneClickTag needs the Publish permission there. Ask a container "
+            "admin to grant Publish, then deploy again. The version it made was withdrawn; "
+            "nothing was published.",
+        ) from error
     if (answer or {}).get("compilerError"):
         raise DeploymentFailed(
             "gtm_compiler_error", "GTM could not compile the version when publishing it."
         )
     return dict((answer or {}).get("containerVersion") or version)
+
+
+def _withdraw_version(
+    ctx: RunContext, version: dict[str, Any], live_before: dict[str, Any] | None
+) -> None:
+    """Undo an unpublishable version: the live one becomes the latest again (so no person's next
+    workspace starts from our unpublished changes), then ours is deleted. Approve allows both."""
+    gtm = ctx.clients.gtm
+    live = live_before or unless_absent(
+        "live_version", lambda: gtm.live_version(ctx.container_path)
+    )
+    live_path = (live or {}).get("path")
+    if live_path:
+        with_retries("set_latest_version", lambda: gtm.set_latest_version(str(live_path)))
+    with_retries("delete_version", lambda: gtm.delete_version(str(version["path"])))
 
 
 @dataclass
@@ -419,7 +455,7 @@ def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
             ctx.move(DeploymentStatus.PUBLISHING)
             version = _create_version(ctx, workspace)
             ctx.advance()
-            published = _publish(ctx, version)
+            published = _publish(ctx, version, workspace.live_version)
             ctx.advance()
             return GtmOutcome(published=published, live_before=workspace.live_version)
         except (GtmFingerprintConflict, GtmMergeConflict) as error:

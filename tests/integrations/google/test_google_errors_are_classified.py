@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 
 from google_emulator import seed
 from integrations.google.calls import organization_calls_today
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import (
+    GoogleInsufficientPermission,
     GoogleQuotaExceeded,
     GtmFingerprintConflict,
     PermanentGoogleError,
@@ -126,3 +128,16 @@ def test_calls_are_counted_per_deployment_and_per_organization(clients: Any) -> 
     assert after["gtm"] - before["gtm"] == 2
     assert after["ads"] - before["ads"] == 1
     assert after["ga4"] - before["ga4"] == 2
+
+
+def test_a_permission_the_account_lacks_is_insufficient_permission(
+    clients: Any, google_emulator: Any
+) -> None:
+    body = {"grants": [{"email": seed.OWNER_EMAIL, "gtm": {seed.GTM_CONTAINER_PATH: "read"}}]}
+    answer = requests.post(f"{google_emulator.http_url}/_emulator/access", json=body, timeout=10)
+    assert answer.status_code == 200, answer.text
+    workspace = f"{seed.GTM_CONTAINER_PATH}/workspaces/{seed.GTM_DEFAULT_WORKSPACE_ID}"
+    with pytest.raises(GoogleInsufficientPermission) as refused:
+        clients.gtm.bulk_update(workspace, [])
+    assert refused.value.code == "google_insufficient_permission"
+    assert refused.value.status == 403
