@@ -150,3 +150,29 @@ def test_bad_filter_values_are_validation_errors(alice: Any) -> None:
         response = alice.client.get("/api/v1/deployments/", params)
         assert response.status_code == 400, params
         assert field in response.json()["error"]["fields"], params
+
+
+def test_polling_the_plan_reads_gtm_once_a_minute_and_again_after_a_deployment(
+    alice: Any, engine_customer: Any, google_emulator: Any
+) -> None:
+    # Issue 13: a viewer polling the plan every 0.5 s spent 4-5 GTM calls per poll.
+    make_tracking(engine_customer)
+    viewer = alice.client_for("viewer")
+    url = f"/api/v1/customers/{engine_customer.pk}/plan/"
+    before = calls_by_api(google_emulator.stats())["gtm"]
+    first = viewer.get(url)
+    assert first.status_code == 200, first.content
+    read = calls_by_api(google_emulator.stats())["gtm"] - before
+    assert read > 0
+    for _ in range(5):
+        again = viewer.get(url)
+        assert again.json()["gtm"] == first.json()["gtm"]
+        assert again.json()["gtm_read_at"] == first.json()["gtm_read_at"]
+    assert calls_by_api(google_emulator.stats())["gtm"] - before == read
+
+    # A deployment changes the container: the next plan reads it again and shows it done.
+    deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    run_queued(engine_customer)
+    after = viewer.get(url).json()
+    assert after["gtm_read_at"] > first.json()["gtm_read_at"]
+    assert after["gtm"]["create"] == []

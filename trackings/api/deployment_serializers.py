@@ -108,3 +108,7 @@ class PlanField(serializers.JSONField):
 class PlanSerializer(serializers.Serializer[Any]):
     gtm = PlanField(help_text='{"create": [...], "update": [...], "delete": [...], "unchanged": N}')
     ads = PlanField(help_text='{"create": [...], "update": [...], "remove": [...]}')
+    gtm_read_at = serializers.DateTimeField(
+        help_text="When GTM was read for this plan: a read is reused for a minute per customer "
+        "(polling costs no GTM quota); a deployment of the customer makes the next plan read again."
+    )

@@ -31,6 +31,7 @@ from trackings.engine.desired import (
     removing_trackings,
     wanted_trackings,
 )
+from trackings.engine.preview_reads import gtm_entities_read
 from trackings.engine.rollback import rollback_conflict, rollback_refusal
 from trackings.models import ContainerVersion, Deployment
 from trackings.planner import plan_workspace
@@ -89,24 +90,31 @@ def _read_context(customer: Customer, connection: GoogleConnection) -> RunContex
 def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[str, Any]:
     """What the next deployment would change: our workspace (or, when there is none, the latest
     version a new one would start from) diffed with the desired state, plus Ads validate_only.
-    GTM calls: our workspace's four lists, or the latest version's header and the version."""
+    GTM calls: our workspace's four lists, or the latest version's header and the version; none
+    when the customer's container was read in the last minute (`gtm_read_at` says when)."""
     ctx = _read_context(customer, connection)
     gtm = ctx.clients.gtm
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)
     compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
 
-    # Our workspace (found by the id the connection keeps), else the version a new one would
-    # start from, else nothing (a container never versioned).
-    path = stored_workspace_path(ctx)
-    entities = None
-    if path is not None:
-        entities = unless_absent("list_entities", lambda: gtm.list_entities(path))
-    if entities is None:
-        entities = {}
-        header = latest_version_header_or_none(ctx)
-        if header is not None:
-            entities = version_entities(read_version_of(ctx, header))
+    def read() -> dict[str, list[dict[str, Any]]]:
+        # Our workspace (found by the id the connection keeps), else the version a new one
+        # would start from, else nothing (a container never versioned).
+        path = stored_workspace_path(ctx)
+        entities = None
+        if path is not None:
+            entities = unless_absent("list_entities", lambda: gtm.list_entities(path))
+        if entities is None:
+            entities = {}
+            header = latest_version_header_or_none(ctx)
+            if header is not None:
+                entities = version_entities(read_version_of(ctx, header))
+        return entities
+
+    entities, read_at = gtm_entities_read(
+        customer_id=customer.pk, container_id=connection.gtm_container_id, read=read
+    )
     plan = plan_workspace(compiled.desired, entities)
     ads = ads_validate(
         ctx,
@@ -114,7 +122,7 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
         desired_actions=compiled.desired.ads_conversion_actions,
         removing=removing,
     )
-    answer: dict[str, Any] = {"gtm": plan.summary(), "ads": ads}
+    answer: dict[str, Any] = {"gtm": plan.summary(), "ads": ads, "gtm_read_at": read_at}
     if compiled.failures:
         answer["errors"] = {str(k): v for k, v in compiled.failures.items()}
     return answer

@@ -30,6 +30,7 @@ from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, 
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.heartbeat import deployment_heartbeat
 from trackings.engine.locks import container_lock, supports_advisory_locks
+from trackings.engine.preview_reads import gtm_entities_forget
 from trackings.lifecycle import deployment_claim, trackings_fail
 from trackings.models import (
     Deployment,
@@ -99,6 +100,11 @@ def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
             with deployment_heartbeat(deployment):
                 _execute(deployment, customer, connection)
         finally:
+            if connection is not None:
+                # The run may have changed the container: the next plan preview reads it again.
+                gtm_entities_forget(
+                    customer_id=customer.pk, container_id=connection.gtm_container_id
+                )
             _wake_next(customer)
 
 
