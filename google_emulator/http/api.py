@@ -39,6 +39,7 @@ _BODY_ROOTS = {
     "GoogleAnalyticsAdminV1betaProperty": "property",
     "GoogleAnalyticsAdminV1betaDataStream": "data_stream",
     "GoogleAnalyticsAdminV1betaKeyEvent": "key_event",
+    "GoogleAnalyticsAdminV1betaCustomDimension": "custom_dimension",
     "GoogleAnalyticsAdminV1betaMeasurementProtocolSecret": "measurement_protocol_secret",
 }
 _FAULT_MESSAGES = {

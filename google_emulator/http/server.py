@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 # Importing these registers their handlers and stores.
-from .. import ga4, gtm, oauth
+from .. import ga4, ga4_dimensions, gtm, oauth
 from ..errors import ApiError
 from ..reports import admin as reports_admin
 from ..reports import collect, ga4_data
@@ -17,7 +17,7 @@ from . import api, control
 from .messages import Request, Response, json_response
 
 logger = logging.getLogger(__name__)
-_REGISTERED = (ga4, gtm, reports_admin, ga4_data)
+_REGISTERED = (ga4, ga4_dimensions, gtm, reports_admin, ga4_data)
 
 
 def route(req: Request) -> Response:
