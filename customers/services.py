@@ -15,7 +15,7 @@ from customers.locale import (
     time_zone_errors,
 )
 from customers.models import Customer, DriftPolicy
-from customers.signals import customer_deleting
+from customers.signals import customer_deleting, customer_restored
 from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.models import Organization
@@ -270,7 +270,8 @@ def customer_delete(
 def customer_restore(*, customer: Customer, actor: Actor) -> Customer:
     """Undo a soft delete. Its slug must still be free and the plan limit must allow it.
 
-    Trackings removed with the customer stay removed: they were taken out of GTM and Ads.
+    The trackings removed with the customer come back and a deployment puts them live again
+    (`customer_restored`; trackings deleted one by one before it stay deleted).
     """
     with transaction.atomic():
         organization = _lock_organization(customer.organization)
@@ -283,7 +284,9 @@ def customer_restore(*, customer: Customer, actor: Actor) -> Customer:
             )
         locked.updated_by = _actor_user(actor)
         locked.version += 1
+        deleted_at = locked.deleted
         locked.undelete(force_policy=SOFT_DELETE)
+        customer_restored.send(sender=Customer, customer=locked, actor=actor, deleted_at=deleted_at)
         audit_record(
             organization=organization,
             actor=actor,

@@ -8,9 +8,10 @@ class TrackingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from customers.signals import customer_deleting
+        from customers.signals import customer_deleting, customer_restored
 
         customer_deleting.connect(_remove_trackings, dispatch_uid="trackings.remove_for_customer")
+        customer_restored.connect(_restore_trackings, dispatch_uid="trackings.restore_for_customer")
 
 
 def _remove_trackings(sender: Any, *, customer: Any, actor: Any, **kwargs: Any) -> None:
@@ -24,3 +25,11 @@ def _remove_trackings(sender: Any, *, customer: Any, actor: Any, **kwargs: Any) 
         # Nothing of it reached Google to take out: its container and stream are free now
         # (otherwise the removal deployment frees them once it is done).
         connection_release_resources(connection=connection)
+
+
+def _restore_trackings(
+    sender: Any, *, customer: Any, actor: Any, deleted_at: Any, **kwargs: Any
+) -> None:
+    from trackings.services.deployments import trackings_restore_for_customer
+
+    trackings_restore_for_customer(customer=customer, actor=actor, deleted_at=deleted_at)

@@ -213,6 +213,20 @@ def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
     )
 
 
+def trackings_bring_back(trackings: QuerySet[Tracking]) -> int:
+    """Their customer was restored: removing/removed -> pending (no longer deleted). Their Ads
+    conversion actions were removed with them, so the next deployment makes new ones."""
+    return trackings.update(
+        status=TrackingStatus.PENDING,
+        last_error="",
+        deleted=None,
+        deleted_by_cascade=False,
+        ads_conversion_action_id="",
+        ads_conversion_label="",
+        updated_at=timezone.now(),
+    )
+
+
 def trackings_fail(trackings: QuerySet[Tracking], *, error: str, now: datetime) -> int:
     """The whole run failed: what it was deploying failed with the run's error."""
     failing = trackings.filter(status__in=(TrackingStatus.DEPLOYING, TrackingStatus.PENDING))

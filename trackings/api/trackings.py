@@ -137,7 +137,8 @@ class TrackingViewSet(
     mixins.RetrieveModelMixin,
     OrganizationScopedViewSet,
 ):
-    queryset = Tracking.objects.all()
+    # With the soft deleted rows, which scope_queryset hides again but for `?status=removed`.
+    queryset = Tracking.all_objects.all()
     serializer_class = TrackingSerializer
     filterset_class = TrackingFilter
     search_fields = ("name", "type", "ga4_event_name")
@@ -146,6 +147,11 @@ class TrackingViewSet(
     versioned = True
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Removed trackings are soft deleted: only `?status=removed` lists them.
+        wants_removed = (
+            self.action == "list" and self.request.query_params.get("status") == "removed"
+        )
+        queryset = queryset.filter(deleted__isnull=not wants_removed)
         # The stats app keeps the volume alarm's state (`tracking.volume`, one-to-one); joined,
         # so a page of trackings costs no query more.
         return queryset.annotate(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from safedelete.config import DELETED_VISIBLE
 
 from customers.models import ConnectionStatus, Customer
 from oneclicktag.core.exceptions import Conflict
@@ -25,6 +26,7 @@ from tenants.services import audit_record
 from trackings.lifecycle import (
     deployment_cancel_if_queued,
     tracking_mark_removed,
+    trackings_bring_back,
     trackings_mark_removing,
     trackings_release,
 )
@@ -207,6 +209,38 @@ def trackings_remove_for_customer(*, customer: Customer, actor: Actor) -> Deploy
             kind=DeploymentKind.REMOVE,
             tracking_ids=[t.pk for t in to_remove],
         )
+
+
+def trackings_restore_for_customer(
+    *, customer: Customer, actor: Actor, deleted_at: Any
+) -> Deployment | None:
+    """The customer was restored: the trackings it had when deleted (being removed, or removed
+    since) come back pending, and a deployment puts them live again. Trackings deleted one by
+    one before the customer was stay deleted."""
+    with transaction.atomic():
+        returning = Tracking.all_objects.filter(
+            organization_id=customer.organization_id, customer=customer
+        ).filter(
+            Q(status=TrackingStatus.REMOVING)
+            | Q(status=TrackingStatus.REMOVED, deleted__gte=deleted_at)
+        )
+        ids = list(returning.values_list("pk", flat=True))
+        if not ids:
+            return None
+        trackings_bring_back(
+            Tracking.all_objects.filter(pk__in=ids).all(force_visibility=DELETED_VISIBLE)  # type: ignore[call-arg]
+        )
+        audit_record(
+            organization=customer.organization_id,
+            actor=actor,
+            action="tracking.restore",
+            object_type="customer",
+            object_id=customer.pk,
+            after={"trackings": [str(pk) for pk in ids]},
+        )
+        if not hasattr(customer, "google_connection"):
+            return None
+        return deployment_enqueue(customer=customer, actor=actor, tracking_ids=ids)
 
 
 def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:
