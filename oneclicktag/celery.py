@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "schedule": 24 * 3600.0,
     },
     # OAuth attempts (state + PKCE verifier) expire after ten minutes.
+    # The daily e-mail digest of failures and drift (owners and admins who did not opt out).
+    "send-daily-digests": {
+        "task": "trackings.send_daily_digests",
+        "schedule": 24 * 3600.0,
+    },
     # Webhook deliveries whose retry time came (exponential backoff, see webhooks.services).
     "send-due-webhook-deliveries": {
         "task": "webhooks.send_due_deliveries",

@@ -271,10 +271,18 @@ ALLOWED_REDIRECT_URIS = env_list(
 )
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
-# --- E-mail (invitations) ------------------------------------------------------------------
+# --- E-mail (invitations, alerts, the daily digest) ----------------------------------------
 # Invitations are e-mailed only when EMAIL_HOST is set; the API answer always shows the token.
+# Alerts and digests go through Django's e-mail framework: SMTP with EMAIL_HOST, else the
+# console (development prints them; tests use Django's in-memory outbox).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_ENABLED = bool(EMAIL_HOST)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")

@@ -93,6 +93,10 @@ class Membership(TenantOwnedModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     version = models.PositiveIntegerField(default=1)
+    # What this person is e-mailed about this organization, when owner or admin (each can opt
+    # out: PATCH /api/v1/me/notifications): alerts as they happen, and the daily digest.
+    email_alerts = models.BooleanField(default=True)
+    email_daily_digest = models.BooleanField(default=True)
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from oneclicktag.core.metrics import DEPLOYMENT_DURATION, DEPLOYMENTS
+from tenants.services.notifications import organization_email_admins
 from trackings.models import (
     Deployment,
     DeploymentKind,
@@ -61,6 +62,18 @@ def deployment_finished(*, deployment: Deployment) -> None:
         event=event,
         payload=deployment_payload(deployment),
     )
+    if deployment.status != DeploymentStatus.SUCCEEDED:
+        organization_email_admins(
+            organization_id=deployment.organization_id,
+            subject=f"OneClickTag: a deployment {deployment.get_status_display().lower()}",
+            message=(
+                f"Deployment {deployment.pk} ({deployment.kind}) of customer "
+                f"{deployment.customer.name} ended {deployment.status}.\n\n"
+                f"{deployment.error_message}\n\nDetails: GET /api/v1/deployments/{deployment.pk}/"
+                " ; retry a failed one with POST .../retry/. Nothing is lost: the trackings it "
+                "carried stay wanted and the next deployment takes them."
+            ),
+        )
 
 
 def trackings_failed(*, tracking_ids: Iterable[Any]) -> None:

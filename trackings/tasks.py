@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from tenants.actors import Actor
+from trackings.digest import digests_send
 from trackings.engine import deployment_run
 from trackings.services.deployments import (
     customers_schedule_health_checks,
@@ -29,3 +30,9 @@ def sweep_deployments() -> int:
 def schedule_health_checks() -> int:
     """Beat, every 6 hours: drift detection for every connected customer with live trackings."""
     return customers_schedule_health_checks(actor=Actor.system_actor("health-check"))
+
+
+@shared_task(name="trackings.send_daily_digests")
+def send_daily_digests() -> int:
+    """Beat, daily: the digest e-mail of each organization with something to report."""
+    return digests_send()

@@ -84,3 +84,38 @@ def membership_remove(*, membership: Membership, actor: Actor, actor_role: str) 
         object_id=membership_id,
         before=before,
     )
+
+
+@transaction.atomic
+def membership_set_notifications(
+    *,
+    membership: Membership,
+    email_alerts: bool | None = None,
+    email_daily_digest: bool | None = None,
+) -> Membership:
+    """A person's own e-mail preferences in one organization (alerts, daily digest)."""
+    before = {
+        "email_alerts": membership.email_alerts,
+        "email_daily_digest": membership.email_daily_digest,
+    }
+    if email_alerts is not None:
+        membership.email_alerts = email_alerts
+    if email_daily_digest is not None:
+        membership.email_daily_digest = email_daily_digest
+    after = {
+        "email_alerts": membership.email_alerts,
+        "email_daily_digest": membership.email_daily_digest,
+    }
+    if after == before:
+        return membership
+    membership.save(update_fields=["email_alerts", "email_daily_digest", "updated_at"])
+    audit_record(
+        organization=membership.organization_id,
+        actor=Actor(user=membership.user),
+        action="membership.notifications",
+        object_type="membership",
+        object_id=membership.pk,
+        before=before,
+        after=after,
+    )
+    return membership

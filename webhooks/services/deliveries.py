@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,8 +19,8 @@ from oneclicktag.core.exceptions import InvalidInput
 from oneclicktag.core.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
-from tenants.models import Membership, Role
 from tenants.services.audit import audit_record
+from tenants.services.notifications import organization_email_admins
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.sending import webhook_post
 from webhooks.signing import signature_header
@@ -254,31 +251,17 @@ def _endpoint_disabled(delivery: WebhookDelivery) -> None:
         "Webhook endpoint disabled",
         extra={"endpoint_id": str(endpoint.pk)},
     )
-    admins = list(
-        Membership.objects.filter(
-            organization_id=endpoint.organization_id,
-            role__in=(Role.OWNER, Role.ADMIN),
-            user__is_active=True,
-        ).values_list("user__email", flat=True)
+    organization_email_admins(
+        organization_id=endpoint.organization_id,
+        subject="OneClickTag disabled a webhook endpoint",
+        message=(
+            f"Deliveries to {endpoint.url} failed for {DISABLE_AFTER.days} days, so "
+            f"OneClickTag stopped sending to it.\n\nLast error: {delivery.error}\n\n"
+            "Fix the receiver, then turn the endpoint back on with PATCH "
+            f'/api/v1/webhooks/{endpoint.pk}/ {{"is_active": true}} and redeliver what '
+            "it missed from GET .../deliveries/."
+        ),
     )
-    if not admins:
-        return
-    try:
-        send_mail(
-            subject="OneClickTag disabled a webhook endpoint",
-            message=(
-                f"Deliveries to {endpoint.url} failed for {DISABLE_AFTER.days} days, so "
-                f"OneClickTag stopped sending to it.\n\nLast error: {delivery.error}\n\n"
-                "Fix the receiver, then turn the endpoint back on with PATCH "
-                f'/api/v1/webhooks/{endpoint.pk}/ {{"is_active": true}} and redeliver what '
-                "it missed from GET .../deliveries/."
-            ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=admins,
-            fail_silently=False,
-        )
-    except (smtplib.SMTPException, OSError):
-        logger.warning("Could not e-mail the webhook disable notice")
 
 
 @transaction.atomic

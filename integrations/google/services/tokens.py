@@ -23,6 +23,7 @@ from oneclicktag.core.crypto import (
 )
 from tenants.actors import Actor
 from tenants.services import audit_record
+from tenants.services.notifications import organization_email_admins
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
 
@@ -114,6 +115,17 @@ def connection_mark_needs_reconnect(*, connection: GoogleConnection, reason: str
             object_id=locked.pk,
             before=before,
             after=connection_snapshot(locked),
+        )
+        organization_email_admins(
+            organization_id=locked.organization_id,
+            subject="OneClickTag: a customer's Google account must be reconnected",
+            message=(
+                "Google no longer accepts the connection of "
+                f"{locked.google_email or 'a Google account'} for customer "
+                f"{locked.customer.name}; deployments and health checks for it are stopped."
+                f"\n\nGoogle said: {locked.last_error}\n\nReconnect it: POST "
+                f"/api/v1/customers/{locked.customer_id}/google/authorize/"
+            ),
         )
         webhook_event_emit(
             organization_id=locked.organization_id,
