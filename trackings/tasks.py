@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from oneclicktag.core.context import reset_context, set_context
 from tenants.actors import Actor
 from trackings.digest import digests_send
 from trackings.engine import deployment_run
@@ -17,7 +18,12 @@ from trackings.services.deployments import (
 @shared_task(name="trackings.run_deployment", acks_late=True, reject_on_worker_lost=True)
 def run_deployment(organization_id: str, deployment_id: str) -> None:
     """Run one deployment. Re-delivery after a crash is safe: the engine converges."""
-    deployment_run(organization_id=organization_id, deployment_id=deployment_id)
+    # Every log line of the run names its organization, like a request's lines do.
+    token = set_context(organization_id=str(organization_id))
+    try:
+        deployment_run(organization_id=organization_id, deployment_id=deployment_id)
+    finally:
+        reset_context(token)
 
 
 @shared_task(name="trackings.sweep_deployments")

@@ -236,7 +236,13 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
         ).update(last_error=message, updated_at=now)
     logger.warning(
         "Deployment failed",
-        extra={"deployment_id": str(deployment.pk), "error_code": code},
+        extra={
+            "deployment_id": str(deployment.pk),
+            "customer_id": str(deployment.customer_id),
+            "deployment_kind": deployment.kind,
+            "error_code": code,
+            "reason": message[:500],
+        },
     )
 
 
@@ -281,5 +287,9 @@ def _requeue(ctx: RunContext, countdown: float, *, count_attempt: bool) -> None:
         deployment_reschedule(deployment=deployment, countdown=countdown)
     logger.info(
         "Deployment rescheduled",
-        extra={"deployment_id": str(deployment.pk), "countdown": round(countdown, 1)},
+        extra={
+            "deployment_id": str(deployment.pk),
+            "customer_id": str(deployment.customer_id),
+            "countdown": round(countdown, 1),
+        },
     )
