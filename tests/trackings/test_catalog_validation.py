@@ -99,3 +99,28 @@ def test_it_reports_an_unknown_type_on_the_type_field():
 def test_defaults_fill_absent_fields_only():
     assert config_with_defaults("scroll_depth", {"thresholds": [10]}) == {"thresholds": [10]}
     assert config_with_defaults("site_search", {}) == {"query_parameter": "q"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("(?i)/thank-you", "Invalid group"),  # Python's inline flag: JavaScript refuses it
+        ("(?P<step>\\d+)", "Invalid group"),  # Python's named group syntax
+        ("\\A/checkout", "letter A in JavaScript"),  # compiles in both, means two things
+    ],
+)
+def test_regexes_are_judged_by_javascript_not_python(pattern: str, why: str) -> None:
+    errors = validate_tracking_config(
+        "page_view", {"page": {"operator": "regex", "value": pattern}}
+    )
+    assert list(errors) == ["config.page.value"]
+    assert why in errors["config.page.value"][0]
+
+
+def test_a_javascript_regex_python_would_refuse_is_accepted() -> None:
+    # `(?<=…)`-free but JS-only: a lookbehind of variable width is fine in V8, not in `re`.
+    pattern = "(?<=/(en|de|fr-ch)/)checkout"
+    assert (
+        validate_tracking_config("page_view", {"page": {"operator": "regex", "value": pattern}})
+        == {}
+    )

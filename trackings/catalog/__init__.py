@@ -6,7 +6,6 @@ Public API: ``TrackingType``, ``all_tracking_types()``, ``get_tracking_type(key)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -16,6 +15,7 @@ from jsonschema.exceptions import ValidationError
 
 from trackings.catalog import behavioural, commerce, engagement, interactions, social
 from trackings.catalog.base import GA4, GOOGLE_ADS, MANY_PER_CLICK, ONE_PER_CLICK, TrackingType
+from trackings.catalog.js_regex import js_regex_problem
 
 __all__ = [
     "CATEGORIES",
@@ -153,16 +153,14 @@ def validate_tracking_config(type_key: str, config: Any) -> dict[str, list[str]]
 def _bad_regexes(node: Any, path: list[str]) -> Iterator[tuple[str, str]]:
     """URL conditions with operator ``regex`` whose value is not a regular expression.
 
-    GTM evaluates the pattern in the browser; Python's syntax is close enough to catch the
-    mistakes people make (unbalanced groups, dangling quantifiers) before Google sees them.
+    GTM evaluates the pattern in the browser, so JavaScript's engine judges it (js_regex).
     """
     if isinstance(node, Mapping):
         value = node.get("value")
         if node.get("operator") == "regex" and isinstance(value, str):
-            try:
-                re.compile(value)
-            except re.error as exc:
-                yield ".".join([*path, "value"]), f"Not a valid regular expression: {exc}."
+            problem = js_regex_problem(value)
+            if problem:
+                yield ".".join([*path, "value"]), problem
         for key, child in node.items():
             yield from _bad_regexes(child, [*path, str(key)])
 
