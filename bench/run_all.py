@@ -89,8 +89,9 @@ def _http_part(workdir: Path) -> None:
             name="floor",
         ) as floor,
     ):
-        side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
+        # Lists at the seeded size first: the write rows below add trackings.
         scale.print_scale(seeded, product, f"{size // 1000}k", show_explain=True)
+        side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
         if os.environ.get("BENCH_LARGE"):
             _grow_to_a_million(seeded)
             scale.print_scale(seeded, product, "1M", show_explain=True)
