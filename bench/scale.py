@@ -36,7 +36,7 @@ def list_queries(seeded: Seeded) -> dict[str, str]:
     queries = {
         "list 50": "",
         "list ?customer&status": f"?customer={first}&status=live",
-        "list ?search=": "?search=Button%2012",
+        "list ?search=": "?search=Button%204242",
         "list ?ordering=name": "?ordering=name",
     }
     if oldest:
