@@ -97,8 +97,8 @@ class Tracking(SoftDeletableTenantModel):
     class Meta:
         # Every list filter and ordering, each ending in the cursor's (created_at, id) or the
         # ordered field and id: a page is a range of one index, however deep. Partial: lists
-        # and the engine read live rows only (the default manager). `?search=` has trigram
-        # indexes, PostgreSQL only (migration 0007).
+        # and the engine read live rows only (the default manager). `?search=` has none that
+        # the planner would use (see migration 0008).
         indexes = [
             # The default list, newest first.
             models.Index(
