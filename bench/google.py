@@ -2,8 +2,12 @@
 trackings each at the same moment, run by a real Celery worker (2 processes), as in production.
 
 Prints wall time from the enqueue until every deployment is done, GTM calls per deployment, the
-largest number of GTM calls the emulator counted in any 100 s, and Google's refusals (429s the
-emulator answered).
+largest number of GTM calls the emulator counted in any 100 s, and the GTM calls the emulator
+answered with an error: Google's quota refusals (429), and the 404 a first deployment into a
+container gets for its latest version header (there is none yet), one per fresh container.
+
+Run nothing else on the same Redis database meanwhile: the worker's queue lives there, and a
+purge (another bench's end, some tests) loses the deployments' scheduled runs.
 """
 
 from __future__ import annotations
@@ -192,5 +196,5 @@ def print_header() -> None:
     print(
         f"\nGoogle, default quota (25 GTM calls / 100 s), real Celery worker (2 processes)\n"
         f"{'scenario':<10} {'wall s':>8} {'GTM calls':>9} {'per deploy':>12} "
-        f"{'max in 100 s':>14} {'refusals':>9}  statuses"
+        f"{'max in 100 s':>14} {'errors':>9}  statuses"
     )
