@@ -4,6 +4,7 @@ it never sleeps in the worker, and it completes once quota is back."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from integrations.google.errors import GoogleQuotaExceeded
 from integrations.google.quota import gtm_quota_acquire, gtm_quota_release
 from tests.fixtures.trackings import SYSTEM, make_tracking, run_queued
 from trackings.engine import deployment_run
-from trackings.models import DeploymentStatus, Tracking, TrackingStatus
+from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
 from trackings.services.deployments import deployment_enqueue, deployment_request_health_check
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,29 @@ def test_out_of_gtm_quota_requeues_with_not_before_and_a_countdown(
     assert deployment.status == DeploymentStatus.SUCCEEDED
     assert deployment.google_calls["gtm"] == 7, "one whole run, nothing repeated"
     assert Tracking.objects.get(pk=tracking.pk).status == TrackingStatus.LIVE
+
+
+def test_a_countdown_task_a_moment_early_is_sent_again_not_dropped(
+    engine_customer: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
+    # The broker's timer fired just before the database's not_before.
+    Deployment.objects.filter(pk=deployment.pk).update(
+        not_before=timezone.now() + timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        _run_once(deployment)
+    assert deployment.status == DeploymentStatus.QUEUED
+    assert len(callbacks) == 1, "sent again for the rest of its countdown"
+
+    # Far too early (a duplicate, the sweep): its own countdown task will come; none is added.
+    Deployment.objects.filter(pk=deployment.pk).update(
+        not_before=timezone.now() + timedelta(seconds=60)
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        _run_once(deployment)
+    assert deployment.status == DeploymentStatus.QUEUED
+    assert callbacks == []
 
 
 def test_google_saying_429_requeues_the_deployment(

@@ -60,6 +60,8 @@ GTM_CALLS_PER_RUN: dict[str, int] = {
     DeploymentKind.CHECK: 1,
     DeploymentKind.ROLLBACK: 4,
 }
+# A task this close to its deployment's not_before is sent again rather than dropped.
+COUNTDOWN_TOLERANCE_SECONDS = 2.0
 # A deployment waiting for its container (another one runs) looks again after this long.
 BUSY_RETRY_SECONDS = 10.0
 
@@ -77,7 +79,13 @@ def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
         and deployment.not_before
         and deployment.not_before > now
     ):
-        # Sent early (the sweep, a duplicate): the countdown task for not_before will come.
+        early = (deployment.not_before - now).total_seconds()
+        if early <= COUNTDOWN_TOLERANCE_SECONDS:
+            # This may be the countdown task itself, delivered a moment early (the broker's
+            # timer is not the database's clock): dropping it would leave the deployment
+            # queued until the sweep. Send it again for the rest.
+            deployment_reschedule(deployment=deployment, countdown=early)
+        # Else sent early (the sweep, a duplicate): the countdown task for not_before will come.
         return
     customer = Customer.all_objects.get(organization_id=organization_id, pk=deployment.customer_id)
     connection = GoogleConnection.objects.filter(
