@@ -121,6 +121,9 @@ class GoogleConnection(TenantOwnedModel):
     ga4_property_id = models.CharField(max_length=32, blank=True)
     ga4_stream_id = models.CharField(max_length=32, blank=True)
     ga4_measurement_id = models.CharField(max_length=32, blank=True)
+    # The GA4 key events the engine created (resource names, so scoped to their property): only
+    # these may it delete when no tracking needs them; a person's own key events are never ours.
+    ga4_key_events_created = models.JSONField(default=list, blank=True)
     ads_customer_id = models.CharField(max_length=16, blank=True)
     ads_login_customer_id = models.CharField(max_length=16, blank=True)
     ads_conversion_customer_id = models.CharField(max_length=16, blank=True)

@@ -91,6 +91,24 @@ class Ga4Client:
         request = self._service.properties().dataStreams().get(name=stream_name)
         return self._execute("properties.dataStreams.get", request)
 
+    def list_key_events(self, property_name: str) -> list[dict[str, Any]]:
+        key_events = self._service.properties().keyEvents()
+        return self._list_all(
+            "properties.keyEvents.list",
+            lambda token: key_events.list(parent=property_name, pageSize=200, pageToken=token),
+            "keyEvents",
+        )
+
+    def create_key_event(self, property_name: str, *, event_name: str) -> dict[str, Any]:
+        # ONCE_PER_EVENT is what GA4's UI sets for a new key event (every event counts).
+        body = {"eventName": event_name, "countingMethod": "ONCE_PER_EVENT"}
+        request = self._service.properties().keyEvents().create(parent=property_name, body=body)
+        return self._execute("properties.keyEvents.create", request)
+
+    def delete_key_event(self, name: str) -> None:
+        request = self._service.properties().keyEvents().delete(name=name)
+        self._execute("properties.keyEvents.delete", request)
+
     def create_web_stream(
         self, property_name: str, *, display_name: str, default_uri: str
     ) -> dict[str, Any]:

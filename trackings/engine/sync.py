@@ -23,6 +23,7 @@ from trackings.engine.desired import (
     uses_ads,
     wanted_trackings,
 )
+from trackings.engine.ga4 import ga4_sync_key_events
 from trackings.engine.restore import trackings_snapshot
 from trackings.engine.verify import (
     LiveIndex,
@@ -103,6 +104,17 @@ def sync_run(ctx: RunContext) -> None:
         )
     }
     _rollback_created_actions(ctx, untagged)
+    # GA4 counts the trackings' key events once their tags are live.
+    key_events = ga4_sync_key_events(
+        ctx, wanted=[t for t in wanted if t.pk not in failures], connection=connection
+    )
+    failures.update(key_events.failures)
+    if key_events.created or key_events.deleted:
+        ctx.deployment.plan = {
+            **(ctx.deployment.plan or {}),
+            "ga4": {"key_events": {"create": key_events.created, "delete": key_events.deleted}},
+        }
+        ctx.report(plan=ctx.deployment.plan)
 
     now = timezone.now()
     with transaction.atomic():
