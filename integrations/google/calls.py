@@ -385,7 +385,27 @@ def _classify_ads(exc: GoogleAdsException) -> GoogleError:
             status=429,
             api="ads",
         )
+    if _ads_authorization_errors(exc) & ADS_PERMISSION_ERRORS:
+        return GoogleInsufficientPermission(
+            message or "The Google Ads account lacks a permission.", status=403, api="ads"
+        )
     return _classify_grpc_code(code, message, api="ads")
+
+
+# A read-only user's change, or a developer token approved for test accounts only: a person must
+# grant access (or apply for Basic access); retrying cannot help.
+ADS_PERMISSION_ERRORS = frozenset({"ACTION_NOT_PERMITTED", "DEVELOPER_TOKEN_NOT_APPROVED"})
+
+
+def _ads_authorization_errors(exc: GoogleAdsException) -> set[str]:
+    found: set[str] = set()
+    for error in getattr(exc.failure, "errors", []):
+        code = getattr(error, "error_code", None)
+        value = getattr(code, "authorization_error", None)
+        name = getattr(value, "name", "")
+        if name and name != "UNSPECIFIED":
+            found.add(str(name))
+    return found
 
 
 def _ads_retry_delay(details: list[Any]) -> float | None:

@@ -141,3 +141,17 @@ def test_a_permission_the_account_lacks_is_insufficient_permission(
         clients.gtm.bulk_update(workspace, [])
     assert refused.value.code == "google_insufficient_permission"
     assert refused.value.status == 403
+
+
+def test_an_unapproved_ads_developer_token_is_insufficient_permission(
+    clients: Any, google_emulator: Any, settings: Any
+) -> None:
+    body = {"unapproved_developer_tokens": [str(settings.GOOGLE_ADS_DEVELOPER_TOKEN)]}
+    answer = requests.post(f"{google_emulator.http_url}/_emulator/access", json=body, timeout=10)
+    assert answer.status_code == 200, answer.text
+    with pytest.raises(GoogleInsufficientPermission) as refused:
+        clients.ads.get_customer(
+            seed.ADS_CLIENT_CUSTOMER_ID, login_customer_id=seed.ADS_MANAGER_CUSTOMER_ID
+        )
+    assert refused.value.api == "ads"
+    assert "test accounts" in refused.value.message
