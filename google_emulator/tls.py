@@ -13,6 +13,7 @@ import datetime
 import fcntl
 import ipaddress
 import os
+import secrets
 from pathlib import Path
 
 from cryptography import x509
@@ -71,6 +72,10 @@ def _generate() -> tuple[bytes, bytes]:
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneClickTag Google emulator"),
+            # A name of its own: a trust bundle holding two emulators' certificates (a test's
+            # and `make run`'s) must not offer gRPC two roots of one name, or it may check this
+            # certificate against the other's key and refuse it.
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, secrets.token_hex(8)),
             x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
         ]
     )

@@ -145,3 +145,62 @@ def test_untrusted_and_too_late_trust_are_both_refused_by_the_real_client(
     # gRPC read its roots when the first channel was made: trusting afterwards changes nothing.
     assert "CERTIFICATE_VERIFY_FAILED" in outcome["after_first_channel"]
     assert stranger not in google_emulator.ca_pem_path.read_bytes()
+
+
+TRUSTING_CHILD = """
+import json, sys
+from google.ads.googleads.client import GoogleAdsClient
+from google.oauth2.credentials import Credentials
+from integrations.google.grpc_trust import install_grpc_trust
+
+target, token, cert_path, bundle_path = sys.argv[1:5]
+install_grpc_trust(open(cert_path, "rb").read(), bundle_path)
+client = GoogleAdsClient(credentials=Credentials(token=token), developer_token="dev",
+                         endpoint=target, use_proto_plus=True)
+try:
+    client.get_service("CustomerService").list_accessible_customers(timeout=10)
+    print(json.dumps("ok"))
+except Exception as exc:
+    print(json.dumps(f"{type(exc).__name__}: {exc}"))
+"""
+
+
+def test_two_emulators_certificates_do_not_share_a_name(tmp_path: Path) -> None:
+    first, _ = ensure_certificate(tmp_path / "first")
+    second, _ = ensure_certificate(tmp_path / "second")
+
+    subjects = {x509.load_pem_x509_certificate(pem).subject for pem in (first, second)}
+
+    assert len(subjects) == 2
+
+
+@pytest.mark.slow
+def test_a_bundle_that_already_trusts_another_emulator_still_reaches_this_one(
+    google_emulator: Any, tmp_path: Path
+) -> None:
+    # A process that inherited a bundle trusting a test emulator (make run started from a
+    # shell where one ran) must still reach its own emulator once it adds that certificate.
+    other, _ = ensure_certificate(tmp_path / "other")
+    inherited = tmp_path / "inherited.pem"
+    inherited.write_bytes(other)
+    token = str(owner_credentials(google_emulator.http_url).token)
+
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            TRUSTING_CHILD,
+            google_emulator.grpc_target,
+            token,
+            str(google_emulator.ca_pem_path),
+            str(tmp_path / "bundle.pem"),
+        ],
+        env={**os.environ, GRPC_ROOTS_ENV: str(inherited)},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    assert json.loads(child.stdout.strip().splitlines()[-1]) == "ok"
