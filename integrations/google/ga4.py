@@ -109,6 +109,32 @@ class Ga4Client:
         request = self._service.properties().keyEvents().delete(name=name)
         self._execute("properties.keyEvents.delete", request)
 
+    def list_custom_dimensions(self, property_name: str) -> list[dict[str, Any]]:
+        dimensions = self._service.properties().customDimensions()
+        return self._list_all(
+            "properties.customDimensions.list",
+            lambda token: dimensions.list(parent=property_name, pageSize=200, pageToken=token),
+            "customDimensions",
+        )
+
+    def create_custom_dimension(
+        self, property_name: str, *, parameter_name: str, description: str
+    ) -> dict[str, Any]:
+        body = {
+            "parameterName": parameter_name,
+            "displayName": parameter_name,
+            "description": description,
+            "scope": "EVENT",
+        }
+        request = (
+            self._service.properties().customDimensions().create(parent=property_name, body=body)
+        )
+        return self._execute("properties.customDimensions.create", request)
+
+    def archive_custom_dimension(self, name: str) -> None:
+        request = self._service.properties().customDimensions().archive(name=name, body={})
+        self._execute("properties.customDimensions.archive", request)
+
     def create_web_stream(
         self, property_name: str, *, display_name: str, default_uri: str
     ) -> dict[str, Any]:

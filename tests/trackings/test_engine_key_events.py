@@ -63,16 +63,17 @@ def test_key_events_are_created_kept_and_removed_with_the_trackings(
         "list": before.get("list", 0) + 1,
         "create": before.get("create", 0) + 1,
     }
-    assert first.plan["ga4"] == {"key_events": {"create": ["generate_lead"], "delete": []}}
-    assert first.google_calls["ga4"] == 2
+    assert first.plan["ga4"]["key_events"] == {"create": ["generate_lead"], "delete": []}
+    # Key events: list + create; custom dimensions: list + create (percent_scrolled).
+    assert first.google_calls["ga4"] == 4
     live = key_events(engine_customer)
     assert set(live) == {"generate_lead"}
     assert connection_of(engine_customer).ga4_key_events_created == [live["generate_lead"]["name"]]
 
-    # Nothing changed: one list, nothing else.
+    # Nothing changed: the two lists, nothing else.
     second = deploy(engine_customer)
     assert second.status == DeploymentStatus.SUCCEEDED
-    assert second.google_calls["ga4"] == 1
+    assert second.google_calls["ga4"] == 2
 
     form.key_event = False
     form.status = TrackingStatus.PENDING
@@ -80,7 +81,7 @@ def test_key_events_are_created_kept_and_removed_with_the_trackings(
     third = deploy(engine_customer)
     assert third.status == DeploymentStatus.SUCCEEDED
     assert third.plan["ga4"] == {"key_events": {"create": [], "delete": ["generate_lead"]}}
-    assert third.google_calls["ga4"] == 2
+    assert third.google_calls["ga4"] == 3
     assert key_events(engine_customer) == {}
     assert connection_of(engine_customer).ga4_key_events_created == []
 
@@ -127,8 +128,54 @@ def test_more_key_events_than_ga4_holds_fail_before_any_ga4_call(
 
     assert key_event_calls(google_emulator) == before
     assert deployment.status == DeploymentStatus.PARTIALLY_FAILED
-    assert deployment.google_calls["ga4"] == 0
+    # Only the custom dimensions' list: no key event call at all.
+    assert deployment.google_calls["ga4"] == 1
     for tracking in trackings:
         tracking.refresh_from_db()
         assert tracking.status == TrackingStatus.FAILED
         assert "31 GA4 key events; a GA4 property holds 30" in tracking.last_error
+
+
+def dimensions(customer: Any) -> dict[str, dict[str, Any]]:
+    connection = connection_of(customer)
+    found = google_clients_for(connection).ga4.list_custom_dimensions(
+        f"properties/{connection.ga4_property_id}"
+    )
+    return {d["parameterName"]: d for d in found}
+
+
+def test_the_parameters_tags_send_are_registered_and_ours_archived_when_unused(
+    engine_customer: Any,
+):
+    connection = connection_of(engine_customer)
+    google_clients_for(connection).ga4.create_custom_dimension(
+        f"properties/{connection.ga4_property_id}",
+        parameter_name="form_name",
+        description="Made by a person",
+    )
+    form = lead(engine_customer, ga4_parameters={"form_name": "contact", "plan": "pro"})
+    make_tracking(
+        engine_customer,
+        type="scroll_depth",
+        config={"thresholds": [50]},
+        ga4_event_name="scroll_depth",
+    )
+    first = deploy(engine_customer)
+    assert first.status == DeploymentStatus.SUCCEEDED, first.error_message
+    assert first.plan["ga4"]["custom_dimensions"] == {
+        "create": ["percent_scrolled", "plan"],
+        "archive": [],
+    }
+    live = dimensions(engine_customer)
+    assert set(live) == {"form_name", "percent_scrolled", "plan"}
+    assert live["plan"]["scope"] == "EVENT"
+    assert live["form_name"]["description"] == "Made by a person"
+
+    form.ga4_parameters = {}
+    form.status = TrackingStatus.PENDING
+    form.save(update_fields=["ga4_parameters", "status"])
+    second = deploy(engine_customer)
+    assert second.status == DeploymentStatus.SUCCEEDED
+    assert second.plan["ga4"]["custom_dimensions"] == {"create": [], "archive": ["plan"]}
+    # The person's form_name stays though no tracking sends it any more.
+    assert set(dimensions(engine_customer)) == {"form_name", "percent_scrolled"}

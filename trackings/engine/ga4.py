@@ -21,6 +21,7 @@ from functools import partial
 from customers.models import GoogleConnection
 from integrations.google.errors import GoogleError, GoogleNeedsReconnect, GoogleQuotaExceeded
 from trackings.catalog import GA4
+from trackings.compiler import DesiredContainer, entity_key
 from trackings.engine.context import RunContext, with_retries
 from trackings.models import Tracking
 
@@ -125,4 +126,123 @@ def ga4_sync_key_events(
     if kept != sorted(connection.ga4_key_events_created or []):
         GoogleConnection.objects.filter(pk=connection.pk).update(ga4_key_events_created=kept)
         connection.ga4_key_events_created = kept
+    return outcome
+
+
+# Event-scoped custom dimensions per standard property (Google Analytics Help, "Custom
+# dimensions and metrics": 50 event-scoped).
+GA4_MAX_EVENT_DIMENSIONS = 50
+# The description marks the dimensions we made: only those are ever archived.
+DIMENSION_DESCRIPTION = "Managed by OneClickTag: registered for a tracking's event parameter."
+
+
+@dataclass
+class DimensionsOutcome:
+    failures: dict[uuid.UUID, str] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+
+
+def parameters_wanted(
+    wanted: list[Tracking], desired: DesiredContainer
+) -> dict[str, list[Tracking]]:
+    """Event parameter name -> the trackings whose GA4 tag sends it (from the compiled tags)."""
+    by_key = desired.by_key()
+    parameters: dict[str, list[Tracking]] = {}
+    for tracking in wanted:
+        tag = by_key.get(entity_key("ga4-tag", tracking.pk))
+        if tag is None:
+            continue
+        for parameter in tag.body.get("parameter") or []:
+            if parameter.get("key") != "eventSettingsTable":
+                continue
+            for row in parameter.get("list") or []:
+                for cell in row.get("map") or []:
+                    if cell.get("key") == "parameter" and cell.get("value"):
+                        parameters.setdefault(str(cell["value"]), []).append(tracking)
+    return parameters
+
+
+def ga4_sync_custom_dimensions(
+    ctx: RunContext,
+    *,
+    wanted: list[Tracking],
+    desired: DesiredContainer,
+    connection: GoogleConnection,
+) -> DimensionsOutcome:
+    """Event-scoped custom dimensions for the parameters the live tags send, so they show in
+    reports: one list, one create per missing, one archive per dimension of ours not needed."""
+    outcome = DimensionsOutcome()
+    if not connection.ga4_property_id:
+        return outcome
+    parameters = parameters_wanted(wanted, desired)
+    if len(parameters) > GA4_MAX_EVENT_DIMENSIONS:
+        outcome.failures = _fail_all(
+            parameters,
+            set(parameters),
+            f"The trackings send {len(parameters)} event parameters; a GA4 property registers "
+            f"{GA4_MAX_EVENT_DIMENSIONS} event-scoped custom dimensions. Send fewer parameters.",
+        )
+        return outcome
+    ga4 = ctx.clients.ga4
+    property_name = f"properties/{connection.ga4_property_id}"
+    existing = [
+        d
+        for d in with_retries(
+            "list_custom_dimensions", lambda: ga4.list_custom_dimensions(property_name)
+        )
+        if d.get("scope") == "EVENT"
+    ]
+    if not parameters and not any(d.get("description") == DIMENSION_DESCRIPTION for d in existing):
+        return outcome
+    registered = {str(d.get("parameterName")) for d in existing}
+    to_archive = [
+        d
+        for d in existing
+        if d.get("description") == DIMENSION_DESCRIPTION
+        and d.get("parameterName") not in parameters
+    ]
+    missing = sorted(set(parameters) - registered)
+    room = GA4_MAX_EVENT_DIMENSIONS - (len(existing) - len(to_archive))
+    if len(missing) > room:
+        outcome.failures = _fail_all(
+            parameters,
+            set(missing),
+            f"The GA4 property already has {len(existing)} event-scoped custom dimensions (of "
+            f"{GA4_MAX_EVENT_DIMENSIONS}); {len(missing)} more do not fit.",
+        )
+        missing = []
+    for dimension in to_archive:
+        try:
+            with_retries(
+                "archive_custom_dimension",
+                partial(ga4.archive_custom_dimension, str(dimension["name"])),
+            )
+        except GoogleError as error:
+            if isinstance(error, GoogleQuotaExceeded | GoogleNeedsReconnect):
+                raise
+            logger.warning("GA4 kept a custom dimension", extra={"error": error.code})
+            continue
+        outcome.archived.append(str(dimension["parameterName"]))
+    for parameter in missing:
+        create = partial(
+            ga4.create_custom_dimension,
+            property_name,
+            parameter_name=parameter,
+            description=DIMENSION_DESCRIPTION,
+        )
+        try:
+            with_retries("create_custom_dimension", create)
+        except GoogleError as error:
+            if isinstance(error, GoogleQuotaExceeded | GoogleNeedsReconnect):
+                raise
+            outcome.failures.update(
+                _fail_all(
+                    parameters,
+                    {parameter},
+                    f"GA4 did not register the parameter '{parameter}': {error.message}",
+                )
+            )
+            continue
+        outcome.created.append(parameter)
     return outcome

@@ -23,7 +23,7 @@ from trackings.engine.desired import (
     uses_ads,
     wanted_trackings,
 )
-from trackings.engine.ga4 import ga4_sync_key_events
+from trackings.engine.ga4 import ga4_sync_custom_dimensions, ga4_sync_key_events
 from trackings.engine.restore import trackings_snapshot
 from trackings.engine.verify import (
     LiveIndex,
@@ -108,12 +108,24 @@ def sync_run(ctx: RunContext) -> None:
     key_events = ga4_sync_key_events(
         ctx, wanted=[t for t in wanted if t.pk not in failures], connection=connection
     )
+    dimensions = ga4_sync_custom_dimensions(
+        ctx,
+        wanted=[t for t in wanted if t.pk not in failures],
+        desired=compiled.desired,
+        connection=connection,
+    )
     failures.update(key_events.failures)
+    failures.update(dimensions.failures)
+    ga4_plan: dict[str, Any] = {}
     if key_events.created or key_events.deleted:
-        ctx.deployment.plan = {
-            **(ctx.deployment.plan or {}),
-            "ga4": {"key_events": {"create": key_events.created, "delete": key_events.deleted}},
+        ga4_plan["key_events"] = {"create": key_events.created, "delete": key_events.deleted}
+    if dimensions.created or dimensions.archived:
+        ga4_plan["custom_dimensions"] = {
+            "create": dimensions.created,
+            "archive": dimensions.archived,
         }
+    if ga4_plan:
+        ctx.deployment.plan = {**(ctx.deployment.plan or {}), "ga4": ga4_plan}
         ctx.report(plan=ctx.deployment.plan)
 
     now = timezone.now()
