@@ -65,7 +65,15 @@ class Person:
         return list(listed.get(kind) or [])
 
     def default_workspace(self) -> str:
-        """The Default Workspace, brought up to date the way the GTM UI offers to."""
-        path = next(w["path"] for w in self.workspaces() if w["name"] == "Default Workspace")
+        """The Default Workspace, brought up to date the way the GTM UI offers to.
+
+        Versioning a workspace deletes it, and GTM makes a new Default Workspace only when no
+        workspace is left: while ours exists, a person who versioned theirs makes a new one.
+        """
+        path = next(
+            (w["path"] for w in self.workspaces() if w["name"] == "Default Workspace"), None
+        )
+        if path is None:
+            return str(self.create_workspace("Default Workspace")["path"])
         self.sync(path)
         return str(path)
