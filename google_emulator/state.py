@@ -32,6 +32,9 @@ FAULT_APIS = frozenset({"gtm", "ads", "ga4", "ga4data", "oauth"})
 DEFAULT_GA4_TOKENS_PER_DAY = 200_000
 DEFAULT_GA4_TOKENS_PER_HOUR = 40_000
 FAULT_STATUSES = frozenset({400, 401, 403, 404, 409, 412, 429, 500, 502, 503, 504})
+# A lost answer (`after`) is the front end failing once the backend has done the work: only
+# server-side statuses are plausible there (a 4xx means the request itself was refused).
+AFTER_FAULT_STATUSES = frozenset({500, 502, 503, 504})
 # Faults with rate < 1 draw from this seeded generator, so a failing run can be replayed.
 FAULT_RNG_SEED = 20261123
 
@@ -51,6 +54,9 @@ class Fault:
     status: int
     rate: float = 1.0
     count: int | None = None  # None: until reset; otherwise how many more times it fires
+    # True: the call is carried out (a write lands) and only then answered with `status`: the
+    # client sees an error although the change happened ("lost answer").
+    after: bool = False
 
     def matches(self, api: str, method_id: str) -> bool:
         return self.api == api and self.method in ("*", method_id)
@@ -118,6 +124,7 @@ class EmulatorConfig:
             "faults": [
                 {"api": f.api, "method": f.method, "status": f.status, "rate": f.rate}
                 | ({} if f.count is None else {"count": f.count})
+                | ({"after": True} if f.after else {})
                 for f in self.faults
             ],
             "reports": {
@@ -138,7 +145,7 @@ def _parse_fault(raw: Any, index: int) -> Fault:
     prefix = f"faults[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(prefix, "must be an object")
-    unknown = set(raw) - {"api", "method", "status", "rate", "count"}
+    unknown = set(raw) - {"api", "method", "status", "rate", "count", "after"}
     if unknown:
         raise ConfigError(f"{prefix}.{sorted(unknown)[0]}", "unknown field")
     api = raw.get("api")
@@ -156,7 +163,14 @@ def _parse_fault(raw: Any, index: int) -> Fault:
     count = raw.get("count")
     if count is not None:
         count = _positive_int(count, f"{prefix}.count")
-    return Fault(api=api, method=method, status=status, rate=float(rate), count=count)
+    after = raw.get("after", False)
+    if not isinstance(after, bool):
+        raise ConfigError(f"{prefix}.after", "must be true or false")
+    if after and api == "oauth":
+        raise ConfigError(f"{prefix}.after", "is not supported for oauth")
+    if after and status not in AFTER_FAULT_STATUSES:
+        raise ConfigError(f"{prefix}.status", f"must be one of {sorted(AFTER_FAULT_STATUSES)}")
+    return Fault(api=api, method=method, status=status, rate=float(rate), count=count, after=after)
 
 
 class EmulatorState:

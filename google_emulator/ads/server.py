@@ -83,13 +83,16 @@ def _serve(method: str, context: grpc.ServicerContext, work: Callable[[Caller, s
     try:
         STATE.apply_latency()
         fault = STATE.take_fault("ads", method)
-        if fault is not None:
+        if fault is not None and not fault.after:
             raise fault_error(fault.status)
         caller = authenticate(dict(context.invocation_metadata()))
         response = work(caller, request_id)
-        failed = False
         if method.endswith("/MutateConversionActions"):
             STATE.changed()
+        if fault is not None:
+            # Lost answer: the mutate above is applied and saved, the caller gets the error.
+            raise fault_error(fault.status)
+        failed = False
         context.set_trailing_metadata([("request-id", request_id)])
         return response
     except AdsError as error:

@@ -174,7 +174,7 @@ def handle(req: Request) -> Response | None:
         if spec.api == "gtm" and not STATE.gtm_quota_check():
             raise _quota_error()
         fault = STATE.take_fault(spec.api, spec.id)
-        if fault is not None:
+        if fault is not None and not fault.after:
             raise _fault_error(fault, spec)
         params = check_parameters(spec, path_params, req.query)
         body = _body(req, spec)
@@ -200,6 +200,10 @@ def handle(req: Request) -> Response | None:
                 # Our own bug: refuse to hand a client something Google would never send.
                 logger.error("emulator answer to %s breaks its schema: %s", spec.id, problem)
                 raise ApiError(500, "Internal error encountered.")
+        if fault is not None and status < 400:
+            # Lost answer: the change is made (server.py saves it) but the client is told it
+            # failed, as when Google's front end times out after the backend committed.
+            raise _fault_error(fault, spec)
         failed = status >= 400
         if payload is None:
             return json_response(204 if status == 200 else status, None)

@@ -97,3 +97,22 @@ def test_every_call_is_counted_under_its_full_grpc_method_name(
     )
     assert stats["calls"][SEARCH.replace("/Search", "/SearchStream")] == 1
     assert MUTATE not in stats["calls"]
+
+
+def test_a_lost_answer_creates_the_conversion_action_and_answers_the_error(
+    google_emulator: Any, client: Any
+) -> None:
+    google_emulator.configure(
+        {"faults": [{"api": "ads", "method": MUTATE, "status": 500, "count": 1, "after": True}]}
+    )
+
+    with pytest.raises(exceptions.InternalServerError):
+        mutate(client, [webpage_action(client, "OCT Purchase [lost]")])
+
+    rows = search(
+        client,
+        "SELECT conversion_action.name FROM conversion_action "
+        "WHERE conversion_action.name = 'OCT Purchase [lost]'",
+    )
+    assert [row.conversion_action.name for row in rows] == ["OCT Purchase [lost]"]
+    assert google_emulator.stats()["errors"][MUTATE] == 1

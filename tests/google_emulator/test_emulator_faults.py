@@ -7,7 +7,9 @@ import time
 import pytest
 import requests
 
-from .http_support import CONTAINER, google_error
+from google_emulator import seed
+
+from .http_support import CONTAINER, WORKSPACE, google_error
 
 LIST = "tagmanager.accounts.containers.workspaces.list"
 
@@ -72,5 +74,70 @@ def test_latency_delays_every_answer(google_emulator, gtm):
 )
 def test_a_bad_control_config_is_refused_naming_the_field(google_emulator, config, field):
     answer = requests.post(f"{google_emulator.http_url}/_emulator/config", json=config, timeout=5)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["field"] == field
+
+
+TAG_CREATE = "tagmanager.accounts.containers.workspaces.tags.create"
+DIMENSION_CREATE = "analyticsadmin.properties.customDimensions.create"
+
+
+def test_a_lost_answer_applies_the_gtm_write_and_answers_the_error(google_emulator, gtm):
+    google_emulator.configure(
+        {"faults": [{"api": "gtm", "method": TAG_CREATE, "status": 503, "after": True}]}
+    )
+    tags = gtm.accounts().containers().workspaces().tags()
+    body = {
+        "name": "Lost answer",
+        "type": "html",
+        "parameter": [{"type": "template", "key": "html", "value": "<script></script>"}],
+        "firingTriggerId": ["2147479553"],
+    }
+
+    with google_error(503) as error:
+        tags.create(parent=WORKSPACE, body=body).execute()
+
+    assert error["status"] == "UNAVAILABLE"
+    google_emulator.configure({"faults": []})
+    assert [t["name"] for t in tags.list(parent=WORKSPACE).execute()["tag"]] == ["Lost answer"]
+    assert google_emulator.stats()["errors"][TAG_CREATE] == 1
+
+
+def test_a_lost_answer_applies_the_ga4_write_and_answers_the_error(google_emulator, ga4):
+    google_emulator.configure(
+        {"faults": [{"api": "ga4", "method": DIMENSION_CREATE, "status": 500, "after": True}]}
+    )
+    dims = ga4.properties().customDimensions()
+    body = {"parameterName": "plan", "displayName": "Plan", "scope": "EVENT"}
+
+    with google_error(500):
+        dims.create(parent=seed.GA4_PROPERTY, body=body).execute()
+
+    google_emulator.configure({"faults": []})
+    listed = dims.list(parent=seed.GA4_PROPERTY).execute()["customDimensions"]
+    assert [d["parameterName"] for d in listed] == ["plan"]
+
+
+def test_a_lost_answer_fault_is_listed_in_the_config(google_emulator):
+    answer = google_emulator.configure(
+        {"faults": [{"api": "gtm", "status": 504, "rate": 0.2, "after": True}]}
+    )
+    assert answer["faults"] == [
+        {"api": "gtm", "method": "*", "status": 504, "rate": 0.2, "after": True}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ({"api": "gtm", "status": 503, "after": "yes"}, "faults[0].after"),
+        ({"api": "gtm", "status": 409, "after": True}, "faults[0].status"),
+        ({"api": "oauth", "status": 503, "after": True}, "faults[0].after"),
+    ],
+)
+def test_a_bad_lost_answer_fault_is_refused_naming_the_field(google_emulator, fault, field):
+    answer = requests.post(
+        f"{google_emulator.http_url}/_emulator/config", json={"faults": [fault]}, timeout=5
+    )
     assert answer.status_code == 400
     assert answer.json()["error"]["field"] == field
