@@ -14,6 +14,7 @@ from trackings.models import (
     DeploymentKind,
     DeploymentStatus,
     Tracking,
+    TrackingHealth,
     TrackingStatus,
 )
 from webhooks.models import WebhookEvent
@@ -96,3 +97,39 @@ def trackings_failed(*, tracking_ids: Iterable[Any]) -> None:
                 }
             },
         )
+
+
+# A verdict that means "not as we published it" (edited or deleted by someone else).
+DRIFT_HEALTHS = (TrackingHealth.DRIFTED, TrackingHealth.MISSING)
+
+
+def trackings_health_changed(*, drifted_ids: Iterable[Any], repaired_ids: Iterable[Any]) -> None:
+    """Trackings a health check just found drifted or missing (`tracking.drifted`), and
+    trackings that were drifted or missing and are healthy again (`tracking.repaired`): only
+    the change is announced, so a tracking that stays drifted is not repeated every check."""
+    for event, ids in (
+        (WebhookEvent.TRACKING_DRIFTED, list(drifted_ids)),
+        (WebhookEvent.TRACKING_REPAIRED, list(repaired_ids)),
+    ):
+        if not ids:
+            continue
+        rows = Tracking.all_objects.filter(pk__in=ids).values(
+            "id", "organization_id", "customer_id", "name", "type", "health", "last_checked_at"
+        )
+        for row in rows:
+            webhook_event_emit(
+                organization_id=row["organization_id"],
+                event=event,
+                payload={
+                    "tracking": {
+                        "id": str(row["id"]),
+                        "customer": str(row["customer_id"]),
+                        "name": row["name"],
+                        "type": row["type"],
+                        "health": row["health"],
+                        "checked_at": (
+                            row["last_checked_at"].isoformat() if row["last_checked_at"] else None
+                        ),
+                    }
+                },
+            )

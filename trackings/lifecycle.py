@@ -33,7 +33,12 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from trackings.events import deployment_finished, trackings_failed
+from trackings.events import (
+    DRIFT_HEALTHS,
+    deployment_finished,
+    trackings_failed,
+    trackings_health_changed,
+)
 from trackings.models import (
     RUNNING_STATUSES,
     WANTED_STATUSES,
@@ -114,17 +119,33 @@ def trackings_settle(verdicts: list[Verdict], *, gtm_version_id: str, now: datet
     id and version (an UPDATE per tracking made recording a large deployment cost seconds)."""
     if connection.vendor != "postgresql":
         # Embedded mode (SQLite): small containers, one UPDATE each.
-        settled = sum(
-            _settle_one(verdict, gtm_version_id=gtm_version_id, now=now) for verdict in verdicts
+        was_drifted = set(
+            Tracking.objects.filter(
+                pk__in=[v.tracking_id for v in verdicts if v.error is None],
+                health__in=DRIFT_HEALTHS,
+            ).values_list("pk", flat=True)
         )
+        settled = 0
+        repaired: list[Any] = []
+        for verdict in verdicts:
+            done = _settle_one(verdict, gtm_version_id=gtm_version_id, now=now)
+            settled += done
+            if done and verdict.error is None and verdict.tracking_id in was_drifted:
+                repaired.append(verdict.tracking_id)
     else:
-        settled = _settle_in_batches(verdicts, gtm_version_id=gtm_version_id, now=now)
+        settled, repaired = _settle_in_batches(verdicts, gtm_version_id=gtm_version_id, now=now)
     trackings_failed(tracking_ids=[v.tracking_id for v in verdicts if v.error is not None])
+    trackings_health_changed(drifted_ids=[], repaired_ids=repaired)
     return settled
 
 
-def _settle_in_batches(verdicts: list[Verdict], *, gtm_version_id: str, now: datetime) -> int:
+def _settle_in_batches(
+    verdicts: list[Verdict], *, gtm_version_id: str, now: datetime
+) -> tuple[int, list[Any]]:
+    """Rows settled, and the ids of those that were drifted or missing and are now healthy
+    (the joined `before` row is the snapshot from before this UPDATE)."""
     settled = 0
+    repaired: list[Any] = []
     wanted = [str(status) for status in WANTED_STATUSES]
     table = Tracking._meta.db_table
     for start in range(0, len(verdicts), _SETTLE_BATCH):
@@ -150,7 +171,7 @@ def _settle_in_batches(verdicts: list[Verdict], *, gtm_version_id: str, now: dat
                 json.dumps(verdict.tag_ids),
                 json.dumps(verdict.variable_ids),
             ]
-        params.append(wanted)
+        params += [wanted, [str(health) for health in DRIFT_HEALTHS]]
         with connection.cursor() as cursor:
             # Only the table name and the placeholders are formatted in; values are parameters.
             cursor.execute(
@@ -169,13 +190,16 @@ def _settle_in_batches(verdicts: list[Verdict], *, gtm_version_id: str, now: dat
                     gtm_version_id = %s,
                     updated_at = %s
                 FROM (VALUES {rows}) AS v(id, version, error, triggers, tags, variables)
+                JOIN {table} AS before ON before.id = v.id
                 WHERE t.id = v.id AND t.version = v.version AND t.deleted IS NULL
                     AND t.status = ANY(%s)
+                RETURNING t.id, v.error IS NULL AND before.health = ANY(%s)
                 """,  # noqa: S608
                 params,
             )
             settled += cursor.rowcount
-    return settled
+            repaired += [tracking_id for tracking_id, healed in cursor.fetchall() if healed]
+    return settled, repaired
 
 
 def _settle_one(verdict: Verdict, *, gtm_version_id: str, now: datetime) -> int:
@@ -199,6 +223,27 @@ def _settle_one(verdict: Verdict, *, gtm_version_id: str, now: datetime) -> int:
             **fields,
         )
     return settling.update(status=TrackingStatus.FAILED, last_error=verdict.error, **fields)
+
+
+def trackings_record_health(*, by_health: dict[str, list[Any]], now: datetime) -> None:
+    """A health check's verdicts (one UPDATE per health value). The outside hears of those that
+    became drifted or missing, and of those that were and are healthy again."""
+    ids = [pk for pks in by_health.values() for pk in pks]
+    before = dict(Tracking.objects.filter(pk__in=ids).values_list("pk", "health"))
+    for health, pks in by_health.items():
+        Tracking.objects.filter(pk__in=pks).update(
+            health=health, last_checked_at=now, updated_at=now
+        )
+    drifted = [
+        pk
+        for health in DRIFT_HEALTHS
+        for pk in by_health.get(health, [])
+        if before.get(pk) not in DRIFT_HEALTHS
+    ]
+    repaired = [
+        pk for pk in by_health.get(TrackingHealth.HEALTHY, []) if before.get(pk) in DRIFT_HEALTHS
+    ]
+    trackings_health_changed(drifted_ids=drifted, repaired_ids=repaired)
 
 
 def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:

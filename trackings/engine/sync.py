@@ -35,6 +35,7 @@ from trackings.engine.verify import (
 from trackings.lifecycle import (
     Verdict,
     tracking_mark_removed,
+    trackings_record_health,
     trackings_settle,
     trackings_start_deploying,
 )
@@ -342,10 +343,7 @@ def check_run(ctx: RunContext) -> None:
         by_health.setdefault(health, []).append(tracking.pk)
     counts = {health: len(ids) for health, ids in by_health.items()}
     with transaction.atomic():
-        for health, ids in by_health.items():
-            Tracking.objects.filter(pk__in=ids).update(
-                health=health, last_checked_at=now, updated_at=now
-            )
+        trackings_record_health(by_health=by_health, now=now)
         if gone_actions:
             # The action was removed in Ads: forget it so a repair creates a new one.
             Tracking.objects.filter(pk__in=gone_actions).update(
