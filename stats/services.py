@@ -14,7 +14,6 @@ ours that finished just before the silence as the likely cause; leaving it close
 from __future__ import annotations
 
 import logging
-import smtplib
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,8 +31,8 @@ from integrations.google.errors import PermanentGoogleError
 from stats.models import CustomerDailyStat, DailyStat, StatSource, TrackingVolume
 from stats.selectors import customer_day_sums
 from tenants.actors import Actor
-from tenants.models import Membership, Role
 from tenants.services.audit import audit_record
+from tenants.services.notifications import organization_email_admins
 from trackings.models import (
     Deployment,
     DeploymentKind,
@@ -437,14 +435,12 @@ def tracking_silence_report(*, tracking: Tracking, volume: TrackingVolume) -> No
         "Common causes: the site was redeployed without the tag, the element it listens to "
         "changed, or a consent banner blocks it."
     )
-    organization_id = tracking.organization_id
-    # Sent once the episode is committed: a rolled-back judgement must not e-mail anyone.
-    transaction.on_commit(
-        lambda: _email_owners_and_admins(
-            organization_id=organization_id,
-            subject=f'OneClickTag: "{tracking.name}" stopped counting',
-            message=message,
-        )
+    # Sent once the episode is committed (a rolled-back judgement e-mails no one), one message
+    # per owner or admin who did not opt out of alerts.
+    organization_email_admins(
+        organization_id=tracking.organization_id,
+        subject=f'OneClickTag: "{tracking.name}" stopped counting',
+        message=message,
     )
     logger.warning(
         "Tracking went silent",
@@ -473,26 +469,3 @@ def tracking_recovery_report(*, tracking: Tracking, volume: TrackingVolume) -> N
         object_id=tracking.pk,
         after=payload,
     )
-
-
-def _email_owners_and_admins(*, organization_id: Any, subject: str, message: str) -> None:
-    recipients = list(
-        Membership.objects.filter(
-            organization_id=organization_id,
-            role__in=(Role.OWNER, Role.ADMIN),
-            user__is_active=True,
-        ).values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return
-    try:
-        send_mail(
-            subject=subject,
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-            fail_silently=False,
-        )
-    except (smtplib.SMTPException, OSError):
-        # The webhook and the audit trail carry the event; a mail server down loses only this.
-        logger.warning("Could not e-mail the silence notice")

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from stats.services import customer_volumes_judge, volume_judge
-from tenants.models import AuditEvent
+from tenants.models import AuditEvent, Membership
 from tests.fixtures.google import make_customer
 from tests.fixtures.trackings import make_tracking
 from tests.fixtures.webhooks import make_endpoint
@@ -76,9 +76,25 @@ def test_a_drop_to_zero_raises_exactly_one_silent_event_and_clears_on_recovery(
     assert [d.event for d in deliveries] == ["tracking.silent", "tracking.volume_recovered"]
     assert deliveries[0].payload["data"]["tracking"]["id"] == str(live.pk)
     assert not WebhookDelivery.objects.filter(organization=bob.organization).exists()
-    assert len(mailoutbox) == 1
-    assert sorted(mailoutbox[0].to) == sorted([alice.owner.email, admin.email])
-    assert live.name in mailoutbox[0].subject
+    # One message per owner or admin (nobody learns who else is one); the member gets none.
+    assert sorted(to for m in mailoutbox for to in m.to) == sorted([alice.owner.email, admin.email])
+    assert all(len(m.to) == 1 and live.name in m.subject for m in mailoutbox)
+
+
+def test_an_admin_who_opted_out_of_alerts_gets_no_silence_email(
+    alice: Any, live: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    admin = alice.user_for("admin")
+    Membership.objects.filter(organization=alice.organization, user=alice.owner).update(
+        email_alerts=False
+    )
+    seed_ga4(live, {days_ago(n): 30 for n in range(30, 1, -1)} | {days_ago(1): 0})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_volumes_judge(customer=live.customer, day=days_ago(1))
+
+    assert len(silent_events(live)) == 1, "the alarm itself still fires"
+    assert [m.to for m in mailoutbox] == [[admin.email]]
 
 
 def test_judging_the_same_silent_day_again_does_not_fire_twice(alice: Any, live: Any) -> None:
