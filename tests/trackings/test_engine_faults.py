@@ -1,4 +1,8 @@
-"""With 20% of GTM and Ads calls failing (5xx), every tracking still ends live, once."""
+"""With 20% of GTM and Ads calls failing (5xx), every tracking still ends live, once.
+
+Two kinds of failure: a plain fault refuses the call; a lost answer (`"after": true`) applies
+the write and only then answers the error, so the product's retry meets its own earlier write.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,59 @@ def test_100_trackings_end_live_without_duplicates_under_injected_faults(
     errors = google_emulator.stats().get("errors") or {}
     assert sum(errors.values()) > 0, "no fault was injected"
     assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+    _assert_all_live_once(engine_customer, trackings)
+
+
+GTM_WRITES = (
+    "tagmanager.accounts.containers.workspaces.create",
+    "tagmanager.accounts.containers.workspaces.bulk_update",
+    "tagmanager.accounts.containers.workspaces.sync",
+    "tagmanager.accounts.containers.workspaces.create_version",
+    "tagmanager.accounts.containers.versions.publish",
+)
+ADS_MUTATE = "google.ads.googleads.v26.services.ConversionActionService/MutateConversionActions"
+
+
+def test_100_trackings_end_live_without_duplicates_when_answers_to_writes_are_lost(
+    engine_customer: Any, google_emulator: Any, settings: Any
+) -> None:
+    # Ten deployments of ten trackings each: enough writes for the 20% draw to hit every kind.
+    settings.GTM_QUOTA_PER_100S = 1000
+    lost = {"status": 503, "rate": 0.2, "after": True}
+    google_emulator.configure(
+        {
+            "gtm_quota": {"per_100s": 10000, "per_day": 100000},
+            "faults": [{"api": "gtm", "method": method} | lost for method in GTM_WRITES]
+            # The seeded 20% draw spares the dozen Ads mutates of this run: lose the first
+            # answer for sure, then draw.
+            + [{"api": "ads", "method": ADS_MUTATE, "status": 503, "count": 1, "after": True}]
+            + [{"api": "ads", "method": ADS_MUTATE} | lost, {"api": "ga4", "method": "*"} | lost],
+        }
+    )
+    trackings = []
+    for batch in range(10):
+        trackings += [
+            make_tracking(
+                engine_customer,
+                name=f"Button {batch}-{index}",
+                config={"selector": f"#buy-{batch}-{index}"},
+                destinations=["ga4", "google_ads"],
+            )
+            for index in range(10)
+        ]
+        deployment = deploy(engine_customer)
+        assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+
+    google_emulator.configure({"faults": []})
+    errors = google_emulator.stats().get("errors") or {}
+    # Each of these answers was lost after its write had landed.
+    assert errors.get("tagmanager.accounts.containers.workspaces.bulk_update", 0) > 0, errors
+    assert errors.get("tagmanager.accounts.containers.versions.publish", 0) > 0, errors
+    assert errors.get(ADS_MUTATE, 0) > 0, errors
+    _assert_all_live_once(engine_customer, trackings)
+
+
+def _assert_all_live_once(engine_customer: Any, trackings: list[Tracking]) -> None:
     assert (
         Tracking.objects.filter(pk__in=[t.pk for t in trackings])
         .exclude(status=TrackingStatus.LIVE)
