@@ -1,5 +1,7 @@
 """Staff view of trackings, deployments and published versions: plans and errors readable, with
-actions to redeploy a customer's trackings or run a health check."""
+actions to redeploy a customer's trackings or run a health check. Deployment and version
+history is never deleted here; removed (soft-deleted) trackings stay visible and filterable.
+A customer's page lists its trackings, deployments and versions (read-only, linked)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
+from customers.admin import CustomerAdmin, DeletedFilter
 from customers.models import Customer
 from tenants.actors import Actor
+from tenants.admin import ReadOnlyInline
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
 from trackings.services.deployments import (
     deployment_enqueue,
@@ -39,14 +44,28 @@ def _customers_of(queryset: QuerySet[Any]) -> list[Customer]:
     return list(Customer.objects.filter(pk__in=ids))
 
 
-def _queue_for_customers(request: HttpRequest, customers: list[Customer], *, kind: str) -> int:
+def _queue_for_customers(
+    request: HttpRequest, customers: list[Customer], *, kind: str
+) -> list[Deployment]:
     actor = _staff_actor(request)
+    queued = []
     for customer in customers:
         if kind == DeploymentKind.CHECK:
-            deployment_request_health_check(customer=customer, actor=actor)
+            queued.append(deployment_request_health_check(customer=customer, actor=actor))
         else:
-            deployment_enqueue(customer=customer, actor=actor, kind=kind)
-    return len(customers)
+            queued.append(deployment_enqueue(customer=customer, actor=actor, kind=kind))
+    return queued
+
+
+def _deployment_links(deployments: list[Deployment]) -> str:
+    return format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        (
+            (reverse("admin:trackings_deployment_change", args=[d.pk]), d.customer.name)
+            for d in deployments
+        ),
+    )
 
 
 class CustomerDeploymentActions(admin.ModelAdmin[Any]):
@@ -63,8 +82,33 @@ class CustomerDeploymentActions(admin.ModelAdmin[Any]):
         self._queue(request, queryset, DeploymentKind.CHECK, "a health check")
 
     def _queue(self, request: HttpRequest, queryset: QuerySet[Any], kind: str, what: str) -> None:
-        count = _queue_for_customers(request, _customers_of(queryset), kind=kind)
-        self.message_user(request, f"Queued {what} for {count} customer(s).", messages.SUCCESS)
+        queued = _queue_for_customers(request, _customers_of(queryset), kind=kind)
+        # Each customer's deployment is linked, so staff can follow it to its end.
+        self.message_user(
+            request,
+            format_html(
+                "Queued {} for {} customer(s): {}", what, len(queued), _deployment_links(queued)
+            ),
+            messages.SUCCESS,
+        )
+
+
+class RemovedFilter(DeletedFilter):
+    title = "removed"
+    parameter_name = "removed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Not removed"), ("yes", "Removed")]
+
+
+class HistoryAdmin(admin.ModelAdmin[Any]):
+    """Deployments and versions are history (audits, rollbacks): staff read them, never delete."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Tracking)
@@ -78,8 +122,9 @@ class TrackingAdmin(CustomerDeploymentActions):
         "health",
         "last_deployed_at",
         "updated_at",
+        "deleted",
     )
-    list_filter = ("status", "health", "type", "created_at")
+    list_filter = (RemovedFilter, "status", "health", "type", "created_at")
     search_fields = ("name", "type", "customer__name", "organization__name", "last_error")
     list_select_related = ("customer", "organization")
     readonly_fields = (
@@ -105,13 +150,21 @@ class TrackingAdmin(CustomerDeploymentActions):
     )
     exclude = ("config",)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tracking]:
+        # Removed (soft-deleted) trackings too: staff look into what happened to them.
+        return Tracking.all_objects.select_related("customer", "organization")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting must also remove the entities from GTM; the API does that, the admin not.
+        return False
+
     @admin.display(description="config")
     def config_pretty(self, tracking: Tracking) -> str:
         return pretty_json(tracking.config)
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(CustomerDeploymentActions):
+class DeploymentAdmin(CustomerDeploymentActions, HistoryAdmin):
     list_display = (
         "id",
         "customer",
@@ -148,11 +201,8 @@ class DeploymentAdmin(CustomerDeploymentActions):
         "started_at",
         "finished_at",
     )
+    # Deployments are made by the services (coalescing, locks), never by hand.
     exclude = ("plan", "google_calls", "progress_done", "progress_total", "updated_by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Deployments are made by the services (coalescing, locks), never by hand.
-        return False
 
     @admin.display(description="progress")
     def progress(self, deployment: Deployment) -> str:
@@ -168,7 +218,7 @@ class DeploymentAdmin(CustomerDeploymentActions):
 
 
 @admin.register(ContainerVersion)
-class ContainerVersionAdmin(admin.ModelAdmin[ContainerVersion]):
+class ContainerVersionAdmin(HistoryAdmin):
     list_display = ("gtm_version_id", "customer", "organization", "published_at", "published_by_us")
     list_filter = ("published_by_us", "published_at")
     search_fields = ("gtm_version_id", "name", "customer__name", "organization__name")
@@ -188,9 +238,40 @@ class ContainerVersionAdmin(admin.ModelAdmin[ContainerVersion]):
     )
     exclude = ("snapshot", "created_by", "updated_by")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
     @admin.display(description="snapshot")
     def snapshot_pretty(self, version: ContainerVersion) -> str:
         return pretty_json(version.snapshot)
+
+
+class TrackingInline(ReadOnlyInline):
+    model = Tracking
+    fields = ("name", "type", "status", "health", "last_deployed_at", "deleted")
+    readonly_fields = fields
+    ordering = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Removed ones too, marked by `deleted`.
+        return Tracking.all_objects.order_by("name")
+
+
+class DeploymentInline(ReadOnlyInline):
+    model = Deployment
+    fields = ("kind", "status", "error_code", "created_at", "finished_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+
+class ContainerVersionInline(ReadOnlyInline):
+    model = ContainerVersion
+    fields = ("gtm_version_id", "name", "published_at", "published_by_us")
+    readonly_fields = fields
+    ordering = ("-published_at",)
+
+
+# Added from here: customers sits below trackings in the dependency direction.
+CustomerAdmin.inlines = (
+    *CustomerAdmin.inlines,
+    TrackingInline,
+    DeploymentInline,
+    ContainerVersionInline,
+)

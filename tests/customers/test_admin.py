@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -63,10 +65,16 @@ def test_the_restore_action_restores_and_audits(staff_client, alice, make_custom
 
 def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make_customer):
     customer = make_customer(alice, name="Acme")
+    path = f"{CHANGELIST}{customer.pk}/change/"
+    # Post the inline management forms (trackings, deployments, versions) back as rendered.
+    page = staff_client.get(path).content.decode()
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    hidden.pop("csrfmiddlewaretoken", None)
 
     response = staff_client.post(
-        f"{CHANGELIST}{customer.pk}/change/",
+        path,
         {
+            **hidden,
             "name": "Acme Renamed",
             "slug": customer.slug,
             "website_url": customer.website_url,

@@ -1,0 +1,133 @@
+"""Staff console for trackings: removed trackings stay visible and filterable, deployment and
+version history cannot be deleted, a redeploy's message links the deployment it queued, and a
+customer's page lists its trackings, deployments and versions (read-only, linked, only its own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tenants.models import User
+from tests.fixtures.google import make_customer
+from tests.fixtures.trackings import SYSTEM, make_tracking
+from trackings.models import ContainerVersion, Deployment, Tracking, TrackingStatus
+from trackings.services.deployments import deployment_enqueue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff() -> Client:
+    user = User.objects.create_superuser(email="staff@oneclicktag.example")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _remove(tracking: Tracking) -> None:
+    Tracking.all_objects.filter(pk=tracking.pk).update(
+        status=TrackingStatus.REMOVED, deleted=timezone.now()
+    )
+
+
+def _version(customer: Any, deployment: Deployment | None = None) -> ContainerVersion:
+    return ContainerVersion.objects.create(
+        organization_id=customer.organization_id,
+        customer=customer,
+        gtm_container_id="31",
+        gtm_version_id="7",
+        name="OCT published",
+        published_at=timezone.now(),
+        deployment=deployment,
+    )
+
+
+def test_removed_trackings_are_listed_and_the_removed_filter_separates_them(
+    alice: Any, staff: Client
+) -> None:
+    customer = make_customer(alice)
+    make_tracking(customer, name="Still Wanted")
+    _remove(make_tracking(customer, name="Taken Away"))
+
+    everything = staff.get("/admin/trackings/tracking/").content.decode()
+    removed = staff.get("/admin/trackings/tracking/", {"removed": "yes"}).content.decode()
+    kept = staff.get("/admin/trackings/tracking/", {"removed": "no"}).content.decode()
+
+    assert "Still Wanted" in everything
+    assert "Taken Away" in everything
+    assert "Taken Away" in removed
+    assert "Still Wanted" not in removed
+    assert "Still Wanted" in kept
+    assert "Taken Away" not in kept
+
+
+def test_deployment_and_version_history_and_trackings_cannot_be_deleted(
+    alice: Any, staff: Client
+) -> None:
+    customer = make_customer(alice)
+    tracking = make_tracking(customer)
+    deployment = deployment_enqueue(customer=customer, actor=SYSTEM)
+    version = _version(customer, deployment)
+
+    for path in (
+        f"/admin/trackings/deployment/{deployment.pk}/delete/",
+        f"/admin/trackings/containerversion/{version.pk}/delete/",
+        f"/admin/trackings/tracking/{tracking.pk}/delete/",
+    ):
+        assert staff.post(path, {"post": "yes"}).status_code == 403, path
+    for model, pk in (("deployment", deployment.pk), ("containerversion", version.pk)):
+        listing = staff.get(f"/admin/trackings/{model}/").content.decode()
+        assert "delete_selected" not in listing
+        staff.post(
+            f"/admin/trackings/{model}/",
+            {"action": "delete_selected", "_selected_action": [str(pk)], "post": "yes"},
+        )
+    assert Deployment.objects.filter(pk=deployment.pk).exists()
+    assert ContainerVersion.objects.filter(pk=version.pk).exists()
+    assert Tracking.objects.filter(pk=tracking.pk).exists()
+
+
+def test_the_redeploy_message_links_the_deployment_it_queued(alice: Any, staff: Client) -> None:
+    customer = make_customer(alice)
+    tracking = make_tracking(customer)
+
+    page = staff.post(
+        "/admin/trackings/tracking/",
+        {"action": "redeploy", "_selected_action": [str(tracking.pk)]},
+        follow=True,
+    ).content.decode()
+
+    queued = Deployment.objects.get(customer=customer)
+    assert f'href="/admin/trackings/deployment/{queued.pk}/change/"' in page
+    assert "Queued a redeployment for 1 customer(s)" in page
+
+
+def test_a_customer_page_lists_its_own_trackings_deployments_and_versions_linked(
+    alice: Any, bob: Any, staff: Client
+) -> None:
+    customer = make_customer(alice)
+    live = make_tracking(customer, name="Checkout Purchase")
+    _remove(make_tracking(customer, name="Old Signup"))
+    deployment = deployment_enqueue(customer=customer, actor=SYSTEM)
+    version = _version(customer, deployment)
+    other = make_customer(bob)
+    make_tracking(other, name="Bobs Secret Tracking")
+    deployment_enqueue(customer=other, actor=SYSTEM)
+
+    page = staff.get(f"/admin/customers/customer/{customer.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Checkout Purchase" in html
+    assert "Old Signup" in html
+    assert f"/admin/trackings/tracking/{live.pk}/change/" in html
+    assert f"/admin/trackings/deployment/{deployment.pk}/change/" in html
+    assert f"/admin/trackings/containerversion/{version.pk}/change/" in html
+    assert "Bobs Secret Tracking" not in html
+    other_deployment = Deployment.objects.get(customer=other)
+    assert str(other_deployment.pk) not in html
+    # Read-only: no add rows, no delete boxes on the inlines.
+    assert "-DELETE" not in html
