@@ -130,6 +130,8 @@ class GoogleConnection(TenantOwnedModel):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = "Google connection"
+        verbose_name_plural = "Google connections"
         constraints = [
             # A GA4 web stream measures one customer's site: never shared, across organizations
             # too (the PATCH checks first; this holds under races).

@@ -3,4 +3,5 @@ from django.apps import AppConfig
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
+    verbose_name = "Google sign-in"
     default_auto_field = "django.db.models.BigAutoField"

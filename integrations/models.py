@@ -34,6 +34,8 @@ class OAuthState(models.Model):
     consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "Google sign-in state"
+        verbose_name_plural = "Google sign-in states"
         indexes = [
             # The hourly purge deletes expired attempts.
             models.Index(fields=["expires_at"], name="oauthstate_expires_idx"),

@@ -150,6 +150,8 @@ class ApiKey(TenantOwnedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
         indexes = [
             # Listing an organization's keys, newest first.
             models.Index(fields=["organization", "-created_at"], name="apikey_org_created_idx"),

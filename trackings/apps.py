@@ -5,6 +5,7 @@ from django.apps import AppConfig
 
 class TrackingsConfig(AppConfig):
     name = "trackings"
+    verbose_name = "Trackings and deployments"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

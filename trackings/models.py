@@ -300,6 +300,8 @@ class ContainerVersion(TenantOwnedModel):
     trackings = models.JSONField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "GTM container version"
+        verbose_name_plural = "GTM container versions"
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "customer", "gtm_container_id", "gtm_version_id"],

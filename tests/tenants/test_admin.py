@@ -102,3 +102,19 @@ def test_people_outside_staff_are_sent_to_the_login(alice: TenantHandle) -> None
     response = Client().get("/admin/tenants/organization/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_index_uses_human_names(staff: Client) -> None:
+    page = staff.get("/admin/").content.decode()
+
+    for name in (
+        "Google sign-in states",
+        "API keys",
+        "Google connections",
+        "GTM container versions",
+        "Organizations and people",
+        "Trackings and deployments",
+    ):
+        assert name in page, name
+    for raw in ("O auth", "Api keys"):
+        assert raw not in page, raw
