@@ -99,9 +99,14 @@ def connect_google(base: str, token: str, customer_id: str) -> None:
         "ga4_property_id": "create",
         "ga4_stream_id": "create",
     }
-    status, answer = call(
-        "PATCH", f"{base}/api/v1/customers/{customer_id}/google/", data=choices, token=token
-    )
+    for _attempt in range(3):
+        # A 503 says "try again shortly" (Google slow on a loaded machine): a client retries.
+        status, answer = call(
+            "PATCH", f"{base}/api/v1/customers/{customer_id}/google/", data=choices, token=token
+        )
+        if status != 503:
+            break
+        time.sleep(2)
     assert status == 200, answer
 
 
