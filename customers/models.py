@@ -100,8 +100,8 @@ class GoogleConnection(TenantOwnedModel):
     status = models.CharField(
         max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED
     )
-    google_email = models.EmailField(blank=True)
-    google_user_id = models.CharField(max_length=64, blank=True)
+    google_email = models.EmailField(verbose_name="Google email", blank=True)
+    google_user_id = models.CharField(verbose_name="Google user ID", max_length=64, blank=True)
     scopes = models.JSONField(default=list, blank=True)
     # Fernet tokens (see oneclicktag.core.crypto); never the clear text.
     refresh_token_encrypted = models.TextField(blank=True)
@@ -113,20 +113,28 @@ class GoogleConnection(TenantOwnedModel):
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
 
-    gtm_account_id = models.CharField(max_length=32, blank=True)
-    gtm_container_id = models.CharField(max_length=32, blank=True)
-    gtm_public_id = models.CharField(max_length=32, blank=True)
-    gtm_workspace_id = models.CharField(max_length=32, blank=True)
-    ga4_account_id = models.CharField(max_length=32, blank=True)
-    ga4_property_id = models.CharField(max_length=32, blank=True)
-    ga4_stream_id = models.CharField(max_length=32, blank=True)
-    ga4_measurement_id = models.CharField(max_length=32, blank=True)
+    gtm_account_id = models.CharField(verbose_name="GTM account ID", max_length=32, blank=True)
+    gtm_container_id = models.CharField(verbose_name="GTM container ID", max_length=32, blank=True)
+    gtm_public_id = models.CharField(verbose_name="GTM public ID", max_length=32, blank=True)
+    gtm_workspace_id = models.CharField(verbose_name="GTM workspace ID", max_length=32, blank=True)
+    ga4_account_id = models.CharField(verbose_name="GA4 account ID", max_length=32, blank=True)
+    ga4_property_id = models.CharField(verbose_name="GA4 property ID", max_length=32, blank=True)
+    ga4_stream_id = models.CharField(verbose_name="GA4 stream ID", max_length=32, blank=True)
+    ga4_measurement_id = models.CharField(
+        verbose_name="GA4 measurement ID", max_length=32, blank=True
+    )
     # The GA4 key events the engine created (resource names, so scoped to their property): only
     # these may it delete when no tracking needs them; a person's own key events are never ours.
-    ga4_key_events_created = models.JSONField(default=list, blank=True)
-    ads_customer_id = models.CharField(max_length=16, blank=True)
-    ads_login_customer_id = models.CharField(max_length=16, blank=True)
-    ads_conversion_customer_id = models.CharField(max_length=16, blank=True)
+    ga4_key_events_created = models.JSONField(
+        verbose_name="GA4 key events created", default=list, blank=True
+    )
+    ads_customer_id = models.CharField(verbose_name="Ads customer ID", max_length=16, blank=True)
+    ads_login_customer_id = models.CharField(
+        verbose_name="Ads login customer ID", max_length=16, blank=True
+    )
+    ads_conversion_customer_id = models.CharField(
+        verbose_name="Ads conversion customer ID", max_length=16, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -60,22 +60,30 @@ class Tracking(SoftDeletableTenantModel):
     config = models.JSONField(default=dict, blank=True)
     # A subset of Destination values.
     destinations = models.JSONField(default=list, blank=True)
-    ga4_event_name = models.CharField(max_length=40, blank=True)
-    ga4_parameters = models.JSONField(default=dict, blank=True)
+    ga4_event_name = models.CharField(verbose_name="GA4 event name", max_length=40, blank=True)
+    ga4_parameters = models.JSONField(verbose_name="GA4 parameters", default=dict, blank=True)
 
-    ads_conversion_action_id = models.CharField(max_length=32, blank=True)
-    ads_conversion_label = models.CharField(max_length=64, blank=True)
+    ads_conversion_action_id = models.CharField(
+        verbose_name="Ads conversion action ID", max_length=32, blank=True
+    )
+    ads_conversion_label = models.CharField(
+        verbose_name="Ads conversion label", max_length=64, blank=True
+    )
     # The account's conversion tracking id (the digits of `AW-…` in tag_snippets); the awct tag
     # needs it next to the label.
-    ads_tag_conversion_id = models.CharField(max_length=32, blank=True)
-    ads_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    ads_currency = models.CharField(max_length=3, blank=True)
-    ads_category = models.CharField(max_length=40, blank=True)
+    ads_tag_conversion_id = models.CharField(
+        verbose_name="Ads tag conversion ID", max_length=32, blank=True
+    )
+    ads_value = models.DecimalField(
+        verbose_name="Ads value", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    ads_currency = models.CharField(verbose_name="Ads currency", max_length=3, blank=True)
+    ads_category = models.CharField(verbose_name="Ads category", max_length=40, blank=True)
     # Whether the GA4 event is a key event (a conversion in GA4), and whether the Ads action is
     # primary (counted in "Conversions", used by Smart Bidding) or secondary (reported only).
     # Resolved from the type's defaults when the client does not say.
     key_event = models.BooleanField(default=False)
-    ads_primary = models.BooleanField(default=False)
+    ads_primary = models.BooleanField(verbose_name="Ads primary", default=False)
 
     status = models.CharField(
         max_length=16, choices=TrackingStatus.choices, default=TrackingStatus.PENDING
@@ -84,10 +92,10 @@ class Tracking(SoftDeletableTenantModel):
         max_length=16, choices=TrackingHealth.choices, default=TrackingHealth.UNCHECKED
     )
     # The GTM entities we manage for this tracking (ids as GTM assigned them in the live version).
-    gtm_trigger_ids = models.JSONField(default=list, blank=True)
-    gtm_tag_ids = models.JSONField(default=list, blank=True)
-    gtm_variable_ids = models.JSONField(default=list, blank=True)
-    gtm_version_id = models.CharField(max_length=32, blank=True)
+    gtm_trigger_ids = models.JSONField(verbose_name="GTM trigger IDs", default=list, blank=True)
+    gtm_tag_ids = models.JSONField(verbose_name="GTM tag IDs", default=list, blank=True)
+    gtm_variable_ids = models.JSONField(verbose_name="GTM variable IDs", default=list, blank=True)
+    gtm_version_id = models.CharField(verbose_name="GTM version ID", max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     last_deployed_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
@@ -197,8 +205,8 @@ class Deployment(TenantOwnedModel):
     plan = models.JSONField(default=dict, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    google_calls = models.JSONField(default=dict, blank=True)
-    gtm_version_id = models.CharField(max_length=32, blank=True)
+    google_calls = models.JSONField(verbose_name="Google calls", default=dict, blank=True)
+    gtm_version_id = models.CharField(verbose_name="GTM version ID", max_length=32, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -280,8 +288,8 @@ class ContainerVersion(TenantOwnedModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="container_versions"
     )
-    gtm_container_id = models.CharField(max_length=32, blank=True)
-    gtm_version_id = models.CharField(max_length=32)
+    gtm_container_id = models.CharField(verbose_name="GTM container ID", max_length=32, blank=True)
+    gtm_version_id = models.CharField(verbose_name="GTM version ID", max_length=32)
     name = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField()
     deployment = models.ForeignKey(

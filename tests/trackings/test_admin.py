@@ -131,3 +131,13 @@ def test_a_customer_page_lists_its_own_trackings_deployments_and_versions_linked
     assert str(other_deployment.pk) not in html
     # Read-only: no add rows, no delete boxes on the inlines.
     assert "-DELETE" not in html
+
+
+def test_google_ids_have_human_labels_on_the_tracking_page(alice: Any, staff: Client) -> None:
+    tracking = make_tracking(make_customer(alice))
+
+    html = staff.get(f"/admin/trackings/tracking/{tracking.pk}/change/").content.decode()
+
+    for label in ("GTM trigger IDs", "GTM version ID", "Ads conversion action ID"):
+        assert label in html, label
+    assert "Gtm version id" not in html
