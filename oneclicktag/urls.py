@@ -7,12 +7,12 @@ from oneclicktag import observability
 from oneclicktag.core import health
 
 api_v1 = [
-    path("", include("tenants.urls")),
-    path("", include("customers.urls")),
-    path("", include("trackings.urls")),
-    path("", include("integrations.urls")),
-    path("", include("webhooks.urls")),
-    path("", include("stats.urls")),
+    path("", include("tenants.api.urls")),
+    path("", include("customers.api.urls")),
+    path("", include("trackings.api.urls")),
+    path("", include("integrations.api.urls")),
+    path("", include("webhooks.api.urls")),
+    path("", include("stats.api.urls")),
 ]
 
 urlpatterns = [

@@ -208,3 +208,36 @@ def test_the_service_check_sees_a_lazy_task_import(tmp_path: Path) -> None:
     assert service_imports_of_work(tmp_path) == [
         "trackings/services/deployments.py:2: trackings.tasks"
     ]
+
+
+# --- One API layout: every app's REST API is its api/ package ---------------------------------
+
+APPS_WITH_AN_API = ("tenants", "webhooks", "customers", "integrations", "trackings", "stats")
+
+
+def api_layout_problems(root: Path) -> list[str]:
+    """Each app serves its API from `<app>/api/`: `views` and `serializers` (a module, or a
+    package when large) and one `urls.py`; no app-level api.py, serializers.py or urls.py."""
+    problems: list[str] = []
+    for app in APPS_WITH_AN_API:
+        api = root / app / "api"
+        for part in ("views", "serializers"):
+            if not ((api / f"{part}.py").exists() or (api / part / "__init__.py").exists()):
+                problems.append(f"{app}/api/ has no {part}")
+        if not (api / "urls.py").exists():
+            problems.append(f"{app}/api/ has no urls.py")
+        problems.extend(
+            f"{app}/{name} outside {app}/api/"
+            for name in ("api.py", "serializers.py", "urls.py")
+            if (root / app / name).exists()
+        )
+        problems.extend(
+            f"{path.relative_to(root)}: one urls.py per app"
+            for path in sorted(api.rglob("*urls.py"))
+            if path != api / "urls.py"
+        )
+    return problems
+
+
+def test_every_app_serves_its_api_from_one_layout() -> None:
+    assert api_layout_problems(ROOT) == []

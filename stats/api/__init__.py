@@ -1,0 +1,1 @@
+"""Daily stats over REST: serializers, views, urls."""

@@ -1,0 +1,1 @@
+"""Trackings and deployments over REST: serializers/, views/, urls."""

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Customer
-from integrations.api_errors import GOOGLE_ERROR_RESPONSES
+from integrations.api.schema import GOOGLE_ERROR_RESPONSES
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
-from trackings.api.deployment_serializers import (
+from trackings.api.serializers.deployments import (
     ContainerVersionSerializer,
     DeploymentSerializer,
     PlanSerializer,

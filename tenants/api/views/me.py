@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenants.api.serializers import MeSerializer
 from tenants.models import Membership, User
-from tenants.serializers import MeSerializer
 
 
 class MeView(APIView):

@@ -13,16 +13,16 @@ from rest_framework.views import APIView
 from oneclicktag.core.idempotency import idempotent
 from tenants import services
 from tenants.actors import FirebaseIdentity
-from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
-from tenants.filters import InvitationFilter
-from tenants.models import Invitation, Role, User
-from tenants.serializers import (
+from tenants.api.serializers import (
     InvitationAcceptSerializer,
     InvitationCreatedSerializer,
     InvitationCreateSerializer,
     InvitationSerializer,
     MyMembershipSerializer,
 )
+from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
+from tenants.filters import InvitationFilter
+from tenants.models import Invitation, Role, User
 
 
 @extend_schema_view(

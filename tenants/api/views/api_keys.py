@@ -11,10 +11,14 @@ from rest_framework.response import Response
 
 from oneclicktag.core.idempotency import idempotent
 from tenants import services
+from tenants.api.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+)
 from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import ApiKeyFilter
 from tenants.models import ApiKey, Role
-from tenants.serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
 
 
 @extend_schema_view(

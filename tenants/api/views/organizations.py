@@ -14,14 +14,14 @@ from rest_framework.response import Response
 from oneclicktag.core.concurrency import ETagMixin, check_version
 from oneclicktag.core.idempotency import idempotent
 from tenants import services
-from tenants.api.viewsets import UUID_LOOKUP
-from tenants.models import ApiKey, Membership, Organization, Role, User
-from tenants.resolution import actor_for_request
-from tenants.serializers import (
+from tenants.api.serializers import (
     OrganizationCreateSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
 )
+from tenants.api.viewsets import UUID_LOOKUP
+from tenants.models import ApiKey, Membership, Organization, Role, User
+from tenants.resolution import actor_for_request
 
 
 @extend_schema_view(

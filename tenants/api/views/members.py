@@ -12,10 +12,10 @@ from rest_framework.response import Response
 
 from oneclicktag.core.concurrency import ETagMixin, check_version
 from tenants import services
+from tenants.api.serializers import MembershipSerializer, MembershipUpdateSerializer
 from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import MembershipFilter
 from tenants.models import Membership, Role
-from tenants.serializers import MembershipSerializer, MembershipUpdateSerializer
 
 
 @extend_schema_view(

@@ -33,7 +33,7 @@ from oneclicktag.core.errors import error_body
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.schema import ErrorDetailSerializer
 from tenants.api.viewsets import OrganizationScopedViewSet
-from trackings.api.trackings_serializers import (
+from trackings.api.serializers.trackings import (
     DESTINATIONS,
     TrackingBulkResultSerializer,
     TrackingBulkSerializer,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 
+from tenants.api.serializers import AuditEventSerializer
 from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.filters import AuditEventFilter
 from tenants.models import AuditEvent, Role
-from tenants.serializers import AuditEventSerializer
 
 
 @extend_schema_view(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stats.api.stats import CustomerStatsViewSet, TrackingStatsViewSet
+from stats.api.views import CustomerStatsViewSet, TrackingStatsViewSet
 
 urlpatterns = [
     path(

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from integrations.api import CustomerGoogleViewSet, GoogleOAuthCallbackView
+from integrations.api.views import CustomerGoogleViewSet, GoogleOAuthCallbackView
 
 connection = CustomerGoogleViewSet.as_view(
     {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}

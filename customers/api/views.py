@@ -13,80 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers import services
+from customers.api.serializers import CustomerSerializer
 from customers.filters import CustomerFilter
-from customers.models import Customer, DriftPolicy
-from customers.selectors import google_connection_status
+from customers.models import Customer
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
-
-MAX_TAGS = 50
-MAX_TAG_LENGTH = 64
-
-
-class CustomerSerializer(serializers.ModelSerializer[Customer]):
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH, trim_whitespace=True),
-        max_length=MAX_TAGS,
-        required=False,
-        help_text="Free labels; `?tag=` filters on one of them, exactly.",
-    )
-    slug = serializers.SlugField(
-        max_length=services.SLUG_MAX_LENGTH,
-        required=False,
-        help_text="Unique among the organization's customers; made from the name when omitted.",
-    )
-    drift_policy = serializers.ChoiceField(
-        choices=DriftPolicy.choices,
-        required=False,
-        help_text="What a health check does when it finds our GTM entities edited or deleted: "
-        "`repair` (the default) queues a repair deployment; `report` only records it on the "
-        "trackings' `health`.",
-    )
-    time_zone = serializers.CharField(
-        max_length=64,
-        required=False,
-        help_text="IANA time zone of the GA4 property made for this customer (e.g. Europe/Paris).",
-    )
-    currency = serializers.CharField(
-        max_length=64,
-        required=False,
-        help_text="ISO 4217 currency of the GA4 property made for this customer (e.g. EUR).",
-    )
-    google_connection_status = serializers.SerializerMethodField()
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="Send the version you read with a PATCH; a stale one answers 409.",
-    )
-
-    class Meta:
-        model = Customer
-        fields = (
-            "id",
-            *services.EDITABLE_FIELDS,
-            "google_connection_status",
-            "version",
-            "created_at",
-            "updated_at",
-            "deleted",
-        )
-        read_only_fields = ("id", "created_at", "updated_at", "deleted")
-
-    def get_google_connection_status(self, customer: Customer) -> str:
-        """`not_connected`, `connected` or `needs_reconnect` (as /customers/{id}/google/ says)."""
-        return google_connection_status(getattr(customer, "google_connection", None))
-
-    def validate_tags(self, tags: list[str]) -> list[str]:
-        if any(not tag for tag in tags):
-            raise serializers.ValidationError("Tags cannot be empty.")
-        # Keep the client's order, drop repeats.
-        return list(dict.fromkeys(tags))
-
-    def validated_fields(self) -> dict[str, Any]:
-        data = dict(self.validated_data)
-        data.pop("version", None)
-        return data
 
 
 def _wants_deleted(value: str | None) -> bool:

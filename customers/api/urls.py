@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from customers.api import CustomerViewSet
+from customers.api.views import CustomerViewSet
 
 router = SimpleRouter()
 router.register("customers", CustomerViewSet, basename="customer")

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from trackings.api.deployment_serializers import DeploymentSerializer
+from trackings.api.serializers.deployments import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
 from trackings.models import Tracking, VolumeStatus
 from trackings.services.tracking_requests import Errors, TrackingRequest

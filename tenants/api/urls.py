@@ -1,13 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from tenants.api.api_keys import ApiKeyViewSet
-from tenants.api.audit_events import AuditEventViewSet
-from tenants.api.invitations import InvitationAcceptView, InvitationViewSet
-from tenants.api.me import MeView
-from tenants.api.members import MembershipViewSet
-from tenants.api.notifications import MyNotificationsView
-from tenants.api.organizations import OrganizationViewSet
+from tenants.api.views.api_keys import ApiKeyViewSet
+from tenants.api.views.audit_events import AuditEventViewSet
+from tenants.api.views.invitations import InvitationAcceptView, InvitationViewSet
+from tenants.api.views.me import MeView
+from tenants.api.views.members import MembershipViewSet
+from tenants.api.views.notifications import MyNotificationsView
+from tenants.api.views.organizations import OrganizationViewSet
 
 router = SimpleRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")

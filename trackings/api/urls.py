@@ -1,10 +1,15 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 from rest_framework.routers import SimpleRouter
 
-from trackings.api.deployments import (
+from trackings.api.views.deployments import (
     CustomerDeploymentViewSet,
     CustomerVersionViewSet,
     DeploymentViewSet,
+)
+from trackings.api.views.trackings import (
+    TrackingTypeDetailView,
+    TrackingTypeListView,
+    TrackingViewSet,
 )
 
 
@@ -23,9 +28,14 @@ class GtmIdConverter:
 register_converter(GtmIdConverter, "gtm_id")
 
 router = SimpleRouter()
+router.register("trackings", TrackingViewSet, basename="tracking")
 router.register("deployments", DeploymentViewSet, basename="deployment")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("tracking-types/", TrackingTypeListView.as_view(), name="tracking-type-list"),
+    path(
+        "tracking-types/<str:key>/", TrackingTypeDetailView.as_view(), name="tracking-type-detail"
+    ),
     *router.urls,
     path(
         "customers/<uuid:customer_pk>/plan/",

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from webhooks.api import WebhookEndpointViewSet
+from webhooks.api.views import WebhookEndpointViewSet
 
 router = SimpleRouter()
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")

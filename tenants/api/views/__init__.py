@@ -1,0 +1,1 @@
+"""The tenants views, one module per resource."""

@@ -1,0 +1,1 @@
+"""The trackings serializers: trackings; deployments and versions."""

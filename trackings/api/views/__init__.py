@@ -1,0 +1,1 @@
+"""The trackings views: trackings and tracking types; deployments, plans, versions and rollback."""

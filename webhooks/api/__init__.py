@@ -1,0 +1,1 @@
+"""Webhook endpoints over REST: serializers, views, urls."""
