@@ -241,3 +241,26 @@ def api_layout_problems(root: Path) -> list[str]:
 
 def test_every_app_serves_its_api_from_one_layout() -> None:
     assert api_layout_problems(ROOT) == []
+
+
+# --- One way to package services ---------------------------------------------------------------
+
+
+def services_packaging_problems(root: Path) -> list[str]:
+    """Writes live in `services/` packages (one module per entity) whose `__init__` re-exports
+    the public functions, so callers write `from customers import services` everywhere."""
+    problems = [
+        f"{path.relative_to(root)}: make it a services/ package"
+        for path in sorted(root.glob("*/services.py")) + sorted(root.glob("*/*/services.py"))
+    ]
+    for package in sorted(root.glob("*/services")) + sorted(root.glob("*/*/services")):
+        init = package / "__init__.py"
+        if not init.exists() or not any(
+            isinstance(node, ast.ImportFrom) for node in ast.parse(init.read_text()).body
+        ):
+            problems.append(f"{package.relative_to(root)}: __init__ re-exports nothing")
+    return problems
+
+
+def test_services_are_packaged_one_way() -> None:
+    assert services_packaging_problems(ROOT) == []

@@ -1,8 +1,12 @@
-"""Optimistic locking for PATCH: the client names the `version` it read (body field or
-`If-Match: "<version>"`); a stale one is a 409 and nothing changes.
+"""Optimistic locking, the one helper for it: the client names the `version` it read (body
+field or `If-Match: "<version>"`, read by `requested_version`/`check_version`); a stale one is
+a 409 (`StaleVersion`) and nothing changes.
 
-The write itself is a conditional UPDATE (`WHERE pk = ... AND version = v`) whose row count is
-the claim, so two concurrent writers that both read version v cannot both win.
+Two ways to write, one rule: a service that already holds the row locked (SELECT ... FOR
+UPDATE, because it reads more before writing) refuses a stale version with `ensure_version`;
+one that does not lock writes with `update_if_version`, a conditional UPDATE (`WHERE pk = ...
+AND version = v`) whose row count is the claim. Either way two writers that both read version
+v cannot both win.
 """
 
 from __future__ import annotations
@@ -60,9 +64,14 @@ def is_no_op(obj: Any, changes: Mapping[str, Any], expected_version: int) -> boo
     nothing, not even the version, and records no audit event. A stale version is still a 409."""
     if any(getattr(obj, name) != value for name, value in changes.items()):
         return False
-    if expected_version != obj.version:
-        raise StaleVersion()
+    ensure_version(obj, expected_version)
     return True
+
+
+def ensure_version(obj: Any, expected_version: int | None) -> None:
+    """Refuse a stale version on a row the caller holds locked; None: the client named none."""
+    if expected_version is not None and expected_version != obj.version:
+        raise StaleVersion()
 
 
 def update_if_version(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer
+from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.context import current_context
 from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
 from tenants.actors import Actor
@@ -264,8 +265,7 @@ def tracking_update(
         raise InvalidInput({"type": ["The type cannot change; create a new tracking."]})
     with transaction.atomic():
         locked = _locked(tracking)
-        if expected_version is not None and expected_version != locked.version:
-            raise StaleVersion()
+        ensure_version(locked, expected_version)
         if locked.status in (TrackingStatus.REMOVING, TrackingStatus.REMOVED):
             raise Conflict("This tracking is being removed; it cannot change.")
         current = TrackingRequest(
@@ -336,8 +336,7 @@ def tracking_delete(
     never reached Google (no connection) is soft deleted at once (deployment None)."""
     with transaction.atomic():
         locked = _locked(tracking)
-        if expected_version is not None and expected_version != locked.version:
-            raise StaleVersion()
+        ensure_version(locked, expected_version)
         before = tracking_snapshot(locked)
         deployment = None
         if _deployable(locked.customer) and locked.status != TrackingStatus.DRAFT:

@@ -25,8 +25,8 @@ from integrations.google.lookups import (
     stream_id_of,
 )
 from integrations.google.services.tokens import connection_snapshot
-from oneclicktag.core.concurrency import is_no_op, update_if_version
-from oneclicktag.core.exceptions import InvalidInput, StaleVersion
+from oneclicktag.core.concurrency import ensure_version, is_no_op, update_if_version
+from oneclicktag.core.exceptions import InvalidInput
 from tenants.actors import Actor
 from tenants.services import audit_record
 
@@ -254,8 +254,8 @@ def connection_update_choices(
     expected_version: int,
     clients: GoogleClients,
 ) -> GoogleConnection:
-    if expected_version != connection.version:
-        raise StaleVersion()
+    # Refused before asking Google anything; the conditional UPDATE below is the claim.
+    ensure_version(connection, expected_version)
     values: dict[str, str] = {}
     if {"gtm_account_id", "gtm_container_id"} & changes.keys():
         values.update(_choose_gtm(clients, connection, changes))

@@ -16,6 +16,7 @@ from customers.locale import (
 )
 from customers.models import Customer, DriftPolicy
 from customers.signals import customer_deleting, customer_restored
+from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.exceptions import InvalidInput, StaleVersion
 from tenants.actors import Actor
 from tenants.models import Organization
@@ -187,11 +188,6 @@ def _locked_customer(customer: Customer, *, deleted: bool) -> Customer:
     return locked
 
 
-def _check_version(customer: Customer, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != customer.version:
-        raise StaleVersion()
-
-
 def customer_update(
     *,
     customer: Customer,
@@ -206,7 +202,7 @@ def customer_update(
     _check_locale(data)
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
-        _check_version(locked, expected_version)
+        ensure_version(locked, expected_version)
         before = customer_snapshot(locked)
         if "slug" in data and data["slug"] != locked.slug:
             if not data["slug"]:
@@ -249,7 +245,7 @@ def customer_delete(
     """
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
-        _check_version(locked, expected_version)
+        ensure_version(locked, expected_version)
         before = customer_snapshot(locked)
         customer_deleting.send(sender=Customer, customer=locked, actor=actor)
         locked.updated_by = _actor_user(actor)

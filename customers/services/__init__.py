@@ -1,0 +1,22 @@
+"""Writes and business rules for customers (customers.py). Callers import from here:
+`from customers import services`, then `services.customer_update(...)`."""
+
+from customers.services.customers import (
+    EDITABLE_FIELDS,
+    SLUG_MAX_LENGTH,
+    customer_create,
+    customer_delete,
+    customer_restore,
+    customer_snapshot,
+    customer_update,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "SLUG_MAX_LENGTH",
+    "customer_create",
+    "customer_delete",
+    "customer_restore",
+    "customer_snapshot",
+    "customer_update",
+]

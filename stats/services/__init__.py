@@ -1,0 +1,41 @@
+"""Pulling, keeping and judging the daily numbers (stats.py). Callers import from here."""
+
+from stats.services.stats import (
+    BACKFILL_DAYS,
+    BASELINE_DAYS,
+    CAUSE_WINDOW,
+    KEEP_DAYS,
+    SYSTEM,
+    Judgement,
+    PullResult,
+    customer_days_rebuild,
+    customer_stats_refresh,
+    customer_today,
+    customer_volumes_judge,
+    customers_to_pull,
+    stats_prune,
+    stats_pull_customer,
+    tracking_recovery_report,
+    tracking_silence_report,
+    volume_judge,
+)
+
+__all__ = [
+    "BACKFILL_DAYS",
+    "BASELINE_DAYS",
+    "CAUSE_WINDOW",
+    "KEEP_DAYS",
+    "SYSTEM",
+    "Judgement",
+    "PullResult",
+    "customer_days_rebuild",
+    "customer_stats_refresh",
+    "customer_today",
+    "customer_volumes_judge",
+    "customers_to_pull",
+    "stats_prune",
+    "stats_pull_customer",
+    "tracking_recovery_report",
+    "tracking_silence_report",
+    "volume_judge",
+]
