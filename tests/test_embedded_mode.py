@@ -34,7 +34,15 @@ def free_port() -> int:
 def embedded_env(var_dir: Path, emulator_http: int, emulator_grpc: int) -> dict[str, str]:
     env = dict(os.environ)
     # What `make run` sees on a developer's machine: no pytest, no Redis, no database URL.
-    for name in ("PYTEST_VERSION", "REDIS_URL", "DATABASE_URL", "TEST_DATABASE_NAME"):
+    # GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: this test process may already trust the session
+    # emulator's certificate; the embedded emulator has its own (else Ads fails TLS there).
+    for name in (
+        "PYTEST_VERSION",
+        "REDIS_URL",
+        "DATABASE_URL",
+        "TEST_DATABASE_NAME",
+        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    ):
         env.pop(name, None)
     env.update(
         {
