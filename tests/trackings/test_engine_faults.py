@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.trackings import ads_actions, deploy, live_version, make_tracking
+from integrations.google.clients import google_clients_for
+from tests.fixtures.trackings import (
+    ads_actions,
+    connection_of,
+    deploy,
+    live_version,
+    make_tracking,
+)
 from trackings.engine.apply_ads import tracking_id_in_name
 from trackings.models import DeploymentStatus, Tracking, TrackingStatus
 from trackings.planner import marker_of
@@ -127,3 +134,44 @@ def _assert_all_live_once(engine_customer: Any, trackings: list[Tracking]) -> No
     )
     assert {t.pk for t in trackings} <= set(owners)
     assert max(owners.values()) == 1
+
+
+GA4_WRITES = (
+    "analyticsadmin.properties.customDimensions.create",
+    "analyticsadmin.properties.keyEvents.create",
+)
+
+
+def test_lost_answers_to_ga4_writes_still_end_live_with_one_dimension_and_key_event(
+    engine_customer: Any, google_emulator: Any
+) -> None:
+    form = make_tracking(
+        engine_customer,
+        type="form_submit",
+        config={"selector": "form.lead"},
+        ga4_event_name="generate_lead",
+        key_event=True,
+        ga4_parameters={"plan": "pro"},
+    )
+    google_emulator.configure(
+        {
+            "faults": [
+                {"api": "ga4", "method": method, "status": 503, "count": 1, "after": True}
+                for method in GA4_WRITES
+            ]
+        }
+    )
+
+    deployment = deploy(engine_customer)
+
+    google_emulator.configure({"faults": []})
+    errors = google_emulator.stats().get("errors") or {}
+    assert all(errors.get(method) == 1 for method in GA4_WRITES), errors  # no 409 on retry
+    assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+    form.refresh_from_db()
+    assert form.status == TrackingStatus.LIVE, form.status
+    connection = connection_of(engine_customer)
+    ga4 = google_clients_for(connection).ga4
+    prop = f"properties/{connection.ga4_property_id}"
+    assert [d["parameterName"] for d in ga4.list_custom_dimensions(prop)] == ["plan"]
+    assert [k["eventName"] for k in ga4.list_key_events(prop)] == ["generate_lead"]

@@ -128,3 +128,31 @@ def with_retries(step: str, call: Callable[[], T], *, attempts: int = STEP_ATTEM
             )
             time.sleep(min(STEP_BACKOFF_SECONDS * 2 ** (attempt - 1), STEP_BACKOFF_MAX_SECONDS))
     raise AssertionError("unreachable")
+
+
+def with_retries_create(
+    step: str,
+    create: Callable[[], T],
+    *,
+    find: Callable[[], T | None],
+    attempts: int = STEP_ATTEMPTS,
+) -> T:
+    """A create retried like `with_retries`, for APIs without request ids: a transient error may
+    be a lost answer (Google made the resource, then the reply failed), so every retry first
+    looks for what the failed try may have made (`find`) and creates only when it is absent.
+    Without the look, the retry would meet its own resource as ALREADY_EXISTS (or make a twin)."""
+    lost = False
+
+    def attempt() -> T:
+        nonlocal lost
+        if lost:
+            found = find()
+            if found is not None:
+                return found
+        try:
+            return create()
+        except TransientGoogleError:
+            lost = True
+            raise
+
+    return with_retries(step, attempt, attempts=attempts)

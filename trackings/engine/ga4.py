@@ -17,12 +17,14 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from customers.models import GoogleConnection
 from integrations.google.errors import GoogleError, GoogleNeedsReconnect, GoogleQuotaExceeded
+from integrations.google.ga4 import Ga4Client
 from trackings.catalog import GA4
 from trackings.compiler import DesiredContainer, entity_key
-from trackings.engine.context import RunContext, with_retries
+from trackings.engine.context import RunContext, with_retries, with_retries_create
 from trackings.models import Tracking
 
 logger = logging.getLogger(__name__)
@@ -107,8 +109,9 @@ def ga4_sync_key_events(
         outcome.deleted.append(str(key_event["eventName"]))
     for event_name in missing:
         create = partial(ga4.create_key_event, property_name, event_name=event_name)
+        find = partial(_find_key_event, ga4, property_name, event_name)
         try:
-            created = with_retries("create_key_event", create)
+            created = with_retries_create("create_key_event", create, find=find)
         except GoogleError as error:
             if isinstance(error, GoogleQuotaExceeded | GoogleNeedsReconnect):
                 raise
@@ -127,6 +130,23 @@ def ga4_sync_key_events(
         GoogleConnection.objects.filter(pk=connection.pk).update(ga4_key_events_created=kept)
         connection.ga4_key_events_created = kept
     return outcome
+
+
+def _find_key_event(ga4: Ga4Client, property_name: str, event_name: str) -> dict[str, Any] | None:
+    """The key event a create whose answer was lost made (GA4 keeps one per event name)."""
+    for key_event in ga4.list_key_events(property_name):
+        if key_event.get("eventName") == event_name:
+            return key_event
+    return None
+
+
+def _find_event_dimension(
+    ga4: Ga4Client, property_name: str, parameter: str
+) -> dict[str, Any] | None:
+    for dimension in ga4.list_custom_dimensions(property_name):
+        if dimension.get("parameterName") == parameter and dimension.get("scope") == "EVENT":
+            return dimension
+    return None
 
 
 # Event-scoped custom dimensions per standard property (Google Analytics Help, "Custom
@@ -231,8 +251,9 @@ def ga4_sync_custom_dimensions(
             parameter_name=parameter,
             description=DIMENSION_DESCRIPTION,
         )
+        find = partial(_find_event_dimension, ga4, property_name, parameter)
         try:
-            with_retries("create_custom_dimension", create)
+            with_retries_create("create_custom_dimension", create, find=find)
         except GoogleError as error:
             if isinstance(error, GoogleQuotaExceeded | GoogleNeedsReconnect):
                 raise
