@@ -13,22 +13,7 @@ from customers import services
 from customers.models import Customer
 from oneclicktag.core.exceptions import DomainError
 from tenants.actors import Actor
-from tenants.admin import OrganizationAdmin, ReadOnlyInline
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "Live"), ("yes", "Deleted")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "yes":
-            return queryset.filter(deleted__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(deleted__isnull=True)
-        return queryset
+from tenants.admin import DeletedFilter, OrganizationAdmin, ReadOnlyInline
 
 
 class CustomerInline(ReadOnlyInline):

@@ -20,6 +20,23 @@ def _staff_actor(request: HttpRequest) -> Actor:
     return Actor(user=user) if isinstance(user, User) else Actor.system_actor("admin")
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    """Soft-deleted rows: live, deleted, or both (the admin's queryset must include them)."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Live"), ("yes", "Deleted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(deleted__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted__isnull=True)
+        return queryset
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False

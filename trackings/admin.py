@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from customers.admin import CustomerAdmin, DeletedFilter
+from customers.admin import CustomerAdmin
 from customers.models import Customer
 from tenants.actors import Actor
-from tenants.admin import ReadOnlyInline
+from tenants.admin import DeletedFilter, ReadOnlyInline
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
 from trackings.services.deployments import (
     deployment_enqueue,
