@@ -16,12 +16,15 @@ from django.utils.html import format_html, format_html_join
 
 from customers.admin import CustomerAdmin
 from customers.models import Customer
+from oneclicktag.core.exceptions import DomainError
 from tenants.actors import Actor
 from tenants.admin import DeletedFilter, ReadOnlyInline
+from trackings.engine import customer_rollback_check
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
 from trackings.services.deployments import (
     deployment_enqueue,
     deployment_request_health_check,
+    deployment_request_rollback,
 )
 
 
@@ -237,6 +240,43 @@ class ContainerVersionAdmin(HistoryAdmin):
         "created_at",
     )
     exclude = ("snapshot", "created_by", "updated_by")
+    actions = ("roll_back",)
+
+    @admin.action(description="Roll back to the selected version")
+    def roll_back(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        versions = list(queryset.select_related("customer")[:2])
+        if len(versions) != 1:
+            self.message_user(
+                request, "Select exactly one version to roll back to.", messages.ERROR
+            )
+            return
+        version = versions[0]
+        customer = version.customer
+        # The API's path, never forced: staff cannot override someone else's publish from here.
+        try:
+            customer_rollback_check(
+                customer=customer, gtm_version_id=version.gtm_version_id, force=False
+            )
+            deployment = deployment_request_rollback(
+                customer=customer,
+                actor=_staff_actor(request),
+                gtm_version_id=version.gtm_version_id,
+            )
+        except DomainError as error:
+            self.message_user(
+                request, f"Rollback of {customer.name} refused: {error}", messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            format_html(
+                "Queued a rollback of {} to version {}: {}",
+                customer.name,
+                version.gtm_version_id,
+                _deployment_links([deployment]),
+            ),
+            messages.SUCCESS,
+        )
 
     @admin.display(description="snapshot")
     def snapshot_pretty(self, version: ContainerVersion) -> str:

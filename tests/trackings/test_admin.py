@@ -12,8 +12,16 @@ from django.utils import timezone
 
 from tenants.models import User
 from tests.fixtures.google import make_customer
-from tests.fixtures.trackings import SYSTEM, make_tracking
-from trackings.models import ContainerVersion, Deployment, Tracking, TrackingStatus
+from tests.fixtures.trackings import SYSTEM, deploy, live_version, make_tracking, run_queued
+from tests.trackings.test_engine_foreign_entities import publish_foreign_entities
+from trackings.models import (
+    ContainerVersion,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
 from trackings.services.deployments import deployment_enqueue
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +149,54 @@ def test_google_ids_have_human_labels_on_the_tracking_page(alice: Any, staff: Cl
     for label in ("GTM trigger IDs", "GTM version ID", "Ads conversion action ID"):
         assert label in html, label
     assert "Gtm version id" not in html
+
+
+def _roll_back_in_admin(staff: Client, version: ContainerVersion) -> str:
+    return staff.post(
+        "/admin/trackings/containerversion/",
+        {"action": "roll_back", "_selected_action": [str(version.pk)]},
+        follow=True,
+    ).content.decode()
+
+
+def test_the_rollback_action_queues_the_services_rollback_by_the_staff_user(
+    engine_customer: Any, staff: Client
+) -> None:
+    make_tracking(engine_customer)
+    first = deploy(engine_customer).gtm_version_id
+    make_tracking(engine_customer)
+    deploy(engine_customer)
+    version = ContainerVersion.objects.get(customer=engine_customer, gtm_version_id=first)
+
+    page = _roll_back_in_admin(staff, version)
+
+    rollback = Deployment.objects.get(kind=DeploymentKind.ROLLBACK)
+    assert rollback.target_gtm_version_id == first
+    assert not rollback.force
+    assert rollback.created_by is not None
+    assert rollback.created_by.email == "staff@oneclicktag.example"
+    assert f'href="/admin/trackings/deployment/{rollback.pk}/change/"' in page
+    assert f"Queued a rollback of {engine_customer.name} to version {first}" in page
+    run_queued(engine_customer)
+    rollback.refresh_from_db()
+    assert rollback.status == DeploymentStatus.SUCCEEDED, rollback.error_message
+    assert live_version(engine_customer)["containerVersionId"] == first
+
+
+def test_the_rollback_action_shows_the_refusal_when_someone_else_published_since(
+    engine_customer: Any, staff: Client
+) -> None:
+    make_tracking(engine_customer)
+    first = deploy(engine_customer).gtm_version_id
+    make_tracking(engine_customer)
+    deploy(engine_customer)
+    publish_foreign_entities(engine_customer)
+    theirs = live_version(engine_customer)["containerVersionId"]
+    version = ContainerVersion.objects.get(customer=engine_customer, gtm_version_id=first)
+
+    page = _roll_back_in_admin(staff, version)
+
+    assert f"Rollback of {engine_customer.name} refused:" in page
+    assert theirs in page
+    assert not Deployment.objects.filter(kind=DeploymentKind.ROLLBACK).exists()
+    assert live_version(engine_customer)["containerVersionId"] == theirs
