@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 
-from customers.models import GoogleConnection
+from customers.models import ConnectionStatus, GoogleConnection
 from integrations.models import OAuthState
+from oneclicktag.core.admin_site import IndexAlert, add_index_alerts
 
 TOKEN_FIELDS = ("refresh_token_encrypted", "access_token_encrypted")
+
+
+def _needing_reconnect() -> list[IndexAlert]:
+    return [
+        IndexAlert(
+            label="Customers needing a Google reconnect",
+            count=GoogleConnection.objects.filter(status=ConnectionStatus.NEEDS_RECONNECT).count(),
+            url=reverse("admin:customers_googleconnection_changelist")
+            + f"?status__exact={ConnectionStatus.NEEDS_RECONNECT}",
+        )
+    ]
+
+
+add_index_alerts(_needing_reconnect)
 
 
 @admin.register(GoogleConnection)

@@ -12,15 +12,23 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from customers.admin import CustomerAdmin
 from customers.models import Customer
+from oneclicktag.core.admin_site import IndexAlert, add_index_alerts
 from oneclicktag.core.exceptions import DomainError
 from tenants.actors import Actor
 from tenants.admin import DeletedFilter, ReadOnlyInline
 from trackings.engine import customer_rollback_check
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
+from trackings.selectors import (
+    DRIFTED_HEALTH,
+    deployments_failed_recently,
+    deployments_stuck,
+    trackings_drifted,
+)
 from trackings.services.deployments import (
     deployment_enqueue,
     deployment_request_health_check,
@@ -166,6 +174,49 @@ class TrackingAdmin(CustomerDeploymentActions):
         return pretty_json(tracking.config)
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """The deployments the admin index counts as failing now (same selectors, same rows)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("failed", "Failed in the last 24 hours"), ("stuck", "Stuck (15+ minutes)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "failed":
+            return deployments_failed_recently(now=timezone.now(), among=queryset)
+        if self.value() == "stuck":
+            return deployments_stuck(now=timezone.now(), among=queryset)
+        return queryset
+
+
+def _failing_now() -> list[IndexAlert]:
+    now = timezone.now()
+    deployments = reverse("admin:trackings_deployment_changelist")
+    trackings = reverse("admin:trackings_tracking_changelist")
+    return [
+        IndexAlert(
+            label="Deployments failed in the last 24 hours",
+            count=deployments_failed_recently(now=now).count(),
+            url=f"{deployments}?attention=failed",
+        ),
+        IndexAlert(
+            label="Deployments stuck (queued or running for 15+ minutes)",
+            count=deployments_stuck(now=now).count(),
+            url=f"{deployments}?attention=stuck",
+        ),
+        IndexAlert(
+            label="Drifted or missing trackings",
+            count=trackings_drifted().count(),
+            url=f"{trackings}?removed=no&health__in={','.join(DRIFTED_HEALTH)}",
+        ),
+    ]
+
+
+add_index_alerts(_failing_now)
+
+
 @admin.register(Deployment)
 class DeploymentAdmin(CustomerDeploymentActions, HistoryAdmin):
     list_display = (
@@ -179,7 +230,7 @@ class DeploymentAdmin(CustomerDeploymentActions, HistoryAdmin):
         "created_at",
         "finished_at",
     )
-    list_filter = ("status", "kind", "error_code", "created_at")
+    list_filter = (AttentionFilter, "status", "kind", "error_code", "created_at")
     search_fields = ("id", "customer__name", "organization__name", "error_code", "error_message")
     list_select_related = ("customer", "organization")
     readonly_fields = (

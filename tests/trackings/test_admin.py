@@ -4,12 +4,16 @@ customer's page lists its trackings, deployments and versions (read-only, linked
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from html import unescape
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from customers.models import ConnectionStatus, GoogleConnection
 from tenants.models import User
 from tests.fixtures.google import make_customer
 from tests.fixtures.trackings import SYSTEM, deploy, live_version, make_tracking, run_queued
@@ -20,6 +24,7 @@ from trackings.models import (
     DeploymentKind,
     DeploymentStatus,
     Tracking,
+    TrackingHealth,
     TrackingStatus,
 )
 from trackings.services.deployments import deployment_enqueue
@@ -200,3 +205,95 @@ def test_the_rollback_action_shows_the_refusal_when_someone_else_published_since
     assert theirs in page
     assert not Deployment.objects.filter(kind=DeploymentKind.ROLLBACK).exists()
     assert live_version(engine_customer)["containerVersionId"] == theirs
+
+
+def _deployment(customer: Any, status: str, *, age: timedelta) -> Deployment:
+    deployment = Deployment.objects.create(
+        organization_id=customer.organization_id,
+        customer=customer,
+        kind=DeploymentKind.DEPLOY,
+        status=status,
+    )
+    Deployment.objects.filter(pk=deployment.pk).update(updated_at=timezone.now() - age)
+    return deployment
+
+
+def _with_health(tracking: Tracking, health: str) -> Tracking:
+    Tracking.all_objects.filter(pk=tracking.pk).update(health=health)
+    return tracking
+
+
+def _failing_now(staff: Client) -> dict[str, tuple[int, str]]:
+    """The index's block: label -> (count, link)."""
+    html = staff.get("/admin/").content.decode()
+    block = html.split('id="failing-now"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r'<a href="([^"]+)">([^<]+)</a></th>\s*<td class="failing-count">(\d+)</td>', block
+    )
+    return {label: (int(count), unescape(url)) for url, label, count in rows}
+
+
+def _listed(staff: Client, url: str) -> set[Any]:
+    response = staff.get(url)
+    assert response.status_code == 200, url
+    changelist = response.context["cl"]
+    assert "e" not in changelist.params, url  # the admin refused a lookup and listed everything
+    return {row.pk for row in changelist.queryset}
+
+
+def _one_organizations_trouble(tenant: Any) -> dict[str, set[Any]]:
+    """Rows that count (and rows that must not) in one organization."""
+    customer, other = make_customer(tenant), make_customer(tenant)
+    GoogleConnection.objects.create(
+        organization=tenant.organization, customer=customer, status=ConnectionStatus.NEEDS_RECONNECT
+    )
+    GoogleConnection.objects.create(organization=tenant.organization, customer=other)
+    failed = _deployment(customer, DeploymentStatus.FAILED, age=timedelta(hours=1))
+    _deployment(customer, DeploymentStatus.FAILED, age=timedelta(hours=25))
+    _deployment(customer, DeploymentStatus.SUCCEEDED, age=timedelta(hours=1))
+    stuck_queued = _deployment(customer, DeploymentStatus.QUEUED, age=timedelta(minutes=20))
+    stuck_running = _deployment(customer, DeploymentStatus.APPLYING, age=timedelta(minutes=20))
+    _deployment(other, DeploymentStatus.QUEUED, age=timedelta(minutes=1))
+    drifted = _with_health(make_tracking(customer), TrackingHealth.DRIFTED)
+    missing = _with_health(make_tracking(customer), TrackingHealth.MISSING)
+    _with_health(make_tracking(customer), TrackingHealth.HEALTHY)
+    _remove(_with_health(make_tracking(other), TrackingHealth.DRIFTED))
+    return {
+        "Deployments failed in the last 24 hours": {failed.pk},
+        "Deployments stuck (queued or running for 15+ minutes)": {
+            stuck_queued.pk,
+            stuck_running.pk,
+        },
+        "Drifted or missing trackings": {drifted.pk, missing.pk},
+        "Customers needing a Google reconnect": {
+            GoogleConnection.objects.get(customer=customer).pk
+        },
+    }
+
+
+def test_the_index_counts_what_is_failing_now_in_every_organization(
+    alice: Any, bob: Any, staff: Client
+) -> None:
+    quiet = _failing_now(staff)
+    assert {label: count for label, (count, _) in quiet.items()} == dict.fromkeys(
+        (
+            "Deployments failed in the last 24 hours",
+            "Deployments stuck (queued or running for 15+ minutes)",
+            "Drifted or missing trackings",
+            "Customers needing a Google reconnect",
+        ),
+        0,
+    )
+
+    alices = _one_organizations_trouble(alice)
+    alone = _failing_now(staff)
+    for label, rows in alices.items():
+        assert alone[label][0] == len(rows), label
+        assert _listed(staff, alone[label][1]) == rows, label
+
+    # Staff see every organization: Bob's rows add to the counts, and the links list both.
+    bobs = _one_organizations_trouble(bob)
+    both = _failing_now(staff)
+    for label in alices:
+        assert both[label][0] == len(alices[label]) + len(bobs[label]), label
+        assert _listed(staff, both[label][1]) == alices[label] | bobs[label], label
