@@ -10,6 +10,8 @@ from customers.models import ConnectionStatus, Customer, GoogleConnection
 from customers.selectors import NOT_CONNECTED, google_connection_status
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.choices import CHOICE_FIELDS
+from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES
+from trackings.services.trackings import customer_container_size
 
 # Digits (dashes allowed for Ads ids), GA4 resource names, or "create" where creation is offered.
 _ID = r"^[0-9][0-9\-]{0,30}$"
@@ -39,6 +41,9 @@ class GoogleConnectionSerializer(serializers.Serializer):
     ads_login_customer_id = serializers.CharField(allow_blank=True)
     ads_conversion_customer_id = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
+    # Our compiled entities' size and Google's web-container limit (trackings.compiler.size).
+    container_size_bytes = serializers.IntegerField()
+    container_size_limit = serializers.IntegerField()
 
     @staticmethod
     def payload(customer: Customer, connection: GoogleConnection | None) -> dict[str, Any]:
@@ -56,6 +61,8 @@ class GoogleConnectionSerializer(serializers.Serializer):
             "last_refreshed_at": connection.last_refreshed_at if connection else None,
             "last_error": connection.last_error if connection else "",
             "version": connection.version if connection else 0,
+            "container_size_bytes": customer_container_size(customer=customer),
+            "container_size_limit": CONTAINER_SIZE_LIMIT_BYTES,
         }
         for name in GoogleConnection.RESOURCE_FIELDS:
             data[name] = getattr(connection, name) if connection else ""

@@ -13,6 +13,8 @@ from django.utils import timezone
 from customers.models import DriftPolicy
 from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
+from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
+from trackings.compiler.types import DesiredContainer
 from trackings.engine.apply_ads import ads_rollback, ads_sync, tracking_id_in_name
 from trackings.engine.apply_gtm import gtm_apply, version_entities
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
@@ -67,6 +69,17 @@ def _succeed(ctx: RunContext, **fields: Any) -> None:
     )
 
 
+def _refuse_oversized(desired: DesiredContainer) -> None:
+    size = container_size_bytes(desired)
+    if size > CONTAINER_SIZE_LIMIT_BYTES:
+        raise DeploymentFailed(
+            "gtm_container_too_large",
+            f"The GTM container would be {size} bytes, {size - CONTAINER_SIZE_LIMIT_BYTES} "
+            f"bytes over Google's limit of {CONTAINER_SIZE_LIMIT_BYTES} bytes for a web "
+            "container. Nothing was sent to Google; remove or shorten trackings.",
+        )
+
+
 def sync_run(ctx: RunContext) -> None:
     """Desired state -> Ads actions -> plan -> one bulk_update -> version -> publish -> verify."""
     customer, connection = ctx.customer, ctx.connection
@@ -76,6 +89,8 @@ def sync_run(ctx: RunContext) -> None:
 
     # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
     first = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
+    # Before any Google call: Google would refuse the version anyway, after our writes.
+    _refuse_oversized(first.desired)
     ads = ads_sync(
         ctx,
         wanted=[t for t in wanted if t.pk not in first.failures],

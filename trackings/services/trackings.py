@@ -24,8 +24,16 @@ from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
+from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
+from trackings.engine.desired import compile_desired, known_ads_tag_id, wanted_trackings
 from trackings.lifecycle import tracking_mark_changed, tracking_mark_removed, tracking_mark_removing
-from trackings.models import Deployment, DeploymentKind, Tracking, TrackingStatus
+from trackings.models import (
+    WANTED_STATUSES,
+    Deployment,
+    DeploymentKind,
+    Tracking,
+    TrackingStatus,
+)
 from trackings.selectors import tracking_counts_by_customer
 from trackings.services.deployments import deployment_enqueue
 from trackings.services.tracking_requests import Errors, TrackingRequest, tracking_request_resolve
@@ -118,6 +126,48 @@ def _limit_errors(
     }
 
 
+def _measured_size(customer: Customer, wanted: list[Tracking]) -> int:
+    """Bytes these wanted trackings take in the customer's GTM container, measured as
+    trackings.compiler.size measures it (Google's 200 KB web-container limit) over the entities
+    we compile; a person's own entities in the container are not counted. Without a Google
+    connection there is no container to compile for: 0."""
+    connection = getattr(customer, "google_connection", None)
+    if connection is None:
+        return 0
+    compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
+    return container_size_bytes(compiled.desired)
+
+
+def customer_container_size(*, customer: Customer) -> int:
+    return _measured_size(customer, wanted_trackings(customer))
+
+
+def _over_budget(size: int) -> str | None:
+    if size <= CONTAINER_SIZE_LIMIT_BYTES:
+        return None
+    return (
+        f"The customer's GTM container would be {size} bytes, "
+        f"{size - CONTAINER_SIZE_LIMIT_BYTES} bytes over Google's limit of "
+        f"{CONTAINER_SIZE_LIMIT_BYTES} bytes for a web container."
+    )
+
+
+def _budget_errors(organization: Organization, customers: Sequence[Customer]) -> dict[Any, str]:
+    """Customers whose wanted trackings, as stored now, would not fit: one query for all."""
+    connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
+    if not connected:
+        return {}
+    wanted: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
+    for tracking in Tracking.objects.filter(
+        organization_id=organization.pk,
+        customer_id__in=list(wanted),
+        status__in=WANTED_STATUSES,
+    ).order_by("created_at", "id"):
+        wanted[tracking.customer_id].append(tracking)
+    errors = {c.pk: _over_budget(_measured_size(c, wanted[c.pk])) for c in connected}
+    return {pk: error for pk, error in errors.items() if error is not None}
+
+
 def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) -> TrackingWrite:
     try:
         result = tracking_bulk_create(
@@ -193,6 +243,16 @@ def tracking_bulk_create(
                 for _, customer, spec in resolved
             ]
         )
+        # Checked on the rows just written, inside the transaction: a refusal rolls them back.
+        too_large = _budget_errors(organization, customers)
+        if too_large:
+            raise BulkValidationError(
+                {
+                    index: {"non_field_errors": [too_large[customer.pk]]}
+                    for index, customer, _ in resolved
+                    if customer.pk in too_large
+                }
+            )
         _audit_many(organization, actor, "tracking.create", trackings)
         deployments = [
             deployment_enqueue(
@@ -311,6 +371,10 @@ def tracking_update(
         locked.version += 1
         locked.updated_by = _actor_user(actor)
         locked.save(update_fields=[*changed, *marked, "version", "updated_by", "updated_at"])
+        # The transaction rolls the save back when the container would no longer fit.
+        too_large = _over_budget(customer_container_size(customer=locked.customer))
+        if too_large:
+            raise InvalidInput({"config": [too_large]})
         audit_record(
             organization=locked.organization_id,
             actor=actor,
