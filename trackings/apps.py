@@ -10,9 +10,12 @@ class TrackingsConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.signals import customer_deleting, customer_restored
+        from integrations.google.container_size import register_container_size_measure
+        from trackings.services.trackings import customer_container_size
 
         customer_deleting.connect(_remove_trackings, dispatch_uid="trackings.remove_for_customer")
         customer_restored.connect(_restore_trackings, dispatch_uid="trackings.restore_for_customer")
+        register_container_size_measure(lambda customer: customer_container_size(customer=customer))
 
 
 def _remove_trackings(sender: Any, *, customer: Any, actor: Any, **kwargs: Any) -> None:

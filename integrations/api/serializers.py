@@ -8,10 +8,12 @@ from rest_framework import serializers
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from customers.selectors import NOT_CONNECTED, google_connection_status
+from integrations.google.container_size import (
+    GTM_WEB_CONTAINER_LIMIT_BYTES,
+    customer_container_size,
+)
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.choices import CHOICE_FIELDS
-from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES
-from trackings.services.trackings import customer_container_size
 
 # Digits (dashes allowed for Ads ids), GA4 resource names, or "create" where creation is offered.
 _ID = r"^[0-9][0-9\-]{0,30}$"
@@ -41,7 +43,7 @@ class GoogleConnectionSerializer(serializers.Serializer):
     ads_login_customer_id = serializers.CharField(allow_blank=True)
     ads_conversion_customer_id = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
-    # Our compiled entities' size and Google's web-container limit (trackings.compiler.size).
+    # Our compiled entities' size and Google's web-container limit (google/container_size.py).
     container_size_bytes = serializers.IntegerField()
     container_size_limit = serializers.IntegerField()
 
@@ -62,7 +64,7 @@ class GoogleConnectionSerializer(serializers.Serializer):
             "last_error": connection.last_error if connection else "",
             "version": connection.version if connection else 0,
             "container_size_bytes": customer_container_size(customer=customer),
-            "container_size_limit": CONTAINER_SIZE_LIMIT_BYTES,
+            "container_size_limit": GTM_WEB_CONTAINER_LIMIT_BYTES,
         }
         for name in GoogleConnection.RESOURCE_FIELDS:
             data[name] = getattr(connection, name) if connection else ""

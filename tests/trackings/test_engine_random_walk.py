@@ -22,8 +22,8 @@ from tests.fixtures.trackings import (
     run_queued,
 )
 from tests.trackings.gtm_person import Person
+from trackings.desired import compile_desired, known_ads_tag_id, wanted_trackings
 from trackings.engine.apply_gtm import version_entities
-from trackings.engine.desired import compile_desired, known_ads_tag_id, wanted_trackings
 from trackings.models import (
     WANTED_STATUSES,
     ContainerVersion,

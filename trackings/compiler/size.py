@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from integrations.google.container_size import GTM_WEB_CONTAINER_LIMIT_BYTES
 from trackings.compiler.types import DesiredContainer
 
-# 200 KB (support.google.com/tagmanager/answer/2772488), as 200 * 1024 bytes.
-CONTAINER_SIZE_LIMIT_BYTES = 200 * 1024
+CONTAINER_SIZE_LIMIT_BYTES = GTM_WEB_CONTAINER_LIMIT_BYTES
 
 
 def container_size_bytes(desired: DesiredContainer) -> int:

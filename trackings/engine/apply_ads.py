@@ -23,8 +23,8 @@ from typing import Any
 from django.utils import timezone
 
 from trackings.compiler.types import DesiredConversionAction
+from trackings.desired import known_ads_tag_id, uses_ads
 from trackings.engine.context import RunContext, with_retries
-from trackings.engine.desired import known_ads_tag_id, uses_ads
 from trackings.models import Tracking
 
 # Google Ads caps conversion action names; ours keep the id whole and shorten the label.

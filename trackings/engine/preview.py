@@ -16,6 +16,12 @@ from integrations.google.errors import (
     google_errors_as_domain_errors,
 )
 from oneclicktag.core.exceptions import Conflict, NotFound
+from trackings.desired import (
+    compile_desired,
+    known_ads_tag_id,
+    removing_trackings,
+    wanted_trackings,
+)
 from trackings.engine.apply_ads import ads_validate
 from trackings.engine.apply_gtm import (
     latest_version_header_or_none,
@@ -25,12 +31,6 @@ from trackings.engine.apply_gtm import (
     version_entities,
 )
 from trackings.engine.context import RunContext, with_retries
-from trackings.engine.desired import (
-    compile_desired,
-    known_ads_tag_id,
-    removing_trackings,
-    wanted_trackings,
-)
 from trackings.engine.preview_reads import gtm_entities_read
 from trackings.engine.rollback import rollback_conflict, rollback_refusal
 from trackings.models import ContainerVersion, Deployment

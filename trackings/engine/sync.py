@@ -15,16 +15,16 @@ from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
 from trackings.compiler.types import DesiredContainer
-from trackings.engine.apply_ads import ads_rollback, ads_sync, tracking_id_in_name
-from trackings.engine.apply_gtm import gtm_apply, version_entities
-from trackings.engine.context import DeploymentFailed, RunContext, with_retries
-from trackings.engine.desired import (
+from trackings.desired import (
     compile_desired,
     known_ads_tag_id,
     removing_trackings,
     uses_ads,
     wanted_trackings,
 )
+from trackings.engine.apply_ads import ads_rollback, ads_sync, tracking_id_in_name
+from trackings.engine.apply_gtm import gtm_apply, version_entities
+from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.ga4 import ga4_sync_custom_dimensions, ga4_sync_key_events
 from trackings.engine.restore import trackings_snapshot
 from trackings.engine.verify import (

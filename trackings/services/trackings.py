@@ -25,7 +25,7 @@ from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
-from trackings.engine.desired import compile_desired, known_ads_tag_id, wanted_trackings
+from trackings.desired import compile_desired, known_ads_tag_id, wanted_trackings
 from trackings.lifecycle import tracking_mark_changed, tracking_mark_removed, tracking_mark_removing
 from trackings.models import (
     WANTED_STATUSES,
