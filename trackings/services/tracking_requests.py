@@ -22,35 +22,60 @@ from trackings.catalog import (
 from trackings.compiler import ContainerSpec, TrackingSpec, compile_container
 from trackings.compiler.compile import ga4_name_for_data_layer_event
 from trackings.compiler.entities import BUILT_IN_BY_NAME, VARIABLE_REFERENCE, strings_in
+from trackings.compiler.types import DesiredContainer
 
 Errors = dict[str, list[str]]
 
-# GA4 event and parameter names: a letter, then letters, digits or underscores; 40 at most.
+# GA4's naming rules and reserved names. Sources: Google Analytics Help "Event naming rules"
+# (support.google.com/analytics/answer/13316687: web and app reserved event names, the web's
+# reserved prefix, reserved parameter names and prefixes), the Firebase/GA4 SDK references
+# (FirebaseAnalytics.Event and .Param: names of 40 characters at most, a letter then letters,
+# digits and underscores, 25 parameters per event, values of 100 characters, the "firebase_",
+# "google_" and "ga_" prefixes reserved) and "Automatically collected events"
+# (support.google.com/analytics/answer/9234069: page_title, page_referrer and page_location
+# values may be longer).
 GA4_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
-# Names GA4 refuses outright (https://support.google.com/analytics/answer/13316687).
+# Event names GA4 refuses outright (apps' and the web's lists; no opt-in makes them valid).
 GA4_RESERVED_EVENTS = frozenset(
     {
         "ad_activeview", "ad_click", "ad_exposure", "ad_impression", "ad_query", "ad_reward",
-        "adunit_exposure", "app_background", "app_clear_data", "app_exception", "app_remove",
-        "app_store_refund", "app_store_subscription_cancel", "app_store_subscription_convert",
-        "app_store_subscription_renew", "app_update", "app_upgrade", "dynamic_link_app_open",
-        "dynamic_link_app_update", "dynamic_link_first_open", "error", "first_open",
-        "first_visit", "in_app_purchase", "notification_dismiss", "notification_foreground",
-        "notification_open", "notification_receive", "os_update", "session_start",
-        "session_start_with_rollout", "user_engagement",
+        "adunit_exposure", "app_background", "app_clear_data", "app_exception", "app_install",
+        "app_remove", "app_store_refund", "app_store_subscription_cancel",
+        "app_store_subscription_convert", "app_store_subscription_renew", "app_uninstall",
+        "app_update", "app_upgrade", "dynamic_link_app_open", "dynamic_link_app_update",
+        "dynamic_link_first_open", "error", "first_open", "first_visit", "in_app_purchase",
+        "notification_dismiss", "notification_foreground", "notification_open",
+        "notification_receive", "notification_send", "os_update", "screen_view",
+        "session_start", "session_start_with_rollout", "user_engagement",
     }
 )  # fmt: skip
 GA4_RESERVED_PREFIXES = ("_", "firebase_", "ga_", "google_", "gtag.")
-# Events GA4 collects by itself (enhanced measurement): sending them again double counts, so
-# they need `allow_auto_collected_event_name`.
+# The web's list adds one reserved prefix for event names.
+GA4_RESERVED_EVENT_PREFIXES = (*GA4_RESERVED_PREFIXES, "query_id")
+# The web's reserved event names that GA4 collects by itself (enhanced measurement): sending them
+# again double counts, so they need `allow_auto_collected_event_name`. Google's list spells one
+# of them "view_complete"; both spellings are held.
 GA4_AUTO_COLLECTED_EVENTS = frozenset(
     {
         "page_view", "scroll", "click", "file_download", "form_start", "form_submit",
-        "video_start", "video_progress", "video_complete", "view_search_results",
+        "video_start", "video_progress", "video_complete", "view_complete",
+        "view_search_results",
+    }
+)  # fmt: skip
+# Event parameter names GA4 reserves (the same page's list, including the names it refuses as
+# custom dimensions, which the engine registers for every parameter a tag sends). `currency` is
+# on that list too but stays allowed: it is a standard ecommerce parameter a tag may send.
+GA4_RESERVED_PARAMETERS = frozenset(
+    {
+        "cid", "customer_id", "customerid", "dclid", "engagement_time_msec", "gclid",
+        "session_id", "session_number", "sessionid", "sfmc_id", "sid", "srsltid", "uid",
+        "user_id", "userid",
     }
 )  # fmt: skip
 GA4_MAX_PARAMETERS = 25
 GA4_MAX_PARAMETER_VALUE = 100
+# Parameters whose values GA4 keeps longer than GA4_MAX_PARAMETER_VALUE.
+GA4_LONG_PARAMETER_VALUES = {"page_title": 300, "page_referrer": 420, "page_location": 1000}
 # Conversion action categories a web page conversion can have (Google Ads API
 # ConversionActionCategoryEnum, the ones meaningful for a website tag).
 ADS_CATEGORIES = frozenset(
@@ -90,9 +115,28 @@ def _ga4_name_errors(name: str, *, what: str) -> list[str]:
             f"A GA4 {what} name starts with a letter and holds only letters, digits and "
             "underscores, 40 characters at most."
         ]
-    if name in GA4_RESERVED_EVENTS or name.startswith(GA4_RESERVED_PREFIXES):
-        return [f"'{name}' is reserved by GA4."]
+    prefixes: tuple[str, ...]
+    if what == "event":
+        reserved, prefixes = GA4_RESERVED_EVENTS, GA4_RESERVED_EVENT_PREFIXES
+    else:
+        reserved, prefixes = GA4_RESERVED_PARAMETERS, GA4_RESERVED_PREFIXES
+    if name in reserved:
+        return [f"'{name}' is a reserved GA4 {what} name."]
+    prefix = next((p for p in prefixes if name.startswith(p)), None)
+    if prefix is not None:
+        return [f"GA4 reserves the prefix '{prefix}' for {what} names."]
     return []
+
+
+def ga4_event_name_errors(name: str, *, allow_auto_collected: bool) -> list[str]:
+    """What GA4 would refuse in an event name (as sent, after the compiler's sanitising)."""
+    errors = _ga4_name_errors(name, what="event")
+    if not errors and name in GA4_AUTO_COLLECTED_EVENTS and not allow_auto_collected:
+        errors = [
+            f"GA4 collects '{name}' by itself; sending it again double counts. "
+            "Choose another name or set allow_auto_collected_event_name."
+        ]
+    return errors
 
 
 def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Errors]:
@@ -121,13 +165,9 @@ def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Er
             event_name = kind.default_ga4_event or ga4_name_for_data_layer_event(
                 str(spec.config.get("event", ""))
             )
-        name_errors = _ga4_name_errors(event_name, what="event")
-        auto_collected = event_name in GA4_AUTO_COLLECTED_EVENTS
-        if not name_errors and auto_collected and not spec.allow_auto_collected_event_name:
-            name_errors = [
-                f"GA4 collects '{event_name}' by itself; sending it again double counts. "
-                "Choose another name or set allow_auto_collected_event_name."
-            ]
+        name_errors = ga4_event_name_errors(
+            event_name, allow_auto_collected=spec.allow_auto_collected_event_name
+        )
         if name_errors:
             errors["ga4_event_name"] = name_errors
         errors.update(_ga4_parameter_errors(spec.ga4_parameters))
@@ -197,7 +237,7 @@ def _reference_errors(spec: TrackingRequest) -> Errors:
         return {"config": [f"This tracking cannot be compiled for GTM: {error}"]}
     known = {"_event", *BUILT_IN_BY_NAME}
     known |= {e.name for e in desired.entities if e.entity_type == "variable"}
-    errors: Errors = {}
+    errors: Errors = _compiled_ga4_errors(desired)
     for path, value in (
         *((f"config.{k}", v) for k, v in spec.config.items()),
         *((f"ga4_parameters.{k}", v) for k, v in spec.ga4_parameters.items()),
@@ -212,6 +252,28 @@ def _reference_errors(spec: TrackingRequest) -> Errors:
                 f"{listed}: neither a variable OneClickTag creates for this tracking nor a GTM "
                 "built-in variable (e.g. {{Page URL}}, {{Click Text}}); GTM would refuse it."
             ]
+    return errors
+
+
+def _compiled_ga4_errors(desired: DesiredContainer) -> Errors:
+    """GA4's limits on what the compiled tags send: the parameters the tracking type adds count
+    toward GA4's 25 next to the client's, and every event name is checked as sent."""
+    errors: Errors = {}
+    for entity in desired.entities:
+        if entity.entity_type != "tag" or entity.body.get("type") != "gaawe":
+            continue
+        values = {p.get("key"): p for p in entity.body.get("parameter") or []}
+        rows = (values.get("eventSettingsTable") or {}).get("list") or []
+        if len(rows) > GA4_MAX_PARAMETERS:
+            errors["ga4_parameters"] = [
+                f"The tag would send {len(rows)} event parameters (the tracking type adds its "
+                f"own to yours); GA4 takes {GA4_MAX_PARAMETERS} at most."
+            ]
+        name = str((values.get("eventName") or {}).get("value") or "")
+        # The client's own name was checked already (with its auto-collected opt-in).
+        name_errors = _ga4_name_errors(name, what="event")
+        if name_errors:
+            errors.setdefault("ga4_event_name", name_errors)
     return errors
 
 
@@ -237,10 +299,11 @@ def _ga4_parameter_errors(parameters: Mapping[str, Any]) -> Errors:
         errors["ga4_parameters"] = [f"GA4 takes {GA4_MAX_PARAMETERS} event parameters at most."]
     for name, value in parameters.items():
         problems = _ga4_name_errors(name, what="parameter")
+        limit = GA4_LONG_PARAMETER_VALUES.get(name, GA4_MAX_PARAMETER_VALUE)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             problems.append("A parameter value is a string or a number.")
-        elif isinstance(value, str) and len(value) > GA4_MAX_PARAMETER_VALUE:
-            problems.append(f"GA4 keeps {GA4_MAX_PARAMETER_VALUE} characters of a value at most.")
+        elif len(str(value)) > limit:
+            problems.append(f"GA4 keeps {limit} characters of this value at most.")
         if problems:
             errors[f"ga4_parameters.{name}"] = problems
     return errors
