@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import process, seed
+from .access import access_store
 from .discovery import document
 from .http.messages import Request, Response, json_response
 from .state import STATE, OAuthStore, TokenInfo
@@ -112,6 +113,9 @@ def authorize(req: Request) -> Response:
         # Only the seeded owner can consent; anybody else "cancels" the screen.
         back["error"] = "access_denied"
         return Response(302, headers={"Location": _with_query(redirect_uri, back)})
+    # Granular consent: the person may have unticked some scopes (access.py).
+    declined = access_store().declined_scopes
+    scopes = [s for s in scopes if s not in declined]
     code = "4/0" + secrets.token_urlsafe(32)
     with STATE.lock:
         _store().codes[code] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import seed
+from ..access import gtm_user_permissions
 from ..errors import invalid_field
 from ..handlers import Call, handles
 from . import render
@@ -31,6 +33,15 @@ def accounts_list(call: Call) -> tuple[int, Any]:
 @handles(f"{_ACCOUNTS}.get")
 def accounts_get(call: Call) -> tuple[int, Any]:
     return 200, render.account(get_account(split_path(call.param("path"))[0]))
+
+
+@handles(f"{_ACCOUNTS}.user_permissions.list")
+def user_permissions_list(call: Call) -> tuple[int, Any]:
+    # Only an account administrator gets here (access.py); one page holds every user.
+    account = get_account(split_path(call.param("parent"))[0])
+    container_ids = sorted(account.containers, key=int)
+    users = gtm_user_permissions(f"accounts/{account.account_id}", container_ids, seed.OWNER_EMAIL)
+    return 200, {"userPermission": users}
 
 
 @handles(f"{_CONTAINERS}.list")

@@ -52,6 +52,16 @@ class GtmClient:
             "accounts.list", lambda token: accounts.list(pageToken=token), "account"
         )
 
+    def list_user_permissions(self, account_path: str) -> list[dict[str, Any]]:
+        """Who may do what in a GTM account; Google answers only an account administrator
+        whose grant holds the tagmanager.manage.users scope."""
+        permissions = self._service.accounts().user_permissions()
+        return self._list_all(
+            "accounts.user_permissions.list",
+            lambda token: permissions.list(parent=account_path, pageToken=token),
+            "userPermission",
+        )
+
     def list_containers(self, account_path: str) -> list[dict[str, Any]]:
         containers = self._service.accounts().containers()
         return self._list_all(

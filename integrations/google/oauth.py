@@ -36,6 +36,12 @@ SCOPES = (
     "openid",
     "email",
 )
+# Asked for, but a connection works without it: it lets us read the signed-in person's GTM
+# container permission (`accounts.user_permissions.list`, the only place GTM reports it) so a
+# container they cannot publish is refused when chosen, not at the first deployment. Read only;
+# a person may untick it (granular consent), then the check happens at deploy time.
+MANAGE_USERS_SCOPE = "https://www.googleapis.com/auth/tagmanager.manage.users"
+OPTIONAL_SCOPES = (MANAGE_USERS_SCOPE,)
 # Google answers the short scope names with their full URLs.
 SCOPE_ALIASES = {"email": "https://www.googleapis.com/auth/userinfo.email"}
 CALLBACK_PATH = "/api/v1/google/oauth/callback"
@@ -84,7 +90,7 @@ def authorization_url(*, state: str, code_challenge: str, login_hint: str = "") 
         "client_id": settings.GOOGLE_OAUTH_CLIENT_ID,
         "redirect_uri": callback_url(),
         "response_type": "code",
-        "scope": " ".join(SCOPES),
+        "scope": " ".join((*SCOPES, *OPTIONAL_SCOPES)),
         "access_type": "offline",
         # Always ask: Google only hands out a refresh token when the user consents again.
         "prompt": "consent",

@@ -80,7 +80,10 @@ def error_body(
 def as_api_exception(exc: domain.DomainError) -> exceptions.APIException:
     """The DRF exception that answers a domain error: same status and code as ever (API.md)."""
     if isinstance(exc, domain.InvalidInput):
-        return exceptions.ValidationError(exc.fields)
+        invalid = exceptions.ValidationError(exc.fields)
+        # A more precise code than validation_error when the domain names one (same fields).
+        invalid.domain_code = exc.code  # type: ignore[attr-defined]
+        return invalid
     if isinstance(exc, domain.RateLimited):
         return exceptions.Throttled(wait=exc.retry_after_seconds, detail=exc.message)
     api_error = exceptions.APIException(exc.message, exc.code)
@@ -123,7 +126,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
         message = "Invalid input: " + ", ".join(sorted(fields)) if fields else "Invalid input."
-        body = error_body("validation_error", message, fields)
+        body = error_body(getattr(exc, "domain_code", "validation_error"), message, fields)
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
         detail = exc.detail

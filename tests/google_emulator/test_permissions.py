@@ -119,4 +119,57 @@ def test_a_reset_gives_full_access_back(google_emulator, gtm):
     assert requests.get(f"{google_emulator.http_url}/_emulator/access", timeout=10).json() == {
         "grants": [],
         "unapproved_developer_tokens": [],
+        "declined_scopes": [],
     }
+
+
+MANAGE_USERS = "https://www.googleapis.com/auth/tagmanager.manage.users"
+
+
+def test_only_an_account_administrator_lists_users_with_their_container_permissions(
+    google_emulator,
+):
+    from .http_support import ALL_SCOPES, gtm_service, sign_in
+
+    creds = sign_in(google_emulator.http_url, (*ALL_SCOPES, MANAGE_USERS))
+    users = gtm_service(google_emulator.http_url, creds).accounts().user_permissions()
+    _grant(google_emulator, gtm={CONTAINER: "edit"})
+    listed = users.list(parent=seed.GTM_ACCOUNT_PATH).execute()["userPermission"]
+    me = next(u for u in listed if u["emailAddress"] == seed.OWNER_EMAIL)
+    assert me["accountAccess"] == {"permission": "admin"}
+    access = {a["containerId"]: a["permission"] for a in me["containerAccess"]}
+    assert access[seed.GTM_CONTAINER_ID] == "edit"
+    assert me["path"].startswith(f"{seed.GTM_ACCOUNT_PATH}/user_permissions/")
+
+    # An account "user" may neither see who has access nor create containers (GTM help 6107011).
+    _grant(google_emulator, gtm_account={seed.GTM_ACCOUNT_PATH: "user"})
+    _refused(lambda: users.list(parent=seed.GTM_ACCOUNT_PATH).execute())
+    containers = gtm_service(google_emulator.http_url, creds).accounts().containers()
+    body = {"name": "Theirs", "usageContext": ["web"]}
+    _refused(lambda: containers.create(parent=seed.GTM_ACCOUNT_PATH, body=body).execute())
+
+
+def test_listing_users_needs_the_manage_users_scope(google_emulator, gtm):
+    with google_error(403) as error:
+        gtm.accounts().user_permissions().list(parent=seed.GTM_ACCOUNT_PATH).execute()
+    assert error["errors"][0]["reason"] == "insufficientPermissions"
+
+
+def test_a_declined_scope_is_not_granted_but_sign_in_scopes_cannot_be_declined(
+    google_emulator, monkeypatch
+):
+    from .http_support import ALL_SCOPES, gtm_service, sign_in
+
+    # oauthlib refuses a token whose scopes differ from the asked ones unless told to relax.
+    monkeypatch.setenv("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+    url = f"{google_emulator.http_url}/_emulator/access"
+    body = {"grants": [], "declined_scopes": [MANAGE_USERS]}
+    assert requests.post(url, json=body, timeout=10).status_code == 200
+    creds = sign_in(google_emulator.http_url, (*ALL_SCOPES, MANAGE_USERS))
+    users = gtm_service(google_emulator.http_url, creds).accounts().user_permissions()
+    with google_error(403) as error:
+        users.list(parent=seed.GTM_ACCOUNT_PATH).execute()
+    assert error["errors"][0]["reason"] == "insufficientPermissions"
+    refused = requests.post(url, json={"declined_scopes": ["openid"]}, timeout=10)
+    assert refused.status_code == 400
+    assert "declined_scopes" in refused.text

@@ -9,6 +9,7 @@ Google calls happen first, outside the transaction; the write is a versioned UPD
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,12 +19,14 @@ from customers.models import GoogleConnection
 from customers.selectors import gtm_containers_in_use
 from integrations.google.ads import digits
 from integrations.google.clients import GoogleClients
+from integrations.google.errors import GoogleInsufficientPermission, TransientGoogleError
 from integrations.google.gtm_client import WORKSPACE_NAME
 from integrations.google.lookups import (
     is_web_container,
     property_id_of,
     stream_id_of,
 )
+from integrations.google.oauth import MANAGE_USERS_SCOPE
 from integrations.google.services.tokens import connection_snapshot
 from oneclicktag.core.concurrency import ensure_version, is_no_op, update_if_version
 from oneclicktag.core.exceptions import InvalidInput
@@ -60,6 +63,71 @@ def _stream_taken() -> InvalidInput:
     return _invalid("ga4_stream_id", "Another customer already uses this data stream.")
 
 
+class ContainerPermissionMissing(InvalidInput):
+    """The chosen container is one the signed-in person may not publish: every deployment would
+    fail, so the choice is refused with the code a deployment would fail with."""
+
+    default_code = "google_insufficient_permission"
+
+
+# GTM's container permissions, weakest first (ContainerAccess.permission in the discovery document).
+CONTAINER_PERMISSIONS = ("noAccess", "read", "edit", "approve", "publish")
+NEEDED_PERMISSION = "publish"
+
+
+def container_permission(
+    clients: GoogleClients, connection: GoogleConnection, account_path: str, container_id: str
+) -> str | None:
+    """The signed-in person's permission on a container, or None when Google does not tell us:
+    the grant lacks the optional manage.users scope, or the person is not an account
+    administrator (only they may list users). Then the deployment finds out instead."""
+    if MANAGE_USERS_SCOPE not in (connection.scopes or []) or not connection.google_email:
+        return None
+    try:
+        users = clients.gtm.list_user_permissions(account_path)
+    except GoogleInsufficientPermission:
+        return None
+    email = connection.google_email.lower()
+    me = next((u for u in users if str(u.get("emailAddress", "")).lower() == email), None)
+    if me is None:
+        return None
+    access = me.get("containerAccess") or []
+    found = next((a for a in access if str(a.get("containerId")) == container_id), None)
+    return str((found or {}).get("permission") or "noAccess")
+
+
+def _ensure_publish_permission(
+    clients: GoogleClients, connection: GoogleConnection, account_path: str, container_id: str
+) -> None:
+    permission = container_permission(clients, connection, account_path, container_id)
+    if permission is None or permission not in CONTAINER_PERMISSIONS:
+        return
+    if CONTAINER_PERMISSIONS.index(permission) < CONTAINER_PERMISSIONS.index(NEEDED_PERMISSION):
+        raise ContainerPermissionMissing(
+            {
+                "gtm_container_id": [
+                    f"OneClickTag needs the Publish permission on this container to publish "
+                    f"your trackings; {connection.google_email} has {permission.capitalize()}. "
+                    "Ask a container admin to grant Publish, or choose another container."
+                ]
+            }
+        )
+
+
+def _created_or_found(
+    create: Callable[[], dict[str, Any]], find: Callable[[], dict[str, Any] | None]
+) -> dict[str, Any]:
+    """Make a resource; if Google's answer is lost (a 5xx or timeout after the write may have
+    landed), look for what the write made before giving up, so a retry never makes a second."""
+    try:
+        return create()
+    except TransientGoogleError:
+        found = find()
+        if found is None:
+            raise
+        return found
+
+
 def _choose_gtm(
     clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
 ) -> dict[str, str]:
@@ -88,29 +156,37 @@ def _choose_gtm(
     taken = gtm_containers_in_use(other_than=connection)
     if container_choice == CREATE:
         name = container_name_for(connection)
-        # Adopt ours after a retried request instead of creating a second one (never one that
-        # another customer of the same name owns).
-        container = next(
-            (
-                c
-                for c in containers
-                if c.get("name") == name
-                and is_web_container(c)
-                and str(c.get("containerId")) not in taken
-            ),
-            None,
+
+        # Adopt ours after a retried request or a lost answer instead of creating a second one
+        # (never one that another customer of the same name owns).
+        def ours(listed: list[dict[str, Any]]) -> dict[str, Any] | None:
+            return next(
+                (
+                    c
+                    for c in listed
+                    if c.get("name") == name
+                    and is_web_container(c)
+                    and str(c.get("containerId")) not in taken
+                ),
+                None,
+            )
+
+        container = ours(containers) or _created_or_found(
+            lambda: clients.gtm.create_container(account_path, name),
+            lambda: ours(clients.gtm.list_containers(account_path)),
         )
-        if container is None:
-            container = clients.gtm.create_container(account_path, name)
     else:
         container_id = digits(container_choice)
-        container = next((c for c in containers if str(c.get("containerId")) == container_id), None)
-        if container is None or not container_id:
+        seen = next((c for c in containers if str(c.get("containerId")) == container_id), None)
+        if seen is None or not container_id:
             raise _invalid("gtm_container_id", "This Google account cannot see that container.")
+        container = seen
         if not is_web_container(container):
             raise _invalid("gtm_container_id", "Only web containers can be used.")
         if container_id in taken:
             raise _container_taken()
+        # Before our workspace is made in it: a refused choice leaves nothing behind.
+        _ensure_publish_permission(clients, connection, account_path, container_id)
     workspace = _adopt_or_create_workspace(clients, container["path"])
     result.update(
         gtm_container_id=str(container["containerId"]),
@@ -159,14 +235,7 @@ def _choose_ga4(
                 raise _invalid("ga4_account_id", "Name the GA4 account to create the property in.")
             if account not in accounts:
                 raise _invalid("ga4_account_id", "This Google account cannot see that GA4 account.")
-            created = clients.ga4.create_property(
-                account=account,
-                display_name=container_name_for(connection),
-                # The customer's own: reports' days and revenue are in them.
-                time_zone=connection.customer.time_zone,
-                currency_code=connection.customer.currency,
-            )
-            property_id = property_id_of(created["name"])
+            property_id = _create_property(clients, connection, account, summaries)
             result["ga4_account_id"] = account
         else:
             property_id = property_id_of(property_choice)
@@ -184,11 +253,7 @@ def _choose_ga4(
         raise _invalid("ga4_property_id", "Choose the GA4 property first.")
     property_name = f"properties/{property_id}"
     if stream_choice == CREATE:
-        stream = clients.ga4.create_web_stream(
-            property_name,
-            display_name=connection.customer.name[:100],
-            default_uri=connection.customer.website_url,
-        )
+        stream = _create_stream(clients, connection, property_name)
     else:
         stream_id = digits(stream_choice)
         streams = clients.ga4.list_web_streams(property_name)
@@ -207,6 +272,81 @@ def _choose_ga4(
         ga4_measurement_id=str((stream.get("webStreamData") or {}).get("measurementId", "")),
     )
     return result
+
+
+def _create_property(
+    clients: GoogleClients,
+    connection: GoogleConnection,
+    account: str,
+    summaries: list[dict[str, Any]],
+) -> str:
+    """Our property "OneClickTag - <customer>" in the account: adopted when a retried request or
+    a lost answer already made it (and no other customer uses it), else created."""
+    name = container_name_for(connection)
+    taken = set(
+        GoogleConnection.objects.exclude(pk=connection.pk)
+        .exclude(ga4_property_id="")
+        .values_list("ga4_property_id", flat=True)
+    )
+
+    def ours(listed: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return next(
+            (
+                p
+                for s in listed
+                if s.get("account") == account
+                for p in s.get("propertySummaries") or []
+                if p.get("displayName") == name and property_id_of(p["property"]) not in taken
+            ),
+            None,
+        )
+
+    found = ours(summaries)
+    if found is not None:
+        return property_id_of(found["property"])
+    created = _created_or_found(
+        lambda: clients.ga4.create_property(
+            account=account,
+            display_name=name,
+            # The customer's own: reports' days and revenue are in them.
+            time_zone=connection.customer.time_zone,
+            currency_code=connection.customer.currency,
+        ),
+        lambda: ours(clients.ga4.list_account_summaries()),
+    )
+    return property_id_of(str(created.get("name") or created.get("property")))
+
+
+def _create_stream(
+    clients: GoogleClients, connection: GoogleConnection, property_name: str
+) -> dict[str, Any]:
+    """A web stream for the customer's website, adopted like the property above."""
+    display_name = connection.customer.name[:100]
+    uri = connection.customer.website_url
+    taken = set(
+        GoogleConnection.objects.exclude(pk=connection.pk)
+        .exclude(ga4_stream_id="")
+        .values_list("ga4_stream_id", flat=True)
+    )
+
+    def ours() -> dict[str, Any] | None:
+        return next(
+            (
+                s
+                for s in clients.ga4.list_web_streams(property_name)
+                if s.get("displayName") == display_name
+                and (s.get("webStreamData") or {}).get("defaultUri") == uri
+                and stream_id_of(s) not in taken
+            ),
+            None,
+        )
+
+    return ours() or _created_or_found(
+        lambda: clients.ga4.create_web_stream(
+            property_name, display_name=display_name, default_uri=uri
+        ),
+        ours,
+    )
 
 
 def _choose_ads(

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from integrations.google.oauth import SCOPES
+from integrations.google.oauth import OPTIONAL_SCOPES, SCOPES
 from tests.fixtures.google import CALLBACK_PATH, authorize_and_consent, make_customer
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_the_url_asks_offline_consent_with_pkce_and_every_scope(
     assert query["prompt"] == "consent"
     assert query["code_challenge_method"] == "S256"
     assert len(query["code_challenge"]) == 43
-    assert set(query["scope"].split()) == set(SCOPES)
+    assert set(query["scope"].split()) == {*SCOPES, *OPTIONAL_SCOPES}
     assert query["redirect_uri"].endswith(CALLBACK_PATH)
 
 
