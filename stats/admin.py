@@ -9,14 +9,13 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from customers.admin import CustomerAdmin
 from customers.models import Customer
 from stats.charts import daily_chart_svg
 from stats.models import SilentTracking, TrackingVolume
-from stats.selectors import GROUP_BY_DAY, StatsPeriod, customer_daily_stats
+from stats.selectors import GROUP_BY_DAY, StatsPeriod, customer_daily_stats, local_today
 from trackings.models import VolumeStatus
 
 CHART_DAYS = 30
@@ -24,13 +23,14 @@ CHART_DAYS = 30
 
 @admin.display(description=f"last {CHART_DAYS} days")
 def last_30_days(model_admin: Any, customer: Customer) -> SafeString:
-    end = timezone.now().date()
+    end = local_today(customer.time_zone)
     period = StatsPeriod(start=end - timedelta(days=CHART_DAYS - 1), end=end)
     stats = customer_daily_stats(
         organization_id=customer.organization_id,
         customer_id=customer.pk,
         period=period,
         group_by=GROUP_BY_DAY,
+        today=end,
     )
     return daily_chart_svg(stats["results"])
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
@@ -58,9 +59,14 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def _by_day(rows: list[dict[str, Any]], period: StatsPeriod) -> list[dict[str, Any]]:
+def local_today(time_zone: str) -> date:
+    """Today where the customer is: GA4 and Ads count days in the property's and account's time
+    zone, which OneClickTag sets from the customer's when it creates them."""
+    return timezone.now().astimezone(ZoneInfo(time_zone or "Etc/UTC")).date()
+
+
+def _by_day(rows: list[dict[str, Any]], period: StatsPeriod, today: date) -> list[dict[str, Any]]:
     found = {row["day"]: row for row in rows}
-    today = timezone.now().date()
     out = []
     day = period.start
     while day <= period.end:
@@ -72,7 +78,7 @@ def _by_day(rows: list[dict[str, Any]], period: StatsPeriod) -> list[dict[str, A
 
 
 def tracking_daily_stats(
-    *, organization_id: Any, tracking_id: Any, period: StatsPeriod
+    *, organization_id: Any, tracking_id: Any, period: StatsPeriod, today: date
 ) -> dict[str, Any]:
     rows = [
         dict(row)
@@ -86,11 +92,11 @@ def tracking_daily_stats(
         .annotate(**_sums())
         .order_by("day")
     ]
-    return {"totals": _totals(rows), "results": _by_day(rows, period)}
+    return {"totals": _totals(rows), "results": _by_day(rows, period, today)}
 
 
 def customer_daily_stats(
-    *, organization_id: Any, customer_id: Any, period: StatsPeriod, group_by: str
+    *, organization_id: Any, customer_id: Any, period: StatsPeriod, group_by: str, today: date
 ) -> dict[str, Any]:
     if group_by == GROUP_BY_DAY:
         days = [
@@ -104,7 +110,7 @@ def customer_daily_stats(
             .values("day", *METRICS)
             .order_by("day")
         ]
-        return {"totals": _totals(days), "results": _by_day(days, period)}
+        return {"totals": _totals(days), "results": _by_day(days, period, today)}
     rows = [
         dict(row)
         for row in DailyStat.objects.filter(

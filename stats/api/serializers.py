@@ -24,12 +24,14 @@ class StatsQuerySerializer(serializers.Serializer[Any]):
                 required=False, help_text="First day (default: 29 days before `to`)."
             ),
             "to": serializers.DateField(
-                required=False, help_text="Last day, inclusive (default: today, UTC)."
+                required=False,
+                help_text="Last day, inclusive (default: today in the customer's time zone).",
             ),
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        end = attrs.get("to") or timezone.now().date()
+        # The view knows whose today it is (the customer's time zone); UTC without it.
+        end = attrs.get("to") or self.context.get("today") or timezone.now().date()
         start = attrs.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise serializers.ValidationError({"from": ["Must not be after `to`."]})

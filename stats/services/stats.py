@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +28,7 @@ from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import PermanentGoogleError
 from stats.models import CustomerDailyStat, DailyStat, StatSource, TrackingVolume
-from stats.selectors import customer_day_sums
+from stats.selectors import customer_day_sums, local_today
 from tenants.actors import Actor
 from tenants.services.audit import audit_record
 from tenants.services.notifications import organization_email_admins
@@ -80,9 +79,7 @@ def _ads_trackings(trackings: list[Tracking]) -> list[Tracking]:
 
 
 def customer_today(customer: Customer) -> date:
-    """Today where the customer is: GA4 and Ads count days in the property's and account's
-    time zone, which OneClickTag sets from the customer's when it creates them."""
-    return timezone.now().astimezone(ZoneInfo(customer.time_zone or "Etc/UTC")).date()
+    return local_today(customer.time_zone)
 
 
 def _days(start: date, end: date) -> list[date]:

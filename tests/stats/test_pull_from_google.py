@@ -151,6 +151,7 @@ def test_later_pulls_take_yesterday_and_today_and_overwrite_them(
         customer_id=shop["customer"].pk,
         period=StatsPeriod(start=day(1), end=day(1)),
         group_by="day",
+        today=day(0),
     )
     assert by_day["totals"]["events"] == 6
     assert DailyStat.objects.filter(tracking=shop["buy"], source=StatSource.GA4).count() == 30

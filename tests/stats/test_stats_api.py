@@ -138,3 +138,28 @@ def test_each_endpoint_costs_one_query_for_the_numbers(alice: Any, shop: Any) ->
     more = make_tracking(shop["customer"], ga4_event_name="sign_up")
     seed_ga4(more, {days_ago(n): n for n in range(1, 30)})
     assert count_queries(alice.client, customer_url, group_by="tracking") == 4
+
+
+def test_today_and_partial_are_the_customers_not_utcs(alice: Any, shop: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    # Whatever the hour, one of these two is on another date than UTC right now.
+    now = datetime.now(UTC)
+    zone = "Pacific/Pago_Pago" if now.hour < 11 else "Pacific/Kiritimati"
+    local_today = now.astimezone(ZoneInfo(zone)).date()
+    assert local_today != now.date()
+    customer = shop["customer"]
+    customer.time_zone = zone
+    customer.save(update_fields=["time_zone"])
+
+    for url in (
+        f"/api/v1/trackings/{shop['buy'].pk}/stats/",
+        f"/api/v1/customers/{customer.pk}/stats/",
+    ):
+        body = get(alice.client, url).json()
+        assert body["to"] == local_today.isoformat()
+        partial = {r["day"] for r in body["results"] if r["partial"]}
+        assert partial == {local_today.isoformat()}
+        # The day before the customer's today is complete even if it is UTC's today.
+        assert (local_today - timedelta(days=1)).isoformat() not in partial
