@@ -1,4 +1,5 @@
-"""Staff view of customers, soft-deleted ones included, with a restore action."""
+"""Staff view of customers, soft-deleted ones included, with a restore action. Edits save
+through `customer_update` (validated, version-checked, audited with the staff user)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ from django.http import HttpRequest
 from customers import services
 from customers.models import Customer
 from oneclicktag.core.exceptions import DomainError
-from tenants.actors import Actor
-from tenants.admin import DeletedFilter, OrganizationAdmin, ReadOnlyInline
+from tenants.admin import (
+    DeletedFilter,
+    ExpectedVersionForm,
+    OrganizationAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    staff_actor,
+)
 
 
 class CustomerInline(ReadOnlyInline):
@@ -31,13 +38,9 @@ class CustomerInline(ReadOnlyInline):
 OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, CustomerInline)
 
 
-def _staff_actor(request: HttpRequest) -> Actor:
-    user = request.user
-    return Actor(user=user) if user.is_authenticated else Actor.system_actor("admin")
-
-
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin[Customer]):
+class CustomerAdmin(ServiceAdmin):
+    form = ExpectedVersionForm
     list_display = (
         "name",
         "slug",
@@ -71,6 +74,7 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
         "updated_at",
         "updated_by",
         "deleted",
+        "expected_version",
     )
     ordering = ("-created_at",)
     # Websites are https today; a bare "acme.example" becomes https://acme.example.
@@ -93,19 +97,32 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
     def tag_list(self, customer: Customer) -> str:
         return ", ".join(customer.tags or [])
 
-    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
-        data = {field: form.cleaned_data[field] for field in form.changed_data}
-        try:
-            services.customer_update(customer=obj, actor=_staff_actor(request), data=data)
-        except DomainError as error:
-            self.message_user(request, f"Not saved: {error}", level=messages.ERROR)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A deleted customer cannot change (the service refuses); restore it first.
+        if obj is not None and obj.deleted is not None:
+            return (*self.readonly_fields, *services.EDITABLE_FIELDS)
+        return self.readonly_fields
+
+    def service_write(self, request: HttpRequest, obj: Any, form: Any) -> str | None:
+        data = {
+            field: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in services.EDITABLE_FIELDS
+        }
+        services.customer_update(
+            customer=obj,
+            actor=staff_actor(request),
+            data=data,
+            expected_version=form.cleaned_data.get("expected_version"),
+        )
+        return None
 
     @admin.action(description="Restore the selected deleted customers")
     def restore_customers(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
         restored = 0
         for customer in queryset.filter(deleted__isnull=False):
             try:
-                services.customer_restore(customer=customer, actor=_staff_actor(request))
+                services.customer_restore(customer=customer, actor=staff_actor(request))
             except DomainError as error:
                 self.message_user(
                     request, f"{customer.name} not restored: {error}", level=messages.ERROR

@@ -1,23 +1,100 @@
 """Staff views: organizations with their members and customers, people, API keys (revoke only,
-never the hash), invitations, and the audit log (read-only)."""
+never the hash), invitations, and the audit log (read-only). `ServiceAdmin` is the one door for
+staff edits of every app: a change form saves through the app's service, as the API does."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from oneclicktag.core.exceptions import DomainError
+from oneclicktag.core.exceptions import DomainError, InvalidInput
 from tenants import services
 from tenants.actors import Actor
 from tenants.models import ApiKey, AuditEvent, Invitation, Membership, Organization, User
 
 
-def _staff_actor(request: HttpRequest) -> Actor:
+def staff_actor(request: HttpRequest) -> Actor:
+    """The staff user as the actor of their admin writes (audit events name them)."""
     user = request.user
     return Actor(user=user) if isinstance(user, User) else Actor.system_actor("admin")
+
+
+class ServiceAdmin(admin.ModelAdmin[Any]):
+    """A change form whose save is the service the API calls: the same validation, audit event
+    (staff as actor), version check and bump, and whatever the service queues.
+
+    The service runs as the last step of the form's validation, so a refusal is shown on the
+    form's fields and nothing is saved; the admin never saves the instance itself. Subclasses
+    implement `service_write` (raise the service's DomainError; return a message or None) and
+    map the service's dotted error paths to form fields in `service_error_fields`.
+    """
+
+    service_error_fields: ClassVar[dict[str, str]] = {}
+
+    def service_write(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any]
+    ) -> str | None:
+        raise NotImplementedError
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        base = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceWriteForm(base):  # type: ignore[valid-type,misc]
+            service_message: str | None = None
+
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self._errors or obj is None or not self.has_changed():
+                    return
+                try:
+                    self.service_message = model_admin.service_write(request, obj, self)
+                except InvalidInput as error:
+                    model_admin.show_service_errors(self, error.fields)
+                except DomainError as error:
+                    self.add_error(None, str(error))
+
+        return ServiceWriteForm
+
+    def show_service_errors(self, form: forms.ModelForm[Any], fields: Any) -> None:
+        items = fields.items() if isinstance(fields, dict) else [("", fields)]
+        for path, messages_ in items:
+            texts = [str(m) for m in messages_] if isinstance(messages_, list) else [str(messages_)]
+            field = self.service_error_fields.get(path) or path.split(".", 1)[0]
+            if field in form.fields and field not in getattr(self, "readonly_fields", ()):
+                # `ga4_parameters.plan`: the field, and which part of it.
+                rest = path[len(field) + 1 :] if path.startswith(f"{field}.") else ""
+                form.add_error(field, [f"{rest}: {t}" if rest else t for t in texts])
+            else:
+                named = path not in ("", "non_field_errors")
+                form.add_error(None, [f"{path}: {t}" if named else t for t in texts])
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The service saved it while validating the form; saving the instance here would write
+        # around it.
+        if form.service_message:
+            self.message_user(request, form.service_message, messages.SUCCESS)
+
+
+class ExpectedVersionForm(forms.ModelForm[Any]):
+    """Carries the version the page was read at, so a concurrent edit is refused (409 in the
+    API, a form error here) instead of overwritten."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def has_changed(self) -> bool:
+        return any(name != "expected_version" for name in self.changed_data)
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -57,7 +134,8 @@ class MembershipInline(ReadOnlyInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin[Organization]):
+class OrganizationAdmin(ServiceAdmin):
+    form = ExpectedVersionForm
     list_display = ("name", "slug", "member_count", "max_customers", "created_at", "deleted")
     list_filter = ("created_at",)
     search_fields = ("name", "slug", "memberships__user__email")
@@ -71,6 +149,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
         "created_at",
         "created_by",
         "deleted",
+        "expected_version",
     )
     readonly_fields = ("id", "slug", "version", "created_at", "created_by", "deleted")
     # customers.admin adds its CustomerInline: tenants sits below customers and cannot name it.
@@ -94,19 +173,21 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+    def service_write(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm[Any]
+    ) -> str | None:
         # Through the service, so the change is version-checked and audited.
-        try:
-            services.organization_update(
-                organization=Organization.all_objects.get(pk=obj.pk),
-                actor=_staff_actor(request),
-                expected_version=obj.version,
-                name=form.cleaned_data.get("name"),
-                max_customers=form.cleaned_data.get("max_customers"),
-                max_trackings_per_customer=form.cleaned_data.get("max_trackings_per_customer"),
-            )
-        except DomainError as error:
-            self.message_user(request, f"Not saved: {error}", level=messages.ERROR)
+        data = form.cleaned_data
+        expected = data.get("expected_version")
+        services.organization_update(
+            organization=Organization.all_objects.get(pk=obj.pk),
+            actor=staff_actor(request),
+            expected_version=obj.version if expected is None else expected,
+            name=data.get("name"),
+            max_customers=data.get("max_customers"),
+            max_trackings_per_customer=data.get("max_trackings_per_customer"),
+        )
+        return None
 
 
 @admin.register(User)
@@ -135,7 +216,7 @@ class UserAdmin(admin.ModelAdmin[User]):
 def revoke_api_keys(
     modeladmin: admin.ModelAdmin[ApiKey], request: HttpRequest, queryset: QuerySet[ApiKey]
 ) -> None:
-    actor = _staff_actor(request)
+    actor = staff_actor(request)
     revoked = 0
     for api_key in queryset.filter(revoked_at__isnull=True):
         services.api_key_revoke(api_key=api_key, actor=actor)

@@ -1,13 +1,16 @@
 """Staff view of trackings, deployments and published versions: plans and errors readable, with
 actions to redeploy a customer's trackings or run a health check. Deployment and version
 history is never deleted here; removed (soft-deleted) trackings stay visible and filterable.
-A customer's page lists its trackings, deployments and versions (read-only, linked)."""
+A customer's page lists its trackings, deployments and versions (read-only, linked).
+Editing a tracking saves through `tracking_update`, as the API's PATCH does: validated (errors on
+the form's fields), audited with the staff user, version bumped, deployment queued."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,10 +22,22 @@ from customers.admin import CustomerAdmin
 from customers.models import Customer
 from oneclicktag.core.admin_site import IndexAlert, add_index_alerts
 from oneclicktag.core.exceptions import DomainError
-from tenants.actors import Actor
-from tenants.admin import DeletedFilter, ReadOnlyInline
+from tenants.admin import (
+    DeletedFilter,
+    ExpectedVersionForm,
+    ReadOnlyInline,
+    ServiceAdmin,
+    staff_actor,
+)
 from trackings.engine import customer_rollback_check
-from trackings.models import ContainerVersion, Deployment, DeploymentKind, Tracking
+from trackings.models import (
+    ContainerVersion,
+    Deployment,
+    DeploymentKind,
+    Destination,
+    Tracking,
+    TrackingStatus,
+)
 from trackings.selectors import (
     DRIFTED_HEALTH,
     deployments_failed_recently,
@@ -34,13 +49,21 @@ from trackings.services.deployments import (
     deployment_request_health_check,
     deployment_request_rollback,
 )
+from trackings.services.trackings import tracking_update
 
-
-def _staff_actor(request: HttpRequest) -> Actor:
-    user = request.user
-    if user.is_authenticated:
-        return Actor(user=user)
-    return Actor.system_actor("admin")
+# What staff may edit: the fields the API's PATCH changes (TrackingRequest's, `type` excepted).
+TRACKING_EDITABLE_FIELDS = (
+    "name",
+    "config",
+    "destinations",
+    "ga4_event_name",
+    "ga4_parameters",
+    "key_event",
+    "ads_value",
+    "ads_currency",
+    "ads_category",
+    "ads_primary",
+)
 
 
 def pretty_json(value: Any) -> str:
@@ -58,7 +81,7 @@ def _customers_of(queryset: QuerySet[Any]) -> list[Customer]:
 def _queue_for_customers(
     request: HttpRequest, customers: list[Customer], *, kind: str
 ) -> list[Deployment]:
-    actor = _staff_actor(request)
+    actor = staff_actor(request)
     queued = []
     for customer in customers:
         if kind == DeploymentKind.CHECK:
@@ -122,8 +145,35 @@ class HistoryAdmin(admin.ModelAdmin[Any]):
         return False
 
 
+class TrackingForm(ExpectedVersionForm):
+    destinations = forms.MultipleChoiceField(
+        choices=Destination.choices, widget=forms.CheckboxSelectMultiple
+    )
+    allow_auto_collected_event_name = forms.BooleanField(
+        required=False,
+        label="Allow an event name GA4 collects by itself",
+        help_text="As the API's allow_auto_collected_event_name: page_view, scroll, click, ... "
+        "double count unless the site turned GA4's own collection off.",
+    )
+
+    def clean_config(self) -> dict[str, Any]:
+        return _json_object(self.cleaned_data["config"])
+
+    def clean_ga4_parameters(self) -> dict[str, Any]:
+        return _json_object(self.cleaned_data["ga4_parameters"])
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise forms.ValidationError('A JSON object, e.g. {"name": "value"}.')
+    return value
+
+
 @admin.register(Tracking)
-class TrackingAdmin(CustomerDeploymentActions):
+class TrackingAdmin(ServiceAdmin, CustomerDeploymentActions):
+    form = TrackingForm
     list_display = (
         "name",
         "type",
@@ -142,9 +192,9 @@ class TrackingAdmin(CustomerDeploymentActions):
         "id",
         "organization",
         "customer",
+        "type",
         "status",
         "health",
-        "config_pretty",
         "gtm_trigger_ids",
         "gtm_tag_ids",
         "gtm_variable_ids",
@@ -158,20 +208,73 @@ class TrackingAdmin(CustomerDeploymentActions):
         "version",
         "created_at",
         "updated_at",
+        "deleted",
     )
-    exclude = ("config",)
+    fields = (
+        "id",
+        "organization",
+        "customer",
+        "type",
+        *TRACKING_EDITABLE_FIELDS,
+        "allow_auto_collected_event_name",
+        *readonly_fields[4:],
+        "expected_version",
+    )
+    # The service's names for the Ads fields (`ads_conversion.currency`) are the form's here.
+    service_error_fields: ClassVar[dict[str, str]] = {
+        "ads_conversion.value": "ads_value",
+        "ads_conversion.currency": "ads_currency",
+        "ads_conversion.category": "ads_category",
+        "ads_conversion": "ads_category",
+    }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tracking]:
         # Removed (soft-deleted) trackings too: staff look into what happened to them.
         return Tracking.all_objects.select_related("customer", "organization")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A tracking on its way out (or gone) cannot change; the service would refuse it.
+        if obj is not None and (
+            obj.deleted is not None
+            or obj.status in (TrackingStatus.REMOVING, TrackingStatus.REMOVED)
+        ):
+            return (*self.readonly_fields, *TRACKING_EDITABLE_FIELDS)
+        return self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and TRACKING_EDITABLE_FIELDS[0] in self.get_readonly_fields(
+            request, obj
+        ):
+            return [f for f in self.fields if f != "allow_auto_collected_event_name"]
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Trackings are created through the API (catalog, limits, container budget).
+        return False
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting must also remove the entities from GTM; the API does that, the admin not.
         return False
 
-    @admin.display(description="config")
-    def config_pretty(self, tracking: Tracking) -> str:
-        return pretty_json(tracking.config)
+    def service_write(self, request: HttpRequest, obj: Any, form: Any) -> str | None:
+        data = form.cleaned_data
+        changes = {f: data[f] for f in form.changed_data if f in TRACKING_EDITABLE_FIELDS}
+        if not changes:
+            return None
+        result = tracking_update(
+            tracking=obj,
+            actor=staff_actor(request),
+            changes=changes,
+            expected_version=data.get("expected_version"),
+            allow_auto_collected_event_name=bool(data.get("allow_auto_collected_event_name")),
+        )
+        if result.deployment is None:
+            return None
+        return format_html(
+            "Queued a deployment of {}: {}",
+            obj.customer.name,
+            _deployment_links([result.deployment]),
+        )
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -310,7 +413,7 @@ class ContainerVersionAdmin(HistoryAdmin):
             )
             deployment = deployment_request_rollback(
                 customer=customer,
-                actor=_staff_actor(request),
+                actor=staff_actor(request),
                 gtm_version_id=version.gtm_version_id,
             )
         except DomainError as error:

@@ -10,8 +10,8 @@ from customers import services
 from customers.models import Customer, DriftPolicy
 from customers.selectors import google_connection_status
 
-MAX_TAGS = 50
-MAX_TAG_LENGTH = 64
+MAX_TAGS = services.MAX_TAGS
+MAX_TAG_LENGTH = services.MAX_TAG_LENGTH
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):

@@ -3,6 +3,8 @@
 
 from customers.services.customers import (
     EDITABLE_FIELDS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     SLUG_MAX_LENGTH,
     customer_create,
     customer_delete,
@@ -13,6 +15,8 @@ from customers.services.customers import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MAX_TAGS",
+    "MAX_TAG_LENGTH",
     "SLUG_MAX_LENGTH",
     "customer_create",
     "customer_delete",

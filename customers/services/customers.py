@@ -37,6 +37,8 @@ EDITABLE_FIELDS = (
     "currency",
 )
 _UNIQUE_SLUG_CONSTRAINT = "customer_unique_org_slug_live"
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 64
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
@@ -179,6 +181,22 @@ def _check_locale(data: dict[str, Any]) -> None:
         raise InvalidInput(errors)
 
 
+def _checked_tags(data: dict[str, Any]) -> dict[str, Any]:
+    """Tags as the API takes them (a list of at most MAX_TAGS non-empty strings of at most
+    MAX_TAG_LENGTH, repeats dropped), checked here so every door (API, admin) holds them."""
+    if "tags" not in data:
+        return data
+    tags = data["tags"]
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise InvalidInput({"tags": ["A list of strings."]})
+    tags = [tag.strip() for tag in tags]
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput({"tags": [f"At most {MAX_TAGS} tags."]})
+    if any(not tag or len(tag) > MAX_TAG_LENGTH for tag in tags):
+        raise InvalidInput({"tags": [f"A tag holds 1 to {MAX_TAG_LENGTH} characters."]})
+    return {**data, "tags": list(dict.fromkeys(tags))}
+
+
 def _locked_customer(customer: Customer, *, deleted: bool) -> Customer:
     manager = Customer.deleted_objects if deleted else Customer.objects
     locked = manager.select_for_update().filter(pk=customer.pk).first()
@@ -200,6 +218,7 @@ def customer_update(
     if unknown:
         raise InvalidInput({field: ["This field cannot be changed."] for field in unknown})
     _check_locale(data)
+    data = _checked_tags(data)
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         ensure_version(locked, expected_version)
