@@ -46,12 +46,13 @@ class CustomerAdmin(ServiceAdmin):
         "slug",
         "organization",
         "status",
+        "publish_policy",
         "website_url",
         "tag_list",
         "created_at",
         "deleted",
     )
-    list_filter = (DeletedFilter, "status", "drift_policy", "created_at")
+    list_filter = (DeletedFilter, "status", "drift_policy", "publish_policy", "created_at")
     search_fields = ("name", "slug", "website_url", "contact_email", "organization__name")
     list_select_related = ("organization",)
     readonly_fields = (

@@ -23,6 +23,13 @@ class DriftPolicy(models.TextChoices):
     REPORT = "report", "Report only"
 
 
+class PublishPolicy(models.TextChoices):
+    # Every tracking write queues a deployment at once.
+    AUTO = "auto", "Publish at once"
+    # Tracking writes wait in a pending change until an admin approves its plan.
+    REVIEW = "review", "Review before publish"
+
+
 class Customer(SoftDeletableTenantModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -35,6 +42,9 @@ class Customer(SoftDeletableTenantModel):
     notes = models.TextField(blank=True)
     drift_policy = models.CharField(
         max_length=16, choices=DriftPolicy.choices, default=DriftPolicy.REPAIR
+    )
+    publish_policy = models.CharField(
+        max_length=16, choices=PublishPolicy.choices, default=PublishPolicy.AUTO
     )
     # What a GA4 property created for the customer is set to (customers.locale validates them).
     time_zone = models.CharField(max_length=64, default="Etc/UTC")

@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TrackingStatusEnum": "trackings.models.TrackingStatus",
         "DeploymentStatusEnum": "trackings.models.DeploymentStatus",
+        "PendingChangeStatusEnum": "trackings.models.PendingChangeStatus",
+        "TrackingCreateStatusEnum": "trackings.api.serializers.trackings.CREATE_STATUSES",
     },
 }
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from uuid import UUID
 
 from customers.models import Customer, GoogleConnection
@@ -117,3 +120,56 @@ def compile_desired(
         failures=failures,
         versions={t.pk: t.version for t in trackings},
     )
+
+
+# What decides a tracking's GTM entities and Ads action, as a person wrote it: the Ads ids and
+# labels Google gives back are bookkeeping, not part of what was reviewed.
+_REVIEWED_FIELDS = (
+    "name",
+    "type",
+    "config",
+    "destinations",
+    "ga4_event_name",
+    "ga4_parameters",
+    "ads_value",
+    "ads_currency",
+    "ads_category",
+    "key_event",
+    "ads_primary",
+)
+
+
+def desired_fingerprint(
+    customer: Customer,
+    connection: GoogleConnection | None,
+    wanted: list[Tracking],
+    removing: list[Tracking],
+) -> str:
+    """A digest of the customer's desired state: the wanted trackings' fields, the trackings
+    being removed and the Google resources they are compiled for. Equal digests compile to the
+    same container, so a plan made from one is what a deployment from the other publishes."""
+    resources = (
+        [
+            connection.gtm_container_id,
+            connection.gtm_public_id,
+            "" if customer.deleted is not None else connection.ga4_measurement_id,
+            connection.ads_conversion_customer_id or connection.ads_customer_id,
+        ]
+        if connection is not None
+        else []
+    )
+    state = {
+        "resources": resources,
+        "wanted": [
+            [str(t.pk), {name: _comparable(getattr(t, name)) for name in _REVIEWED_FIELDS}]
+            for t in wanted
+        ],
+        "removing": sorted(str(t.pk) for t in removing),
+    }
+    encoded = json.dumps(state, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def _comparable(value: object) -> object:
+    # A value read back from the database (10.00) and one just written (10) are the same.
+    return f"{value:.2f}" if isinstance(value, Decimal) else value

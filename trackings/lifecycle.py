@@ -5,8 +5,9 @@ answer here; tests/test_architecture.py fails when a status is written anywhere 
 Services and the engine decide *when*; these functions say *from which status to which* and
 write it (conditional UPDATEs where two writers can race, so the row count is the claim).
 
-A tracking (created `pending`, the model's default):
+A tracking (created `pending`, the model's default, or `draft` when the client asks):
 
+    draft --edited--> draft --published (POST /trackings/{id}/publish/)--> pending
     pending --deploy starts--> deploying --its entities are live--> live
        ^  \\                      |  \\--GTM/Ads refused it------> failed (still wanted: retried)
        |   \\--run failed---------+---------------------------------^
@@ -19,6 +20,10 @@ A deployment (created `queued`, the model's default):
     queued --claimed by a worker--> planning --> applying --> publishing --> succeeded
       ^ \\--cancelled / superseded--> cancelled          \\--> partially_failed | failed
       +-- quota or a transient error: back to queued until `not_before`
+
+A pending change (`publish_policy: review`; created `pending`, the model's default):
+
+    pending --writes extend it (revision + 1)--> pending --approved, plan unchanged--> approved
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from trackings.models import (
     WANTED_STATUSES,
     Deployment,
     DeploymentStatus,
+    PendingChange,
+    PendingChangeStatus,
     Tracking,
     TrackingHealth,
     TrackingStatus,
@@ -53,8 +60,24 @@ from trackings.models import (
 
 
 def tracking_mark_changed(tracking: Tracking) -> list[str]:
-    """An edit: the tracking waits for its next deployment. Sets the fields in memory (the
-    caller saves them with its own changes) and returns their names for `update_fields`."""
+    """An edit: the tracking waits for its next deployment (a draft stays a draft). Sets the
+    fields in memory (the caller saves them with its own changes) and returns their names for
+    `update_fields`."""
+    if tracking.status != TrackingStatus.DRAFT:
+        tracking.status = TrackingStatus.PENDING
+    tracking.last_error = ""
+    return ["status", "last_error"]
+
+
+def tracking_mark_draft(tracking: Tracking) -> None:
+    """A tracking created as a draft (in memory, before it is inserted): never deployed until
+    it is published."""
+    tracking.status = TrackingStatus.DRAFT
+
+
+def tracking_publish(tracking: Tracking) -> list[str]:
+    """A draft is published: draft -> pending, it waits for its deployment (or its review).
+    In memory, like `tracking_mark_changed`."""
     tracking.status = TrackingStatus.PENDING
     tracking.last_error = ""
     return ["status", "last_error"]
@@ -375,3 +398,31 @@ def deployment_cancel_if_queued(deployment: Deployment, *, by: Any) -> bool:
             status=DeploymentStatus.QUEUED,
         ).update(status=DeploymentStatus.CANCELLED, finished_at=now, updated_by=by, updated_at=now)
     )
+
+
+# --- Pending change ---------------------------------------------------------------------------
+
+
+def pending_change_mark_approved(
+    change: PendingChange, *, revision: int, deployment: Deployment, by: str, now: datetime
+) -> bool:
+    """pending -> approved, only at the revision that was checked (a write that extended the
+    change since makes the row count 0: nothing is approved)."""
+    approved = PendingChange.objects.filter(
+        pk=change.pk,
+        organization_id=change.organization_id,
+        status=PendingChangeStatus.PENDING,
+        revision=revision,
+    ).update(
+        status=PendingChangeStatus.APPROVED,
+        deployment=deployment,
+        approved_at=now,
+        approved_by=by,
+        updated_at=now,
+    )
+    if approved:
+        change.status = PendingChangeStatus.APPROVED
+        change.deployment = deployment
+        change.approved_at = now
+        change.approved_by = by
+    return approved == 1

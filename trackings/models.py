@@ -326,3 +326,72 @@ class ContainerVersion(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"GTM version {self.gtm_version_id} of {self.customer_id}"
+
+
+class PendingChangeStatus(models.TextChoices):
+    # Waiting for review: tracking writes of the customer extend it, its plan is recomputed.
+    PENDING = "pending", "Pending review"
+    # An admin approved its plan; `deployment` publishes exactly it.
+    APPROVED = "approved", "Approved"
+
+
+class PendingChange(TenantOwnedModel):
+    """A customer's tracking writes held for review (`publish_policy: review`).
+
+    Writes extend the open change (at most one per customer) and bump `revision`; the plan is
+    computed from GTM's live version and Google Ads (trackings.engine.review) and kept with what
+    it was computed from: the desired state's fingerprint and the live GTM version. Approving
+    checks both again, so it publishes what was reviewed or nothing (409 with a fresh plan)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    status = models.CharField(
+        max_length=16, choices=PendingChangeStatus.choices, default=PendingChangeStatus.PENDING
+    )
+    # The trackings whose writes it carries, in the order they came (the plan covers the whole
+    # customer, as a deployment does).
+    tracking_ids = models.JSONField(default=list, blank=True)
+    # Bumped by every write it absorbs: a plan is stored only for the revision it was made for.
+    revision = models.PositiveIntegerField(default=1)
+    # The field-level plan (None until computed, and again after each write it absorbs).
+    plan = models.JSONField(null=True, blank=True)
+    planned_revision = models.PositiveIntegerField(null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    # What the plan was computed from (trackings.desired.desired_fingerprint) and against.
+    desired_fingerprint = models.CharField(max_length=64, blank=True)
+    gtm_live_version_id = models.CharField(
+        verbose_name="GTM live version ID", max_length=32, blank=True
+    )
+    plan_fingerprint = models.CharField(max_length=64, blank=True)
+    deployment = models.ForeignKey(
+        Deployment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pending_changes",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Who approved it, as the audit log names actors (a person's e-mail, `api-key:<prefix>`).
+    approved_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            # Writes extend the open change: one waits for review per customer.
+            models.UniqueConstraint(
+                fields=["organization", "customer"],
+                condition=models.Q(status="pending"),
+                name="pending_change_one_open_per_customer",
+            ),
+        ]
+        indexes = [
+            # GET /customers/{id}/changes/, newest first.
+            models.Index(
+                fields=["organization", "customer", "-created_at", "-id"],
+                name="pending_change_org_cust_idx",
+            ),
+        ]
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"pending change {self.status} ({self.pk})"

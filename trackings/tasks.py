@@ -8,7 +8,7 @@ from celery import shared_task
 from oneclicktag.core.context import reset_context, set_context
 from tenants.actors import Actor
 from trackings.digest import digests_send
-from trackings.engine import deployment_run
+from trackings.engine import deployment_run, pending_change_plan
 from trackings.services.deployments import (
     customers_schedule_health_checks,
     deployments_sweep,
@@ -22,6 +22,17 @@ def run_deployment(organization_id: str, deployment_id: str) -> None:
     token = set_context(organization_id=str(organization_id))
     try:
         deployment_run(organization_id=organization_id, deployment_id=deployment_id)
+    finally:
+        reset_context(token)
+
+
+@shared_task(name="trackings.plan_pending_change", acks_late=True)
+def plan_pending_change(organization_id: str, change_id: str) -> bool:
+    """Make the field-level plan of a pending change (review before publish). Read only at
+    Google; a change extended meanwhile is planned by the task its write sent."""
+    token = set_context(organization_id=str(organization_id))
+    try:
+        return pending_change_plan(organization_id=organization_id, change_id=change_id)
     finally:
         reset_context(token)
 

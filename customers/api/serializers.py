@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from customers import services
-from customers.models import Customer, DriftPolicy
+from customers.models import Customer, DriftPolicy, PublishPolicy
 from customers.selectors import google_connection_status
 
 MAX_TAGS = services.MAX_TAGS
@@ -32,6 +32,14 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         help_text="What a health check does when it finds our GTM entities edited or deleted: "
         "`repair` (the default) queues a repair deployment; `report` only records it on the "
         "trackings' `health`.",
+    )
+    publish_policy = serializers.ChoiceField(
+        choices=PublishPolicy.choices,
+        required=False,
+        help_text="What a tracking write does: `auto` (the default) queues a deployment at once; "
+        "`review` gathers the customer's writes in a pending change "
+        "(`/customers/{id}/changes/`) with a field-level plan, published only when an admin "
+        "approves it.",
     )
     time_zone = serializers.CharField(
         max_length=64,

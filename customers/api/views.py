@@ -88,6 +88,7 @@ class CustomerViewSet(
             actor=self.tenant.actor,
             data=serializer.validated_fields(),
             expected_version=requested_version(request, serializer.initial_data),
+            actor_role=self.tenant.role,
         )
         return Response(self.get_serializer(updated).data)
 

@@ -14,12 +14,12 @@ from customers.locale import (
     currency_errors,
     time_zone_errors,
 )
-from customers.models import Customer, DriftPolicy
+from customers.models import Customer, DriftPolicy, PublishPolicy
 from customers.signals import customer_deleting, customer_restored
 from oneclicktag.core.concurrency import ensure_version
-from oneclicktag.core.exceptions import InvalidInput, StaleVersion
+from oneclicktag.core.exceptions import InvalidInput, NotAllowed, StaleVersion
 from tenants.actors import Actor
-from tenants.models import Organization
+from tenants.models import Organization, Role, role_at_least
 from tenants.services import audit_record
 
 SLUG_MAX_LENGTH = 80
@@ -33,6 +33,7 @@ EDITABLE_FIELDS = (
     "tags",
     "notes",
     "drift_policy",
+    "publish_policy",
     "time_zone",
     "currency",
 )
@@ -52,6 +53,7 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
         "tags": list(customer.tags or []),
         "notes": customer.notes,
         "drift_policy": customer.drift_policy,
+        "publish_policy": customer.publish_policy,
         "time_zone": customer.time_zone,
         "currency": customer.currency,
         "version": customer.version,
@@ -124,6 +126,7 @@ def customer_create(
     tags: list[str] | None = None,
     notes: str = "",
     drift_policy: str = DriftPolicy.REPAIR,
+    publish_policy: str = PublishPolicy.AUTO,
     time_zone: str = DEFAULT_TIME_ZONE,
     currency: str = DEFAULT_CURRENCY,
 ) -> Customer:
@@ -146,6 +149,7 @@ def customer_create(
             tags=list(tags or []),
             notes=notes,
             drift_policy=drift_policy,
+            publish_policy=publish_policy,
             time_zone=time_zone,
             currency=currency,
             created_by=_actor_user(actor),
@@ -212,8 +216,13 @@ def customer_update(
     actor: Actor,
     data: dict[str, Any],
     expected_version: int | None = None,
+    actor_role: str | None = None,
 ) -> Customer:
-    """Change the given editable fields. A stale `expected_version` changes nothing (409)."""
+    """Change the given editable fields. A stale `expected_version` changes nothing (409).
+
+    `actor_role`: the caller's role in the organization (None for staff). Changing
+    `publish_policy` needs admin or higher: approving a pending change does, and a member who
+    could switch review off would publish without it."""
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput({field: ["This field cannot be changed."] for field in unknown})
@@ -222,6 +231,13 @@ def customer_update(
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         ensure_version(locked, expected_version)
+        policy = data.get("publish_policy", locked.publish_policy)
+        if (
+            policy != locked.publish_policy
+            and actor_role is not None
+            and not role_at_least(actor_role, Role.ADMIN)
+        ):
+            raise NotAllowed("Changing publish_policy needs the admin role or higher.")
         before = customer_snapshot(locked)
         if "slug" in data and data["slug"] != locked.slug:
             if not data["slug"]:

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 from rest_framework.routers import SimpleRouter
 
+from trackings.api.views.changes import CustomerChangeViewSet
 from trackings.api.views.deployments import (
     CustomerDeploymentViewSet,
     CustomerVersionViewSet,
@@ -51,6 +52,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "customers/<uuid:customer_pk>/health-check/",
         CustomerDeploymentViewSet.as_view({"post": "health_check"}),
         name="customer-health-check",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/changes/",
+        CustomerChangeViewSet.as_view({"get": "list"}),
+        name="customer-changes",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/changes/<uuid:change_id>/",
+        CustomerChangeViewSet.as_view({"get": "retrieve"}),
+        name="customer-change-detail",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/changes/<uuid:change_id>/approve/",
+        CustomerChangeViewSet.as_view({"post": "approve"}),
+        name="customer-change-approve",
     ),
     path(
         "customers/<uuid:customer_pk>/versions/",

@@ -441,9 +441,29 @@ def _built_ins(desired: DesiredContainer, workspace: Workspace) -> set[str]:
     return set(desired.built_in_variables) | found
 
 
+def _refuse_unreviewed_live(ctx: RunContext, workspace: Workspace) -> None:
+    """Under review the approved plan was made against one live version (trackings.engine
+    .review); over another (someone published since) it is not what was reviewed. Checked
+    with the live version read while opening the workspace: no extra call."""
+    expected = ctx.expected_live_version_id
+    if expected is None or workspace.live_version is None:
+        return
+    live = version_id(workspace.live_version)
+    if live != expected:
+        raise DeploymentFailed(
+            "gtm_published_since_review",
+            f"GTM version {live} was published after the approved plan was made against "
+            f"version {expected or '(none)'}: nothing was published. The change waits for "
+            "review again, with a fresh plan.",
+            release_trackings=True,
+            reopen_review=True,
+        )
+
+
 def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
     """Make the container's managed entities match `desired` and publish them."""
     workspace = workspace_open(ctx)
+    _refuse_unreviewed_live(ctx, workspace)
     for attempt in (1, 2):
         try:
             plan, workspace = _bulk_update(ctx, desired, workspace)

@@ -32,7 +32,14 @@ class DeploymentFailed(Exception):
     """Stops a run with an error a person can act on (stored as the deployment's error)."""
 
     def __init__(
-        self, code: str, message: str, *, entity_names: tuple[str, ...] = (), reason: str = ""
+        self,
+        code: str,
+        message: str,
+        *,
+        entity_names: tuple[str, ...] = (),
+        reason: str = "",
+        release_trackings: bool = False,
+        reopen_review: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -41,6 +48,11 @@ class DeploymentFailed(Exception):
         self.entity_names = entity_names
         # What went wrong without what it meant for the deployment (for per-tracking errors).
         self.reason = reason or message
+        # Nothing is wrong with the trackings (review before publish refused the run): they go
+        # back to pending instead of failed.
+        self.release_trackings = release_trackings
+        # The approved change could not be published as reviewed: it waits for review again.
+        self.reopen_review = reopen_review
 
 
 @dataclass
@@ -51,6 +63,9 @@ class RunContext:
     clients: Any
     # Calls made by earlier attempts of the same deployment (a rescheduled run adds to them).
     previous_calls: dict[str, int] = field(default_factory=dict)
+    # Under review: the live GTM version the approved plan was made against (trackings.engine
+    # .review); the GTM step publishes over no other. None: any.
+    expected_live_version_id: str | None = None
 
     @property
     def container_path(self) -> str:

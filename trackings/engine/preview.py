@@ -78,7 +78,7 @@ def customer_rollback_check(*, customer: Customer, gtm_version_id: str, force: b
         raise Conflict(conflict, code="gtm_published_elsewhere")
 
 
-def _read_context(customer: Customer, connection: GoogleConnection) -> RunContext:
+def read_context(customer: Customer, connection: GoogleConnection) -> RunContext:
     return RunContext(
         deployment=Deployment(organization_id=customer.organization_id, customer=customer),
         customer=customer,
@@ -92,7 +92,7 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
     version a new one would start from) diffed with the desired state, plus Ads validate_only.
     GTM calls: our workspace's four lists, or the latest version's header and the version; none
     when the customer's container was read in the last minute (`gtm_read_at` says when)."""
-    ctx = _read_context(customer, connection)
+    ctx = read_context(customer, connection)
     gtm = ctx.clients.gtm
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)
@@ -130,6 +130,6 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
 
 def rollback_precheck(*, customer: Customer, connection: GoogleConnection) -> str | None:
     """The reason a rollback would discard someone else's publish, or None."""
-    ctx = _read_context(customer, connection)
+    ctx = read_context(customer, connection)
     live = with_retries("live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path))
     return rollback_conflict(customer, connection.gtm_container_id, live)

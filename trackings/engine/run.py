@@ -31,7 +31,7 @@ from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.heartbeat import deployment_heartbeat
 from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.engine.preview_reads import gtm_entities_forget
-from trackings.lifecycle import deployment_claim, trackings_fail
+from trackings.lifecycle import deployment_claim, trackings_fail, trackings_release
 from trackings.models import (
     Deployment,
     DeploymentKind,
@@ -202,7 +202,11 @@ def _execute(
         )
         _requeue(ctx, INFRASTRUCTURE_RETRY_AFTER_SECONDS, count_attempt=False)
     except DeploymentFailed as error:
-        _fail(ctx, error.code, error.message)
+        if error.reopen_review:
+            from trackings.engine.review import review_reopen
+
+            review_reopen(ctx)
+        _fail(ctx, error.code, error.message, release_trackings=error.release_trackings)
     except GoogleError as error:
         _fail(ctx, error.code, f"Google refused the change: {error.message}")
     except Exception:
@@ -217,7 +221,7 @@ def quota_countdown(error: GoogleQuotaExceeded) -> float:
     return error.retry_after_seconds
 
 
-def _fail(ctx: RunContext, code: str, message: str) -> None:
+def _fail(ctx: RunContext, code: str, message: str, *, release_trackings: bool = False) -> None:
     deployment = ctx.deployment
     now = timezone.now()
     with transaction.atomic():
@@ -228,6 +232,15 @@ def _fail(ctx: RunContext, code: str, message: str) -> None:
             finished_at=now,
         )
         if deployment.kind in (DeploymentKind.CHECK, DeploymentKind.ROLLBACK):
+            return
+        if release_trackings:
+            # Review before publish stopped it, not the trackings: they wait, pending.
+            trackings_release(
+                Tracking.objects.filter(
+                    organization_id=deployment.organization_id,
+                    customer_id=deployment.customer_id,
+                )
+            )
             return
         # They stay wanted (failed is a wanted status): the next deployment retries them.
         trackings_fail(

@@ -27,6 +27,7 @@ from trackings.engine.apply_gtm import gtm_apply, version_entities
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.ga4 import ga4_sync_custom_dimensions, ga4_sync_key_events
 from trackings.engine.restore import trackings_snapshot
+from trackings.engine.review import review_gate
 from trackings.engine.verify import (
     LiveIndex,
     health_of,
@@ -82,6 +83,8 @@ def _refuse_oversized(desired: DesiredContainer) -> None:
 
 def sync_run(ctx: RunContext) -> None:
     """Desired state -> Ads actions -> plan -> one bulk_update -> version -> publish -> verify."""
+    # Under review, only an approved state goes out (before any Google call).
+    review_gate(ctx)
     customer, connection = ctx.customer, ctx.connection
     wanted = wanted_trackings(customer)
     removing = removing_trackings(customer)

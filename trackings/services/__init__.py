@@ -1,7 +1,8 @@
-"""Writes and queueing for trackings: trackings.py (create, update, delete, bulk),
-deployments.py (queue, coalesce, cancel, retry, health checks, rollback requests; enqueued by task
-name, never the engine), tracking_requests.py (what a client asks for, checked against the
-catalog). Callers import from here."""
+"""Writes and queueing for trackings: trackings.py (create, update, delete, bulk, publish a
+draft), deployments.py (queue, coalesce, cancel, retry, health checks, rollback requests;
+enqueued by task name, never the engine), pending_changes.py (review before publish: writes
+held in a pending change, approval), tracking_requests.py (what a client asks for, checked
+against the catalog). Callers import from here."""
 
 from trackings.services.deployments import (
     MISSED_BEATS,
@@ -20,6 +21,18 @@ from trackings.services.deployments import (
     heartbeat_stale_after,
     trackings_remove_for_customer,
     trackings_restore_for_customer,
+)
+from trackings.services.pending_changes import (
+    PLAN_PENDING_CHANGE_TASK,
+    ReviewedPlan,
+    changes_publish,
+    deployment_request_deploy,
+    pending_change_approve,
+    pending_change_record,
+    pending_change_reopen,
+    pending_change_snapshot,
+    pending_change_store_plan,
+    publishes_after_review,
 )
 from trackings.services.tracking_requests import (
     ADS_CATEGORIES,
@@ -44,6 +57,7 @@ from trackings.services.trackings import (
     tracking_bulk_create,
     tracking_create,
     tracking_delete,
+    tracking_publish_draft,
     tracking_snapshot,
     tracking_update,
 )
@@ -62,15 +76,19 @@ __all__ = [
     "GA4_RESERVED_PARAMETERS",
     "GA4_RESERVED_PREFIXES",
     "MISSED_BEATS",
+    "PLAN_PENDING_CHANGE_TASK",
     "RUN_DEPLOYMENT_TASK",
     "SWEEP_QUEUED_AFTER",
     "BulkValidationError",
     "BulkWrite",
+    "ReviewedPlan",
     "TrackingRequest",
     "TrackingWrite",
+    "changes_publish",
     "customers_schedule_health_checks",
     "deployment_cancel",
     "deployment_enqueue",
+    "deployment_request_deploy",
     "deployment_request_health_check",
     "deployment_request_rollback",
     "deployment_requests_move",
@@ -79,9 +97,16 @@ __all__ = [
     "deployment_snapshot",
     "deployments_sweep",
     "heartbeat_stale_after",
+    "pending_change_approve",
+    "pending_change_record",
+    "pending_change_reopen",
+    "pending_change_snapshot",
+    "pending_change_store_plan",
+    "publishes_after_review",
     "tracking_bulk_create",
     "tracking_create",
     "tracking_delete",
+    "tracking_publish_draft",
     "tracking_request_resolve",
     "tracking_snapshot",
     "tracking_update",

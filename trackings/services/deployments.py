@@ -240,7 +240,12 @@ def trackings_restore_for_customer(
         )
         if not hasattr(customer, "google_connection"):
             return None
-        return deployment_enqueue(customer=customer, actor=actor, tracking_ids=ids)
+        # Imported here: pending_changes queues its deployments through this module.
+        from trackings.services.pending_changes import changes_publish
+
+        # Under review they wait in the customer's pending change like any write.
+        deployment, _change = changes_publish(customer=customer, actor=actor, tracking_ids=ids)
+        return deployment
 
 
 def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:

@@ -107,6 +107,8 @@ class TrackingRequest:
     # None: the type's default (trackings.catalog.TrackingType.conversion).
     key_event: bool | None = None
     ads_primary: bool | None = None
+    # Created as a draft: stored and validated, never deployed until it is published.
+    draft: bool = False
 
 
 def _ga4_name_errors(name: str, *, what: str) -> list[str]:
@@ -203,6 +205,7 @@ def tracking_request_resolve(spec: TrackingRequest) -> tuple[TrackingRequest, Er
         and (kind.key_event_default if spec.key_event is None else spec.key_event),
         ads_primary=GOOGLE_ADS in destinations
         and (kind.ads_primary_default if spec.ads_primary is None else spec.ads_primary),
+        draft=spec.draft,
     )
     reference_errors = _reference_errors(resolved)
     if reference_errors:

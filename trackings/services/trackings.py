@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -26,16 +26,23 @@ from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
 from trackings.desired import compile_desired, known_ads_tag_id, wanted_trackings
-from trackings.lifecycle import tracking_mark_changed, tracking_mark_removed, tracking_mark_removing
+from trackings.lifecycle import (
+    tracking_mark_changed,
+    tracking_mark_draft,
+    tracking_mark_removed,
+    tracking_mark_removing,
+    tracking_publish,
+)
 from trackings.models import (
     WANTED_STATUSES,
     Deployment,
     DeploymentKind,
+    PendingChange,
     Tracking,
     TrackingStatus,
 )
 from trackings.selectors import tracking_counts_by_customer
-from trackings.services.deployments import deployment_enqueue
+from trackings.services.pending_changes import changes_publish
 from trackings.services.tracking_requests import Errors, TrackingRequest, tracking_request_resolve
 
 BULK_MAX_ITEMS = 500
@@ -45,12 +52,15 @@ BULK_MAX_ITEMS = 500
 class TrackingWrite:
     tracking: Tracking
     deployment: Deployment | None
+    # Under `publish_policy: review`: the change the write waits in instead of a deployment.
+    pending_change: PendingChange | None = None
 
 
 @dataclass(frozen=True)
 class BulkWrite:
     trackings: list[Tracking]
     deployments: list[Deployment]
+    pending_changes: list[PendingChange] = field(default_factory=list)
 
 
 class BulkValidationError(InvalidInput):
@@ -177,7 +187,8 @@ def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) 
         # One item: its errors are the request's, named by field without the index.
         raise InvalidInput(error.item_errors[0]) from None
     deployment = result.deployments[0] if result.deployments else None
-    return TrackingWrite(result.trackings[0], deployment)
+    change = result.pending_changes[0] if result.pending_changes else None
+    return TrackingWrite(result.trackings[0], deployment, change)
 
 
 def tracking_bulk_create(
@@ -231,17 +242,7 @@ def tracking_bulk_create(
                 }
             )
         trackings = Tracking.objects.bulk_create(
-            [
-                # A new tracking starts `pending` (the model's default; see trackings.lifecycle).
-                Tracking(
-                    organization_id=organization.pk,
-                    customer=customer,
-                    created_by=user,
-                    updated_by=user,
-                    **_spec_fields(spec),
-                )
-                for _, customer, spec in resolved
-            ]
+            [_new_tracking(organization, customer, user, spec) for _, customer, spec in resolved]
         )
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
         too_large = _budget_errors(organization, customers)
@@ -254,17 +255,37 @@ def tracking_bulk_create(
                 }
             )
         _audit_many(organization, actor, "tracking.create", trackings)
-        deployments = [
-            deployment_enqueue(
-                customer=customer,
-                actor=actor,
-                kind=DeploymentKind.DEPLOY,
-                tracking_ids=[t.pk for t in trackings if t.customer_id == customer.pk],
-            )
-            for customer in customers
-            if _deployable(customer)
-        ]
-    return BulkWrite(trackings, deployments)
+        deployments: list[Deployment] = []
+        changes: list[PendingChange] = []
+        for customer in customers:
+            # Drafts wait for their publish; they ask for no deployment.
+            ids = [
+                t.pk
+                for t in trackings
+                if t.customer_id == customer.pk and t.status != TrackingStatus.DRAFT
+            ]
+            if not ids or not _deployable(customer):
+                continue
+            deployment, change = changes_publish(customer=customer, actor=actor, tracking_ids=ids)
+            deployments += [deployment] if deployment is not None else []
+            changes += [change] if change is not None else []
+    return BulkWrite(trackings, deployments, changes)
+
+
+def _new_tracking(
+    organization: Organization, customer: Customer, user: Any, spec: TrackingRequest
+) -> Tracking:
+    # A new tracking starts `pending` (the model's default; see trackings.lifecycle), or `draft`.
+    tracking = Tracking(
+        organization_id=organization.pk,
+        customer=customer,
+        created_by=user,
+        updated_by=user,
+        **_spec_fields(spec),
+    )
+    if spec.draft:
+        tracking_mark_draft(tracking)
+    return tracking
 
 
 def _audit_many(
@@ -384,12 +405,48 @@ def tracking_update(
             before=before,
             after=tracking_snapshot(locked),
         )
-        deployment = None
-        if _deployable(locked.customer):
-            deployment = deployment_enqueue(
+        deployment, change = None, None
+        if _deployable(locked.customer) and locked.status != TrackingStatus.DRAFT:
+            deployment, change = changes_publish(
                 customer=locked.customer, actor=actor, tracking_ids=[locked.pk]
             )
-    return TrackingWrite(locked, deployment)
+    return TrackingWrite(locked, deployment, change)
+
+
+def tracking_publish_draft(
+    *, tracking: Tracking, actor: Actor, expected_version: int | None = None
+) -> TrackingWrite:
+    """Publish a draft: it becomes `pending` and goes to GTM like any write (a deployment, or
+    the customer's pending change under review). Only a draft can be published (409)."""
+    with transaction.atomic():
+        locked = _locked(tracking)
+        ensure_version(locked, expected_version)
+        if locked.status != TrackingStatus.DRAFT:
+            raise Conflict(f"Only a draft can be published; this tracking is {locked.status}.")
+        before = tracking_snapshot(locked)
+        marked = tracking_publish(locked)
+        locked.version += 1
+        locked.updated_by = _actor_user(actor)
+        locked.save(update_fields=[*marked, "version", "updated_by", "updated_at"])
+        # It joins the wanted trackings now: the container must still fit.
+        too_large = _over_budget(customer_container_size(customer=locked.customer))
+        if too_large:
+            raise InvalidInput({"non_field_errors": [too_large]})
+        audit_record(
+            organization=locked.organization_id,
+            actor=actor,
+            action="tracking.publish",
+            object_type="tracking",
+            object_id=locked.pk,
+            before=before,
+            after=tracking_snapshot(locked),
+        )
+        deployment, change = None, None
+        if _deployable(locked.customer):
+            deployment, change = changes_publish(
+                customer=locked.customer, actor=actor, tracking_ids=[locked.pk]
+            )
+    return TrackingWrite(locked, deployment, change)
 
 
 def tracking_delete(
@@ -402,13 +459,13 @@ def tracking_delete(
         locked = _locked(tracking)
         ensure_version(locked, expected_version)
         before = tracking_snapshot(locked)
-        deployment = None
+        deployment, change = None, None
         if _deployable(locked.customer) and locked.status != TrackingStatus.DRAFT:
             marked = tracking_mark_removing(locked)
             locked.version += 1
             locked.updated_by = _actor_user(actor)
             locked.save(update_fields=[*marked, "version", "updated_by", "updated_at"])
-            deployment = deployment_enqueue(
+            deployment, change = changes_publish(
                 customer=locked.customer,
                 actor=actor,
                 kind=DeploymentKind.REMOVE,
@@ -426,4 +483,4 @@ def tracking_delete(
             before=before,
             after=tracking_snapshot(locked),
         )
-    return TrackingWrite(locked, deployment)
+    return TrackingWrite(locked, deployment, change)

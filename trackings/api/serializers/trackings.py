@@ -7,12 +7,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from trackings.api.serializers.changes import PendingChangeSerializer
 from trackings.api.serializers.deployments import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
-from trackings.models import Tracking, VolumeStatus
+from trackings.models import Tracking, TrackingStatus, VolumeStatus
 from trackings.services.tracking_requests import Errors, TrackingRequest
 
 DESTINATIONS = (GA4, GOOGLE_ADS)
+# What a client may create a tracking as: on its way now, or a draft.
+CREATE_STATUSES = [(TrackingStatus.PENDING, "Pending"), (TrackingStatus.DRAFT, "Draft")]
 
 
 class AdsConversionSerializer(serializers.Serializer[Any]):
@@ -160,17 +163,29 @@ class _TrackingInputBase(serializers.Serializer[Any]):
         data.pop("allow_auto_collected_event_name", None)
         # The nested serializer already answers in TrackingRequest's names (ads_value, …).
         data.update(ads)
-        return {key: value for key, value in data.items() if key not in ("customer", "version")}
+        return {
+            key: value
+            for key, value in data.items()
+            if key not in ("customer", "version", "status")
+        }
 
 
 class TrackingCreateSerializer(_TrackingInputBase):
     customer = serializers.UUIDField(help_text="One of your organization's customers.")
     type = serializers.CharField(max_length=64, help_text="A key of /tracking-types/.")
+    status = serializers.ChoiceField(
+        choices=CREATE_STATUSES,
+        required=False,
+        default=TrackingStatus.PENDING,
+        help_text="`pending` (the default): on its way to GTM now (or to review). `draft`: "
+        "stored and validated, never deployed until `POST /trackings/{id}/publish/`.",
+    )
 
     def spec(self, validated: dict[str, Any] | None = None) -> TrackingRequest:
         data = self.validated_data if validated is None else validated
         return TrackingRequest(
             allow_auto_collected_event_name=data["allow_auto_collected_event_name"],
+            draft=data.get("status") == TrackingStatus.DRAFT,
             **self.spec_fields(data),
         )
 
@@ -193,18 +208,25 @@ class TrackingUpdateSerializer(_TrackingInputBase):
 
 class TrackingWriteResultSerializer(TrackingSerializer):
     """A tracking after a write, with the deployment that carries it to Google (null when the
-    customer has no Google connection yet, or nothing changed)."""
+    customer has no Google connection yet, nothing changed, it is a draft, or the customer
+    publishes after review: then `pending_change` is the change it waits in)."""
 
     deployment = serializers.SerializerMethodField()
+    pending_change = serializers.SerializerMethodField()
 
     class Meta(TrackingSerializer.Meta):
-        fields = (*TrackingSerializer.Meta.fields, "deployment")  # type: ignore[assignment]
+        fields = (*TrackingSerializer.Meta.fields, "deployment", "pending_change")  # type: ignore[assignment]
         read_only_fields = fields  # type: ignore[assignment]
 
     @extend_schema_field(DeploymentSerializer(allow_null=True))
     def get_deployment(self, tracking: Tracking) -> dict[str, Any] | None:
         deployment = self.context.get("deployment")
         return DeploymentSerializer(deployment).data if deployment is not None else None
+
+    @extend_schema_field(PendingChangeSerializer(allow_null=True))
+    def get_pending_change(self, tracking: Tracking) -> dict[str, Any] | None:
+        change = self.context.get("pending_change")
+        return PendingChangeSerializer(change).data if change is not None else None
 
 
 class TrackingBulkResultSerializer(serializers.Serializer[Any]):
@@ -213,6 +235,11 @@ class TrackingBulkResultSerializer(serializers.Serializer[Any]):
         many=True,
         read_only=True,
         help_text="One per customer that has a Google connection to deploy with.",
+    )
+    pending_changes = PendingChangeSerializer(
+        many=True,
+        read_only=True,
+        help_text="One per customer that publishes after review (instead of a deployment).",
     )
 
 

@@ -26,6 +26,7 @@ from trackings.api.serializers.deployments import (
 from trackings.engine import customer_plan_preview, customer_rollback_check
 from trackings.models import ContainerVersion, Deployment, DeploymentKind, DeploymentStatus
 from trackings.services import deployments as services
+from trackings.services.pending_changes import deployment_request_deploy
 
 
 class DeploymentFilter(filters.FilterSet):
@@ -88,7 +89,7 @@ class CustomerDeploymentViewSet(OrganizationScopedViewSet):
     @extend_schema(request=None, responses={202: DeploymentSerializer})
     @idempotent
     def deploy(self, request: Request, customer_pk: Any = None) -> Response:
-        deployment = services.deployment_enqueue(
+        deployment = deployment_request_deploy(
             customer=self._customer(customer_pk), actor=self.tenant.actor
         )
         return Response(DeploymentSerializer(deployment).data, status=status.HTTP_202_ACCEPTED)

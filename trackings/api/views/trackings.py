@@ -119,14 +119,21 @@ _WRITE_RESPONSES = {
         responses={
             202: OpenApiResponse(TrackingWriteResultSerializer, "Created; a deployment queued."),
             201: OpenApiResponse(
-                TrackingWriteResultSerializer, "Created; the customer has no Google connection."
+                TrackingWriteResultSerializer,
+                "Created; nothing queued: a draft, a customer without a Google connection, or "
+                "one that publishes after review (`pending_change` names the change it waits "
+                "in).",
             ),
         },
     ),
     partial_update=extend_schema(request=TrackingUpdateSerializer, responses=_WRITE_RESPONSES),
     destroy=extend_schema(
         responses={
-            202: OpenApiResponse(TrackingWriteResultSerializer, "Removal from Google queued."),
+            202: OpenApiResponse(
+                TrackingWriteResultSerializer,
+                "Removal from Google queued, or waiting in the customer's pending change "
+                "(`publish_policy: review`).",
+            ),
             204: OpenApiResponse(description="Never reached Google; deleted at once."),
         }
     ),
@@ -159,7 +166,11 @@ class TrackingViewSet(
         )
 
     def _written(self, result: services.TrackingWrite, *, quiet_status: int) -> Response:
-        context = {**self.get_serializer_context(), "deployment": result.deployment}
+        context = {
+            **self.get_serializer_context(),
+            "deployment": result.deployment,
+            "pending_change": result.pending_change,
+        }
         body = TrackingWriteResultSerializer(result.tracking, context=context).data
         code = status.HTTP_202_ACCEPTED if result.deployment is not None else quiet_status
         return Response(body, status=code)
@@ -201,9 +212,32 @@ class TrackingViewSet(
             actor=self.tenant.actor,
             expected_version=requested_version(request, None),
         )
-        if result.deployment is None:
+        if result.deployment is None and result.pending_change is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self._written(result, quiet_status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(TrackingWriteResultSerializer, "Published; a deployment queued."),
+            200: OpenApiResponse(
+                TrackingWriteResultSerializer,
+                "Published; it waits in the customer's pending change (`publish_policy: "
+                "review`), or for a Google connection to deploy with.",
+            ),
+        },
+        description="Publish a draft: it becomes `pending` and goes to GTM like any write. "
+        "Only a draft can be published (409 otherwise). Takes the `version` you read as "
+        "`If-Match`.",
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        result = services.tracking_publish_draft(
+            tracking=self.get_object(),
+            actor=self.tenant.actor,
+            expected_version=requested_version(request, None),
+        )
+        return self._written(result, quiet_status=status.HTTP_200_OK)
 
     @extend_schema(
         request=TrackingBulkSerializer,

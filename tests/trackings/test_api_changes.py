@@ -1,0 +1,239 @@
+"""Review before publish over REST, without Google: the setting, where writes go, the pending
+change endpoints' tenancy, roles, bad input and query counts. What approving publishes, against
+the emulator, is in test_engine_review.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Customer, PublishPolicy
+from tenants.models import AuditEvent
+from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
+from trackings.models import Deployment, PendingChange, PendingChangeStatus, Tracking
+
+pytestmark = pytest.mark.django_db
+
+
+def _review(customer: Customer) -> Customer:
+    Customer.objects.filter(pk=customer.pk).update(publish_policy=PublishPolicy.REVIEW)
+    customer.refresh_from_db()
+    return customer
+
+
+def changes_url(customer: Any, change: Any = None, action: str = "") -> str:
+    url = f"/api/v1/customers/{customer.pk}/changes/"
+    if change is not None:
+        url += f"{change}/"
+    return url + (f"{action}/" if action else "")
+
+
+def test_publish_policy_defaults_to_auto_takes_only_its_choices_and_needs_an_admin(
+    alice: Any,
+) -> None:
+    customer = make_customer(alice, connected=False)
+    url = f"/api/v1/customers/{customer.pk}/"
+    assert alice.client.get(url).json()["publish_policy"] == "auto"
+
+    refused = alice.client.patch(url, {"publish_policy": "later"}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["publish_policy"]
+
+    member = alice.client_for("member")
+    forbidden = member.patch(url, {"publish_policy": "review"}, format="json")
+    assert forbidden.status_code == 403
+    assert Customer.objects.get(pk=customer.pk).publish_policy == "auto"
+    # A member may still edit the rest of the customer.
+    assert member.patch(url, {"notes": "hello"}, format="json").status_code == 200
+
+    admin = alice.client_for("admin")
+    response = admin.patch(url, {"publish_policy": "review"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["publish_policy"] == "review"
+    event = AuditEvent.objects.filter(action="customer.update").latest("created_at")
+    assert event.before is not None
+    assert event.after is not None
+    assert (event.before["publish_policy"], event.after["publish_policy"]) == ("auto", "review")
+
+
+def test_a_customer_can_be_created_under_review(alice: Any) -> None:
+    response = alice.client.post(
+        "/api/v1/customers/",
+        {"name": "Careful", "website_url": "https://careful.example", "publish_policy": "review"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Customer.objects.get(pk=response.json()["id"]).publish_policy == "review"
+
+
+def test_under_review_writes_gather_in_one_pending_change_and_queue_no_deployment(
+    alice: Any,
+) -> None:
+    customer = _review(make_customer(alice))
+
+    first = create(alice, customer, name="First")
+    assert first["deployment"] is None
+    assert first["status"] == "pending"
+    change_id = first["pending_change"]["id"]
+    assert first["pending_change"]["status"] == "pending"
+    second = create(alice, customer, name="Second")
+    assert second["pending_change"]["id"] == change_id
+    edited = alice.client.patch(
+        f"{TRACKINGS}{first['id']}/", {"name": "First, renamed"}, format="json"
+    )
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["pending_change"]["id"] == change_id
+    bulk = alice.client.post(
+        BULK, {"trackings": [body(customer, name=f"B{i}") for i in range(3)]}, format="json"
+    )
+    assert bulk.status_code == 201, bulk.json()
+    assert bulk.json()["deployments"] == []
+    assert [c["id"] for c in bulk.json()["pending_changes"]] == [change_id]
+
+    assert not Deployment.objects.filter(customer=customer).exists()
+    change = PendingChange.objects.get(customer=customer)
+    assert change.status == PendingChangeStatus.PENDING
+    assert change.revision == 4
+    assert change.plan is None
+    ids = list(Tracking.objects.filter(customer=customer).values_list("pk", flat=True))
+    assert set(change.tracking_ids) == {str(pk) for pk in ids}
+    # One audit event for the opening, none for each extension.
+    assert AuditEvent.objects.filter(action="pending_change.create").count() == 1
+
+
+def test_a_delete_under_review_waits_in_the_change(alice: Any) -> None:
+    customer = make_customer(alice)
+    tracking = create(alice, customer)
+    _review(customer)
+
+    response = alice.client.delete(f"{TRACKINGS}{tracking['id']}/")
+
+    assert response.status_code == 202
+    assert response.json()["status"] == "removing"
+    assert response.json()["pending_change"]["tracking_ids"] == [tracking["id"]]
+    # Only the deployment queued before review was switched on.
+    assert Deployment.objects.filter(customer=customer).count() == 1
+
+
+def test_deploy_now_is_refused_while_a_change_waits_for_review(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    url = f"/api/v1/customers/{customer.pk}/deploy/"
+    # Nothing waits: deploying the approved state is harmless.
+    assert alice.client.post(url).status_code == 202
+    change = create(alice, customer)["pending_change"]
+
+    refused = alice.client.post(url)
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "review_required"
+    assert change["id"] in refused.json()["error"]["message"]
+
+
+def test_the_list_and_detail_show_changes_newest_first_with_the_plan_on_the_detail(
+    alice: Any,
+) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+    PendingChange.objects.filter(pk=change_id).update(
+        plan={"gtm": {"create": [], "update": [], "delete": [], "unchanged": 0}}
+    )
+
+    listed = alice.client.get(changes_url(customer))
+    detail = alice.client.get(changes_url(customer, change_id))
+
+    assert listed.status_code == 200
+    assert [row["id"] for row in listed.json()["results"]] == [change_id]
+    assert "plan" not in listed.json()["results"][0]
+    assert detail.status_code == 200
+    assert detail.json()["plan"]["gtm"]["unchanged"] == 0
+    assert detail.json()["status"] == "pending"
+    viewer = alice.client_for("viewer")
+    assert viewer.get(changes_url(customer, change_id)).status_code == 200
+    filtered = alice.client.get(changes_url(customer), {"status": "approved"})
+    assert filtered.json()["results"] == []
+
+
+def test_bad_filters_are_a_400_naming_the_field(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    response = alice.client.get(changes_url(customer), {"status": "maybe"})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["status"]
+
+
+def _count(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"page_size": 200})
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_list_and_detail_cost_a_fixed_number_of_queries(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+    _count(alice.client, changes_url(customer))  # warm per-process caches
+    list_one = _count(alice.client, changes_url(customer))
+    detail = _count(alice.client, changes_url(customer, change_id))
+
+    # Twenty more, approved (the list shows history too).
+    PendingChange.objects.filter(pk=change_id).update(status=PendingChangeStatus.APPROVED)
+    PendingChange.objects.bulk_create(
+        PendingChange(
+            organization=alice.organization,
+            customer=customer,
+            status=PendingChangeStatus.APPROVED,
+            tracking_ids=[],
+        )
+        for _ in range(20)
+    )
+    list_many = _count(alice.client, changes_url(customer))
+
+    # The user, the membership, the customer, the page.
+    assert list_one == list_many == 4
+    # The user, the membership, the customer, the change.
+    assert detail == 4
+
+
+def test_another_organizations_changes_are_a_404_on_every_path(alice: Any, bob: Any) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+    bobs_customer = _review(make_customer(bob))
+    bob_admin = bob.client_for("admin")
+
+    assert bob.client.get(changes_url(customer)).status_code == 404
+    assert bob.client.get(changes_url(customer, change_id)).status_code == 404
+    assert bob_admin.post(changes_url(customer, change_id, "approve")).status_code == 404
+    # Alice's change under Bob's customer is not found either.
+    assert bob.client.get(changes_url(bobs_customer, change_id)).status_code == 404
+    assert bob.client.get(changes_url(bobs_customer)).json()["results"] == []
+    # Nor under another customer of Alice's own.
+    other = make_customer(alice, name="Other")
+    assert alice.client.get(changes_url(other, change_id)).status_code == 404
+    assert alice.client.post(changes_url(other, change_id, "approve")).status_code == 404
+    assert PendingChange.objects.get(pk=change_id).status == PendingChangeStatus.PENDING
+
+
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_only_admins_and_up_approve(alice: Any, role: str) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+
+    response = alice.client_for(role).post(changes_url(customer, change_id, "approve"))
+
+    assert response.status_code == 403
+    assert PendingChange.objects.get(pk=change_id).status == PendingChangeStatus.PENDING
+    assert not Deployment.objects.filter(customer=customer).exists()
+    key = alice.api_key_client(role)
+    assert key.post(changes_url(customer, change_id, "approve")).status_code == 403
+
+
+def test_an_unknown_change_is_a_404(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert alice.client.get(changes_url(customer, missing)).status_code == 404
+    assert alice.client.post(changes_url(customer, missing, "approve")).status_code == 404
+    assert alice.client.get(f"/api/v1/customers/{customer.pk}/changes/not-a-uuid/").status_code == (
+        404
+    )
