@@ -83,6 +83,7 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
             "tags": '["vip"]',
             "notes": "",
             "drift_policy": "report",
+            "publish_policy": "review",
             "time_zone": "Europe/Berlin",
             "currency": "EUR",
         },
@@ -97,5 +98,6 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
         2,
     )
     assert customer.drift_policy == "report"
+    assert customer.publish_policy == "review"
     assert (customer.time_zone, customer.currency) == ("Europe/Berlin", "EUR")
     assert AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).exists()
