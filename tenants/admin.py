@@ -59,6 +59,10 @@ class ServiceAdmin(admin.ModelAdmin[Any]):
                     model_admin.show_service_errors(self, error.fields)
                 except DomainError as error:
                     self.add_error(None, str(error))
+                finally:
+                    # The form copied the typed values onto the instance; the page shows it
+                    # (read-only fields, the success message) as stored, not as typed.
+                    obj.refresh_from_db()
 
         return ServiceWriteForm
 
