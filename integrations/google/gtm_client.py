@@ -208,6 +208,15 @@ class GtmClient:
             "accounts.containers.versions.get", self._versions().get(path=version_path)
         )
 
+    def list_version_headers(self, container_path: str) -> list[dict[str, Any]]:
+        """Every version's header (deleted ones left out), oldest first."""
+        headers = self._service.accounts().containers().version_headers()
+        return self._list_all(
+            "accounts.containers.version_headers.list",
+            lambda token: headers.list(parent=container_path, pageToken=token),
+            "containerVersionHeader",
+        )
+
     def latest_version_header(self, container_path: str) -> dict[str, Any]:
         request = (
             self._service.accounts().containers().version_headers().latest(parent=container_path)

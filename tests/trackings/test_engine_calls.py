@@ -42,7 +42,7 @@ def test_deploying_1_10_and_100_new_trackings_takes_the_same_calls(
         assert deployment.google_calls["ads"] == spent[count]["ads"]
 
     assert spent[1] == spent[10] == spent[100], spent
-    assert spent[1]["gtm"] == 7
+    assert spent[1]["gtm"] == 5
     assert spent[1]["ads"] <= 2
     assert (
         Tracking.objects.filter(customer=engine_customer, status=TrackingStatus.LIVE).count() == 111
@@ -62,7 +62,7 @@ def test_the_first_deployment_into_a_new_container_needs_no_more_calls(
     spent = calls_by_api(google_emulator.stats())["gtm"] - before["gtm"]
 
     assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
-    assert spent == deployment.google_calls["gtm"] == 6
+    assert spent == deployment.google_calls["gtm"] == 5
     live = live_version(customer)
     assert {b["type"] for b in live["builtInVariable"]} >= {"pageUrl", "clickElement"}
     assert any(t["type"] == "awct" for t in live["tag"])
@@ -91,7 +91,7 @@ def test_gtm_deletes_our_workspace_when_versioning_and_the_next_run_makes_one_in
     deployment = deploy(engine_customer)
 
     assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
-    assert calls_by_api(google_emulator.stats())["gtm"] - before["gtm"] == 7
+    assert calls_by_api(google_emulator.stats())["gtm"] - before["gtm"] == 5
     after = workspaces.list(parent=container_path(engine_customer)).execute()["workspace"]
     assert [w["name"] for w in after] == ["Default Workspace"], "none of ours left behind"
     assert (

@@ -56,7 +56,7 @@ def test_out_of_gtm_quota_requeues_with_not_before_and_a_countdown(
     run_queued(engine_customer)
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.SUCCEEDED
-    assert deployment.google_calls["gtm"] == 7, "one whole run, nothing repeated"
+    assert deployment.google_calls["gtm"] == 5, "one whole run, nothing repeated"
     assert Tracking.objects.get(pk=tracking.pk).status == TrackingStatus.LIVE
 
 
@@ -146,5 +146,5 @@ def test_each_kind_waits_only_for_the_calls_it_needs(engine_customer: Any, setti
     make_tracking(engine_customer)
     deployment = deployment_enqueue(customer=engine_customer, actor=SYSTEM)
     _run_once(deployment)
-    assert deployment.status == DeploymentStatus.QUEUED, "a deployment waits for all 7"
+    assert deployment.status == DeploymentStatus.QUEUED, "a deployment waits for all 5"
     assert deployment.google_calls["gtm"] == 0

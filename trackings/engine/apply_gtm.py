@@ -1,21 +1,30 @@
 """The GTM half of a deployment: our workspace, one bulk_update, create_version, publish.
 
-GTM calls per deployment, whatever the number of trackings: a new OneClickTag workspace (or the
-status of the one whose id we keep: made at choose time, or left by an interrupted run), the live
-version, the latest version's header (plus that version when it is not the live one),
-bulk_update, the workspace's status again (the ownership check: every change is one we wrote,
-see trackings.engine.ownership), create_version and publish (whose answer is the version now
-live, so it is not read again): 7. Into a container never versioned: status, the latest header
-(none), bulk_update, status, create_version, publish: 6.
+GTM calls per deployment, whatever the number of trackings: 5 — a new OneClickTag workspace,
+bulk_update, the workspace's status (the ownership check, see trackings.engine.ownership),
+create_version and publish. Nothing is read to plan: we plan against the version we last saw
+live (what publish answered, kept as the ContainerVersion record; trackings.engine.known_live),
+and check the version create_version answers (it carries every entity) before publishing it.
+The first deployment into a container reads the live version instead of creating a workspace
+(the choose step made one, whose id the connection keeps): 5 too, also into a new container
+never versioned. A deployment without changes reads the live version and stops there: 1.
+
+When a person changed the container since we last saw it, the answers in hand disagree with
+what we planned against, and the run reads what it needs, bounded: GTM refusing a change (an
+entity of ours edited or deleted, a name taken) -> our workspace is synced and listed (5 calls)
+and planned again; the version we made holding something not ours that is not what we last saw
+live -> the live version is read (1); if that still differs, someone's unpublished version would
+go out with ours: the version we made is deleted and theirs made the latest again (3), nothing
+is published; our entities not as desired in it (a person deleted or edited one of ours and
+published) -> one more round from that version (create, bulk_update, status, create_version).
 
 Workspace policy: our workspace is the one whose id the connection keeps ("OneClickTag" when we
 create it). `create_version` deletes it; GTM makes a "Default Workspace" in its place only when
 no workspace is left (`newWorkspacePath`), and that one is a person's, so we keep no id and the
-next run creates a new OneClickTag workspace. A workspace without changes holds the latest version,
-so the version is read instead of listing the workspace (two calls instead of four). One with
-changes (an interrupted run, a person) is synced and listed; its merge conflicts are surfaced,
-never overwritten. Without a kept id (or when GTM deleted that workspace) a new one is created,
-or an existing "OneClickTag" adopted.
+next run creates a new OneClickTag workspace. A kept workspace (made at choose time, or left by
+an interrupted run) is used without reading it first: what it holds beyond what we planned
+against shows as GTM refusing our change (then it is read) or in its status (the ownership
+check: a person's changes stop the run; merge conflicts are surfaced, never overwritten).
 
 No per-entity fallback: every refusal of a whole bulk_update we know of would refuse the same
 entity per entity too (a stale fingerprint: we re-read and re-plan instead; an invalid entity:
@@ -28,7 +37,6 @@ neither Google's documentation nor the emulator sets a limit we could meet, so i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,15 +48,35 @@ from integrations.google.errors import (
     PermanentGoogleError,
     TransientGoogleError,
 )
-from integrations.google.gtm_client import ENTITY_KINDS, WORKSPACE_NAME
+from integrations.google.gtm_client import WORKSPACE_NAME
 from integrations.google.services.choices import connection_remember_workspace
 from trackings.compiler.types import DesiredContainer
 from trackings.engine.context import STEP_ATTEMPTS, DeploymentFailed, RunContext, with_retries
-from trackings.engine.ownership import ownership_check, refuse_unpublished_foreign_version
+from trackings.engine.known_live import (
+    KnownLive,
+    known_live,
+    read_live,
+    unless_absent,
+    version_entities,
+    version_id,
+)
+from trackings.engine.ownership import foreign_differences, ownership_check
 from trackings.engine.references import reference_problems
 from trackings.models import DeploymentStatus
 from trackings.planner import plan_workspace
 from trackings.planner.normalize import lower_camel
+from trackings.planner.plan import WorkspacePlan
+
+__all__ = [
+    "GtmOutcome",
+    "gtm_apply",
+    "latest_version_header_or_none",
+    "read_version_of",
+    "stored_workspace_path",
+    "unless_absent",
+    "version_entities",
+    "version_id",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,24 +84,15 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Workspace:
     path: str
-    # The workspace's entities as list_entities returns them (or the version it was made from).
+    # What we believe the workspace holds: the version it was made from as we know it (the one
+    # we last saw live), or, once read, its listing.
     entities: dict[str, list[dict[str, Any]]]
-    # The live version, when it was read while opening (a fresh workspace).
-    live_version: dict[str, Any] | None = None
-    # True when the workspace holds exactly the live version (fresh from it, nothing changed).
-    based_on_live: bool = False
-    # A workspace we kept from an earlier run, with no changes of its own: it holds the version
-    # it was made from, which is the latest one unless someone versioned since (then GTM
-    # refuses our changes, e.g. a name still in use there, until it is synced).
-    maybe_stale: bool = False
-
-
-def version_entities(version: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return {kind: list(version.get(kind) or []) for kind in ENTITY_KINDS}
-
-
-def version_id(version: dict[str, Any] | None) -> str:
-    return str((version or {}).get("containerVersionId") or "")
+    # True while `entities` is believed, not listed: GTM refusing a change planned against it
+    # (a name in use, an entity gone) means it holds something else, so it is read then.
+    assumed: bool = True
+    # Not made by this run (kept from the choose step or an interrupted run, or an existing
+    # "OneClickTag" adopted) and not synced by it: it may be out of date with the latest version.
+    kept: bool = False
 
 
 def _merge_conflict_message(conflicts: list[dict[str, Any]]) -> str:
@@ -153,17 +172,8 @@ def _create_workspace(ctx: RunContext) -> tuple[dict[str, Any], bool]:
     raise AssertionError("unreachable")
 
 
-def unless_absent(step: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
-    """A read GTM answers 404 while there is nothing to read (no version yet, none published)."""
-    try:
-        return with_retries(step, read)
-    except PermanentGoogleError as error:
-        if error.status == 404:
-            return None
-        raise
-
-
 def latest_version_header_or_none(ctx: RunContext) -> dict[str, Any] | None:
+    """The latest version's header (the plan preview reads it), None before the first version."""
     header = unless_absent(
         "latest_version_header",
         lambda: ctx.clients.gtm.latest_version_header(ctx.container_path),
@@ -180,51 +190,6 @@ def read_version_of(ctx: RunContext, header: dict[str, Any]) -> dict[str, Any]:
     return dict(with_retries("get_version", lambda: ctx.clients.gtm.get_version(path)))
 
 
-def _entities_of_changes(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """A workspace's entities from its changes, when it was made from no version at all."""
-    entities: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ENTITY_KINDS}
-    for change in changes:
-        if change.get("changeStatus") == "deleted":
-            continue
-        for kind in ENTITY_KINDS:
-            if kind in change:
-                entities[kind].append(change[kind])
-    return entities
-
-
-def _from_changes(ctx: RunContext, path: str, changes: list[dict[str, Any]] | None) -> Workspace:
-    """A container never versioned: nothing to sync with, and every entity of the workspace is
-    one of its changes (the default built-in variables at least), so nothing to list either."""
-    if changes is None:
-        status = with_retries(
-            "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
-        )
-        changes = (status or {}).get("workspaceChange") or []
-    return Workspace(path=path, entities=_entities_of_changes(changes))
-
-
-def _from_latest_version(
-    ctx: RunContext, path: str, known_changes: list[dict[str, Any]] | None = None
-) -> Workspace:
-    """A workspace without changes of its own holds the latest version: read that instead of
-    listing the workspace (two calls instead of four). `known_changes`: the workspace's changes
-    when its status was read already."""
-    gtm = ctx.clients.gtm
-    live = unless_absent("live_version", lambda: gtm.live_version(ctx.container_path))
-    header = latest_version_header_or_none(ctx)
-    if header is None:
-        return _from_changes(ctx, path, known_changes)
-    latest_id = str(header.get("containerVersionId"))
-    if latest_id == version_id(live):
-        return Workspace(
-            path=path, entities=version_entities(live or {}), live_version=live, based_on_live=True
-        )
-    latest = read_version_of(ctx, header)
-    # create_version merges the latest version in: someone's unpublished one would go out too.
-    refuse_unpublished_foreign_version(latest, live or {}, str(ctx.customer.pk))
-    return Workspace(path=path, entities=version_entities(latest), live_version=live)
-
-
 def _remember_workspace(ctx: RunContext, workspace_id: str) -> None:
     connection_remember_workspace(connection=ctx.connection, workspace_id=workspace_id)
 
@@ -235,58 +200,26 @@ def stored_workspace_path(ctx: RunContext) -> str | None:
     return f"{ctx.container_path}/workspaces/{workspace_id}" if workspace_id else None
 
 
-def _stored_workspace_status(ctx: RunContext) -> tuple[str, dict[str, Any]] | None:
-    """Our workspace by its stored id, with its status; None when there is none any more."""
+def _new_workspace(ctx: RunContext, entities: dict[str, list[dict[str, Any]]]) -> Workspace:
+    """A new OneClickTag workspace (one call). GTM makes it from the latest version, which we
+    believe holds `entities`."""
+    made, created = _create_workspace(ctx)
+    _remember_workspace(ctx, str(made["workspaceId"]))
+    # One adopted (a lost answer, a person's of that name) may hold anything: treated as kept.
+    return Workspace(path=str(made["path"]), entities=entities, kept=not created)
+
+
+def workspace_open(ctx: RunContext, entities: dict[str, list[dict[str, Any]]]) -> Workspace:
+    """The workspace of this run: the one whose id we keep (no call), else a new one (one)."""
     path = stored_workspace_path(ctx)
-    if path is None:
-        return None
-    status = unless_absent(
-        "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
-    )
-    if status is None:
-        _remember_workspace(ctx, "")
-        return None
-    return path, status
-
-
-def workspace_open(ctx: RunContext) -> Workspace:
-    """Open our workspace (by the id we keep) or start a new one, and read what it holds.
-
-    The usual case costs three calls: the status of the workspace GTM made from our last
-    version (no changes), then the live version and the latest version's header.
-    """
-    stored = _stored_workspace_status(ctx)
-    if stored is None:
-        workspace, created = _create_workspace(ctx)
-        _remember_workspace(ctx, str(workspace["workspaceId"]))
-        path = str(workspace["path"])
-        if created:
-            return _from_latest_version(ctx, path)
-        status = with_retries(
-            "get_workspace_status", lambda: ctx.clients.gtm.get_workspace_status(path)
-        )
-    else:
-        path, status = stored
-    conflicts = (status or {}).get("mergeConflict") or []
-    if conflicts:
-        raise DeploymentFailed("gtm_merge_conflict", _merge_conflict_message(conflicts))
-    workspace_changes = (status or {}).get("workspaceChange") or []
-    if not workspace_changes:
-        # Nothing of its own: it holds the latest version (unless someone versioned since).
-        opened = _from_latest_version(ctx, path, known_changes=workspace_changes)
-        opened.maybe_stale = True
-        return opened
-    if latest_version_header_or_none(ctx) is None:
-        return _from_changes(ctx, path, workspace_changes)
-    # Changes left by an interrupted run (or a person): bring it up to date and list it.
-    _sync(ctx, path)
-    entities = with_retries("list_entities", lambda: ctx.clients.gtm.list_entities(path))
-    return Workspace(path=path, entities=entities)
+    if path is not None:
+        return Workspace(path=path, entities=entities, kept=True)
+    return _new_workspace(ctx, entities)
 
 
 def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
-    """Read the workspace again (after a conflict): sync with the latest version, then list.
-    Gone meanwhile (GTM answers 404): open or start one as a run does."""
+    """Read the workspace (after a conflict, or a change GTM refused): sync it with the latest
+    version, then list it. Gone meanwhile (GTM answers 404): a new one, listed."""
     gtm = ctx.clients.gtm
     path = workspace.path
     try:
@@ -295,14 +228,16 @@ def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
         if error.status != 404:
             raise
         _remember_workspace(ctx, "")
-        return workspace_open(ctx)
+        made, _ = _create_workspace(ctx)
+        _remember_workspace(ctx, str(made["workspaceId"]))
+        path = str(made["path"])
     entities = with_retries("list_entities", lambda: gtm.list_entities(path))
-    return Workspace(path=path, entities=entities, live_version=workspace.live_version)
+    return Workspace(path=path, entities=entities, assumed=False)
 
 
 def _bulk_update(
     ctx: RunContext, desired: DesiredContainer, workspace: Workspace
-) -> tuple[Any, Workspace]:
+) -> tuple[WorkspacePlan, Workspace]:
     """Plan and send one bulk_update. A lost answer is never blindly re-sent: the workspace is
     read again and re-planned, so entities created by the lost call are found by marker."""
     gtm = ctx.clients.gtm
@@ -323,19 +258,119 @@ def _bulk_update(
             workspace = workspace_reread(ctx, workspace)
             continue
         except PermanentGoogleError as error:
-            if not workspace.maybe_stale or error.status not in (400, 404):
+            if not workspace.assumed or error.status not in (400, 404):
                 raise
-            # Someone versioned since we made it (a person deleted one of ours and published:
-            # our workspace still holds it, so its name is "in use"). Synced, a workspace
-            # without changes holds the latest version, which is what we planned against.
-            logger.info("Our kept workspace was stale; syncing it", extra={"error": error.code})
-            _sync(ctx, workspace.path)
-            workspace.maybe_stale = False
+            # It holds something else than we planned against: a person changed the container
+            # since we last saw it (deleted one of ours and published: our delete meets a 404;
+            # took a name), or an interrupted run of ours left changes in the kept workspace.
+            logger.info(
+                "Our workspace holds what we did not plan against; reading it",
+                extra={"error": error.code},
+            )
+            workspace = workspace_reread(ctx, workspace)
             continue
-        workspace.based_on_live = False
         ctx.advance(len(changes))
         return plan, workspace
     raise AssertionError("unreachable")
+
+
+def _enabled(entities: dict[str, list[dict[str, Any]]] | None) -> set[str]:
+    enabled = (entities or {}).get("builtInVariable") or []
+    return {lower_camel(str(b.get("type", ""))) for b in enabled}
+
+
+def _check_ours(
+    ctx: RunContext,
+    workspace: Workspace,
+    plan: WorkspacePlan,
+    desired: DesiredContainer,
+    live: KnownLive,
+) -> None:
+    """The ownership check (one getStatus). Built-in variables we want, or enabled live or in
+    the workspace as we know it, are no one's change; with nothing live, every built-in the
+    workspace enables is accepted: a container never versioned lists Google's default built-ins
+    among its changes, and a built-in variable publishes nothing that runs."""
+    built_ins = (
+        set(desired.built_in_variables) | _enabled(workspace.entities) | _enabled(live.version)
+    )
+    try:
+        ownership_check(
+            ctx,
+            workspace.path,
+            plan,
+            built_ins=built_ins,
+            any_built_in=live.version is None,
+        )
+    except DeploymentFailed as error:
+        if workspace.kept and error.code == "gtm_foreign_changes":
+            # A workspace kept from before may also be out of date: its merge conflicts come
+            # first (GTM would refuse the version until a person resolves them).
+            _sync(ctx, workspace.path)
+        raise
+
+
+def _withdraw_unpublished(
+    ctx: RunContext, version: dict[str, Any], live: KnownLive, differences: list[str]
+) -> None:
+    """The version we made carries someone's unpublished changes (its workspace was made from
+    their version, the latest): delete ours and make theirs the latest again, as it was; nothing
+    is published. Three calls (the version headers, set_latest, delete)."""
+    gtm = ctx.clients.gtm
+    ours = _as_number(version_id(version))
+    headers = with_retries(
+        "list_version_headers", lambda: gtm.list_version_headers(ctx.container_path)
+    )
+    earlier = [
+        h
+        for h in headers
+        if not h.get("deleted") and _as_number(version_id(h)) < ours and version_id(h) != "0"
+    ]
+    previous = max(earlier, key=lambda h: _as_number(version_id(h)), default=None)
+    if previous is not None:
+        previous_path = str(
+            previous.get("path") or f"{ctx.container_path}/versions/{version_id(previous)}"
+        )
+        with_retries("set_latest_version", lambda: gtm.set_latest_version(previous_path))
+    with_retries("delete_version", lambda: gtm.delete_version(str(version["path"])))
+    theirs = version_id(previous) or "?"
+    live_id = version_id(live.version) or "none"
+    listed = ", ".join(differences[:10])
+    raise DeploymentFailed(
+        "gtm_unpublished_version",
+        f"GTM version {theirs} was created but not published (version {live_id} is live), and "
+        f"it holds changes OneClickTag did not make ({listed}). Our version would publish them "
+        "too, so nothing was published (the version we made from it was deleted). Publish or "
+        "delete that version in Tag Manager, then deploy again.",
+    )
+
+
+def _as_number(value: str) -> int:
+    return int(value) if value.isdigit() else -1
+
+
+def _vet(
+    ctx: RunContext, version: dict[str, Any], desired: DesiredContainer, live: KnownLive
+) -> tuple[KnownLive, bool]:
+    """Before publishing, from create_version's answer (every entity of the version): the
+    entities not ours must be those live (else someone's unpublished changes would go out with
+    ours), and ours as desired. The live version is read only when the answer disagrees with
+    what we last saw live. Returns the live version as known now, and whether ours are as
+    desired (if not, a person changed ours since we last saw them: plan again from this one)."""
+    owner = str(ctx.customer.pk)
+    as_desired = plan_workspace(desired, version_entities(version)).is_empty
+    if as_desired and not foreign_differences(version, live.version or {}, owner):
+        return live, True
+    if not live.fresh:
+        live = read_live(ctx)
+        try:
+            _refuse_unreviewed_live(ctx, live)
+        except DeploymentFailed:
+            _withdraw_version(ctx, version, live.version)
+            raise
+    differences = foreign_differences(version, live.version or {}, owner)
+    if differences:
+        _withdraw_unpublished(ctx, version, live, differences)
+    return live, as_desired
 
 
 def _create_version(ctx: RunContext, workspace: Workspace) -> dict[str, Any]:
@@ -429,32 +464,37 @@ class GtmOutcome:
     # The version published by this run (as publish answered it: live now), or None when the
     # live version already matched.
     published: dict[str, Any] | None
-    # The live version read while opening (still live when nothing was published).
+    # The live version before this run's publish (read, or as we last saw it).
     live_before: dict[str, Any] | None
 
 
-def _built_ins(desired: DesiredContainer, workspace: Workspace) -> set[str]:
-    """Built-in variables we want, and those enabled when we opened the workspace (a container
-    never versioned lists Google's defaults among its changes)."""
-    enabled = workspace.entities.get("builtInVariable") or []
-    found = {lower_camel(str(b.get("type", ""))) for b in enabled}
-    return set(desired.built_in_variables) | found
+def _conflict_failure(error: GtmFingerprintConflict | GtmMergeConflict) -> DeploymentFailed:
+    merge = isinstance(error, GtmMergeConflict)
+    return DeploymentFailed(
+        "gtm_merge_conflict" if merge else "gtm_fingerprint_conflict",
+        f"GTM entities kept changing while we deployed ({error.message}); "
+        "deploy again once the container is not being edited.",
+    )
 
 
-def _refuse_unreviewed_live(ctx: RunContext, workspace: Workspace) -> None:
+def _refuse_unreviewed_live(ctx: RunContext, live: KnownLive) -> None:
     """Under review the approved plan was made against one live version (trackings.engine
     .review); over another (someone published since) it is not what was reviewed. Checked
-    with the live version read while opening the workspace: no extra call."""
+    against the live version as we know it: no extra call unless we only remember it and
+    remember another one. A version published since that we did not see shows in
+    create_version's answer; `_vet` reads live then and checks again."""
     expected = ctx.expected_live_version_id
-    if expected is None or workspace.live_version is None:
+    if expected is None:
         return
-    live = version_id(workspace.live_version)
-    if live != expected:
+    if not live.fresh and version_id(live.version) != expected:
+        live = read_live(ctx)
+    found = version_id(live.version)
+    if found != expected:
         raise DeploymentFailed(
             "gtm_published_since_review",
-            f"GTM version {live} was published after the approved plan was made against "
-            f"version {expected or '(none)'}: nothing was published. The change waits for "
-            "review again, with a fresh plan.",
+            f"GTM version {found or '(none)'} was published after the approved plan was made "
+            f"against version {expected or '(none)'}: nothing was published. The change waits "
+            "for review again, with a fresh plan.",
             release_trackings=True,
             reopen_review=True,
         )
@@ -462,34 +502,49 @@ def _refuse_unreviewed_live(ctx: RunContext, workspace: Workspace) -> None:
 
 def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
     """Make the container's managed entities match `desired` and publish them."""
-    workspace = workspace_open(ctx)
-    _refuse_unreviewed_live(ctx, workspace)
-    for attempt in (1, 2):
+    live = known_live(ctx)
+    _refuse_unreviewed_live(ctx, live)
+    if plan_workspace(desired, version_entities(live.version or {})).is_empty:
+        # Nothing to change against what we last saw live: one read says whether that holds.
+        if not live.fresh:
+            live = read_live(ctx)
+        plan = plan_workspace(desired, version_entities(live.version or {}))
+        if plan.is_empty:
+            ctx.deployment.plan = {**ctx.deployment.plan, "gtm": plan.summary()}
+            ctx.move(DeploymentStatus.APPLYING, plan=ctx.deployment.plan, progress_total=3)
+            ctx.advance(3)
+            return GtmOutcome(published=None, live_before=live.version)
+    workspace = workspace_open(ctx, version_entities(live.version or {}))
+    conflicts = rounds = 0
+    while True:
         try:
             plan, workspace = _bulk_update(ctx, desired, workspace)
-            if not plan.bulk_changes() and workspace.based_on_live:
-                ctx.advance(3)
-                return GtmOutcome(published=None, live_before=workspace.live_version)
-            # What we versioned must be only what we wrote (one getStatus).
-            ownership_check(ctx, workspace.path, plan, built_ins=_built_ins(desired, workspace))
+            # What we version must be only what we wrote (one getStatus).
+            _check_ours(ctx, workspace, plan, desired, live)
             ctx.move(DeploymentStatus.PUBLISHING)
             version = _create_version(ctx, workspace)
             ctx.advance()
-            published = _publish(ctx, version, workspace.live_version)
+            live, as_desired = _vet(ctx, version, desired, live)
+            if not as_desired:
+                rounds += 1
+                if rounds == 2:
+                    raise DeploymentFailed(
+                        "gtm_fingerprint_conflict",
+                        "GTM entities of ours kept changing while we deployed; deploy again "
+                        "once the container is not being edited. Nothing was published.",
+                    )
+                # A person changed ours since we last saw them (deleted one and published):
+                # the version we made holds their change; a workspace made from it is planned
+                # against what it holds (no read: the answer carried it).
+                logger.info("Our entities changed in GTM meanwhile; one more round")
+                workspace = _new_workspace(ctx, version_entities(version))
+                continue
+            published = _publish(ctx, version, live.version)
             ctx.advance()
-            return GtmOutcome(published=published, live_before=workspace.live_version)
+            return GtmOutcome(published=published, live_before=live.version)
         except (GtmFingerprintConflict, GtmMergeConflict) as error:
-            if attempt == 2:
-                code = (
-                    "gtm_merge_conflict"
-                    if isinstance(error, GtmMergeConflict)
-                    else "gtm_fingerprint_conflict"
-                )
-                raise DeploymentFailed(
-                    code,
-                    f"GTM entities kept changing while we deployed ({error.message}); "
-                    "deploy again once the container is not being edited.",
-                ) from error
+            conflicts += 1
+            if conflicts == 2:
+                raise _conflict_failure(error) from error
             logger.info("GTM conflict; reading the workspace again", extra={"error": error.code})
             workspace = workspace_reread(ctx, workspace)
-    raise AssertionError("unreachable")

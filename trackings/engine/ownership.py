@@ -1,15 +1,17 @@
 """Ours is ours: nothing reaches a version we publish unless we wrote it.
 
-Two checks, both before `create_version` (which publishes everything the workspace holds, and
-first merges in the latest version):
+Two checks (a version holds everything its workspace held, and `create_version` first merges
+in the latest version):
 
-- the workspace's changes (`getStatus`, one GTM call) must be exactly what we wrote: our marked
-  entities with the bodies we planned, deletions of ours we no longer want, built-in variables
-  we enabled. A person's draft, a foreign entity deleted or edited, one of ours edited by hand
-  after we wrote it: the deployment stops, naming them, and nothing is published;
-- when the latest version is not the live one, its entities other than ours must be those live:
-  otherwise someone's unpublished version would go out with ours (no extra call: both versions
-  are read while opening the workspace).
+- before `create_version`, the workspace's changes (`getStatus`, one GTM call) must be exactly
+  what we wrote: our marked entities with the bodies we planned, deletions of ours we no longer
+  want, built-in variables we enabled. A person's draft, a foreign entity deleted or edited, one
+  of ours edited by hand after we wrote it: the deployment stops, naming them, and nothing is
+  published;
+- before `publish`, the version create_version answers (with every entity) must hold, beside
+  ours, exactly the entities live: otherwise someone's unpublished version was merged in and
+  would go out with ours; it is not published (trackings.engine.apply_gtm `_vet`: no call
+  unless the answer differs from the version we last saw live).
 """
 
 from __future__ import annotations
@@ -55,21 +57,6 @@ def foreign_differences(latest: dict[str, Any], live: dict[str, Any], owner: str
     return differences
 
 
-def refuse_unpublished_foreign_version(
-    latest: dict[str, Any], live: dict[str, Any], owner: str
-) -> None:
-    differences = foreign_differences(latest, live, owner)
-    if differences:
-        listed = ", ".join(differences[:10])
-        raise DeploymentFailed(
-            "gtm_unpublished_version",
-            f"GTM version {latest.get('containerVersionId')} was created but not published, and "
-            f"it holds changes OneClickTag did not make ({listed}). Our version would publish "
-            "them too, so nothing was published. Publish or delete that version in Tag "
-            "Manager, then deploy again.",
-        )
-
-
 def _with_real_ids(value: Any, real: dict[str, str]) -> Any:
     if isinstance(value, str):
         return real.get(value, value)
@@ -86,11 +73,14 @@ def unaccounted_changes(
     *,
     built_ins: set[str],
     owner: str,
+    any_built_in: bool = False,
 ) -> list[str]:
     """The workspace changes we cannot account for, described for a person.
 
-    `built_ins`: the built-in variable types we want or found enabled when we opened the
-    workspace (a container never versioned lists Google's defaults as changes)."""
+    `built_ins`: the built-in variable types we want, or found enabled live or in the workspace
+    as we know it (they change nothing live); `any_built_in`: every enabled built-in is
+    accepted (nothing is live: a container never versioned lists Google's defaults as
+    changes)."""
     # The ids GTM gave to what we created (`new_<n>` in our plan -> the real id).
     real: dict[str, str] = {}
     for change in changes:
@@ -109,7 +99,9 @@ def unaccounted_changes(
         kind = found[0]
         entity = change[kind] or {}
         if kind == "builtInVariable":
-            if status == "added" and lower_camel(str(entity.get("type", ""))) in built_ins:
+            if status == "added" and (
+                any_built_in or lower_camel(str(entity.get("type", ""))) in built_ins
+            ):
                 continue
             foreign.append(_describe(kind, entity, status))
             continue
@@ -133,7 +125,12 @@ def unaccounted_changes(
 
 
 def ownership_check(
-    ctx: RunContext, workspace_path: str, plan: WorkspacePlan, *, built_ins: set[str]
+    ctx: RunContext,
+    workspace_path: str,
+    plan: WorkspacePlan,
+    *,
+    built_ins: set[str],
+    any_built_in: bool = False,
 ) -> None:
     """One getStatus: stop before versioning unless every change is one we made."""
     status = with_retries(
@@ -144,6 +141,7 @@ def ownership_check(
         plan,
         built_ins=built_ins,
         owner=str(ctx.customer.pk),
+        any_built_in=any_built_in,
     )
     if foreign:
         listed = ", ".join(foreign[:10])
