@@ -239,6 +239,7 @@ def test_a_customer_edit_error_shows_on_its_field_and_saves_nothing(
         "tags": json.dumps(["ok", ""]),
         "notes": "",
         "drift_policy": customer.drift_policy,
+        "publish_policy": customer.publish_policy,
         "time_zone": "Mars/Olympus",
         "currency": customer.currency,
     }
