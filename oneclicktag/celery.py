@@ -29,6 +29,12 @@ app.conf.beat_schedule = {
         "task": "trackings.schedule_health_checks",
         "schedule": 6 * 3600.0,
     },
+    # The customer's own pages in a headless browser: snippet, selectors, events. Each customer
+    # is checked once per SITE_CHECK_INTERVAL_HOURS (default daily); asking hourly spreads them.
+    "schedule-site-checks": {
+        "task": "trackings.schedule_site_checks",
+        "schedule": 3600.0,
+    },
     # Daily numbers per tracking (yesterday and today) and the silence alarm.
     "pull-stats": {
         "task": "stats.pull_all",

@@ -349,6 +349,32 @@ for _network in WEBHOOK_ALLOWED_NETWORKS:
 WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_READ_TIMEOUT_SECONDS = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 10, minimum=1)
 
+# --- Site check (trackings.sitecheck) -------------------------------------------------------
+# Customer pages are loaded by a headless Chromium whose every request goes through our own
+# gate: http(s) to public addresses only. The networks listed here are allowed anyway; by
+# default everything on a development machine (a shop on localhost), nothing elsewhere. Tests
+# allow their local shop explicitly; production refuses to start with any (no SSRF by setting).
+SITE_CHECK_ALLOWED_NETWORKS = env_list(
+    "SITE_CHECK_ALLOWED_NETWORKS",
+    ["0.0.0.0/0", "::/0"] if ENVIRONMENT == "development" else [],
+)
+for _network in SITE_CHECK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"SITE_CHECK_ALLOWED_NETWORKS holds {_network!r}, which is not a network."
+        ) from _error
+SITE_CHECK_CHROMIUM = env_str("SITE_CHECK_CHROMIUM", "/usr/bin/chromium")
+# Per page: how long it may take to load (and each interaction to show its event), and how many
+# bytes the browser may download for it (every response, scripts and images included).
+SITE_CHECK_PAGE_TIMEOUT_SECONDS = env_int("SITE_CHECK_PAGE_TIMEOUT_SECONDS", 20, minimum=1)
+SITE_CHECK_MAX_PAGE_BYTES = env_int("SITE_CHECK_MAX_PAGE_BYTES", 15_000_000, minimum=100_000)
+# Pages one check loads (the website plus the trackings' own pages), and how often beat checks
+# every customer with trackings (hours).
+SITE_CHECK_MAX_PAGES = env_int("SITE_CHECK_MAX_PAGES", 20, minimum=1)
+SITE_CHECK_INTERVAL_HOURS = env_int("SITE_CHECK_INTERVAL_HOURS", 24, minimum=1)
+
 # --- Metrics ------------------------------------------------------------------------------
 # `/metrics` (Prometheus text). In production it answers only to `Authorization: Bearer
 # <METRICS_TOKEN>` (and not at all without a token); elsewhere it is open unless a token is set.
@@ -405,6 +431,10 @@ if IS_PRODUCTION:
         _problems.append("GOOGLE_BACKEND is not 'live' (the Google emulator is in use)")
     if not FIREBASE_PROJECT_ID:
         _problems.append("FIREBASE_PROJECT_ID is not set")
+    if SITE_CHECK_ALLOWED_NETWORKS:
+        _problems.append(
+            "SITE_CHECK_ALLOWED_NETWORKS is set (customer pages could reach private addresses)"
+        )
     if GOOGLE_BACKEND == "live" and not (
         GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET and GOOGLE_ADS_DEVELOPER_TOKEN
     ):

@@ -133,3 +133,42 @@ def trackings_health_changed(*, drifted_ids: Iterable[Any], repaired_ids: Iterab
                     }
                 },
             )
+
+
+def trackings_site_check_failed(*, tracking_ids: Iterable[Any], site_check_id: Any) -> None:
+    """Trackings whose site status just went bad (snippet missing, selector not found,
+    unreachable): `site_check.failed`, once per change."""
+    ids = list(tracking_ids)
+    if not ids:
+        return
+    rows = Tracking.objects.filter(pk__in=ids).values(
+        "id",
+        "organization_id",
+        "customer_id",
+        "name",
+        "type",
+        "site_status",
+        "site_checked_at",
+        "site_detail",
+    )
+    for row in rows:
+        detail = row["site_detail"] or {}
+        webhook_event_emit(
+            organization_id=row["organization_id"],
+            event=WebhookEvent.SITE_CHECK_FAILED,
+            payload={
+                "tracking": {
+                    "id": str(row["id"]),
+                    "customer": str(row["customer_id"]),
+                    "name": row["name"],
+                    "type": row["type"],
+                    "site_status": row["site_status"],
+                    "checked_at": (
+                        row["site_checked_at"].isoformat() if row["site_checked_at"] else None
+                    ),
+                    "page_url": detail.get("page_url"),
+                    "message": detail.get("message", ""),
+                },
+                "site_check": str(site_check_id),
+            },
+        )

@@ -43,6 +43,7 @@ from trackings.events import (
     deployment_finished,
     trackings_failed,
     trackings_health_changed,
+    trackings_site_check_failed,
 )
 from trackings.models import (
     RUNNING_STATUSES,
@@ -51,6 +52,9 @@ from trackings.models import (
     DeploymentStatus,
     PendingChange,
     PendingChangeStatus,
+    SiteCheck,
+    SiteCheckStatus,
+    SiteStatus,
     Tracking,
     TrackingHealth,
     TrackingStatus,
@@ -269,6 +273,25 @@ def trackings_record_health(*, by_health: dict[str, list[Any]], now: datetime) -
     trackings_health_changed(drifted_ids=drifted, repaired_ids=repaired)
 
 
+def trackings_record_site_check(
+    *, verdicts: dict[Any, tuple[str, dict[str, Any]]], site_check_id: Any, now: datetime
+) -> None:
+    """A site check's verdicts: each tracking's `site_status` and what was seen. The outside
+    hears of those that went bad (`site_check.failed`): from verified or never checked, or from
+    another bad status; one that stays as bad as it was is not announced again."""
+    before = dict(Tracking.objects.filter(pk__in=list(verdicts)).values_list("pk", "site_status"))
+    for pk, (site_status, detail) in verdicts.items():
+        Tracking.objects.filter(pk=pk).update(
+            site_status=site_status, site_checked_at=now, site_detail=detail, updated_at=now
+        )
+    went_bad = [
+        pk
+        for pk, (site_status, _) in verdicts.items()
+        if pk in before and site_status != SiteStatus.VERIFIED and before[pk] != site_status
+    ]
+    trackings_site_check_failed(tracking_ids=went_bad, site_check_id=site_check_id)
+
+
 def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
     """A rollback put their entities back live as a version published them: live again, deleted
     or not (a deleted one comes back), with the fields that version had."""
@@ -304,6 +327,49 @@ def trackings_fail(trackings: QuerySet[Tracking], *, error: str, now: datetime) 
     )
     trackings_failed(tracking_ids=failing_ids)
     return failed
+
+
+# --- Site check -------------------------------------------------------------------------------
+#
+#     queued --claimed by a worker--> running --> succeeded | failed
+
+
+def site_check_claim(site_check: SiteCheck, *, now: datetime) -> bool:
+    """queued -> running with one conditional UPDATE; a second delivery of the task finds
+    nothing to claim."""
+    claimed = SiteCheck.objects.filter(
+        pk=site_check.pk,
+        organization_id=site_check.organization_id,
+        status=SiteCheckStatus.QUEUED,
+    ).update(status=SiteCheckStatus.RUNNING, started_at=now, updated_at=now)
+    if claimed:
+        site_check.status = SiteCheckStatus.RUNNING
+        site_check.started_at = now
+    return claimed == 1
+
+
+def site_check_finish(
+    site_check: SiteCheck, *, succeeded: bool, now: datetime, **fields: Any
+) -> None:
+    """running -> succeeded (pages and summary written) or failed (the check could not run)."""
+    status = SiteCheckStatus.SUCCEEDED if succeeded else SiteCheckStatus.FAILED
+    SiteCheck.objects.filter(pk=site_check.pk, organization_id=site_check.organization_id).update(
+        status=status, finished_at=now, updated_at=now, **fields
+    )
+    site_check.status = status
+    site_check.finished_at = now
+    for name, value in fields.items():
+        setattr(site_check, name, value)
+
+
+def site_check_abandon(site_check: SiteCheck, *, now: datetime) -> None:
+    """An open check whose task or worker was lost long ago: failed, so a new one can start."""
+    SiteCheck.objects.filter(pk=site_check.pk, organization_id=site_check.organization_id).update(
+        status=SiteCheckStatus.FAILED,
+        finished_at=now,
+        updated_at=now,
+        error_message="The check never finished (its worker was lost); a new one replaced it.",
+    )
 
 
 # --- Deployment -------------------------------------------------------------------------------

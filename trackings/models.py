@@ -50,6 +50,22 @@ class VolumeStatus(models.TextChoices):
     SILENT = "silent", "Silent"
 
 
+class SiteStatus(models.TextChoices):
+    """What the last site check saw on the customer's page for a tracking (None: never checked).
+
+    verified: the page has our GTM snippet, the tracking's selector matches, and a click or a
+    submission there made its trigger fire in the sandbox. The others name the first thing that
+    was wrong: the page did not load (or was refused: not http(s), not a public address), it
+    has no snippet with our container id, or the selector matches nothing (or the interaction
+    never reached the dataLayer).
+    """
+
+    VERIFIED = "verified", "Verified"
+    SELECTOR_NOT_FOUND = "selector_not_found", "Selector not found"
+    SNIPPET_MISSING = "snippet_missing", "Snippet missing"
+    UNREACHABLE = "unreachable", "Unreachable"
+
+
 class Tracking(SoftDeletableTenantModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="trackings"
@@ -99,6 +115,12 @@ class Tracking(SoftDeletableTenantModel):
     last_error = models.TextField(blank=True)
     last_deployed_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # The last site check's verdict on the customer's own page (trackings.sitecheck), when, and
+    # what it saw: {"page_url", "message", "matched": [...], "event": ...}. Empty: never
+    # checked (the API says null).
+    site_status = models.CharField(max_length=24, choices=SiteStatus.choices, blank=True)
+    site_checked_at = models.DateTimeField(null=True, blank=True)
+    site_detail = models.JSONField(default=dict, blank=True)
     # Optimistic locking: PATCH carries the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -395,3 +417,72 @@ class PendingChange(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"pending change {self.status} ({self.pk})"
+
+
+class SiteCheckStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    # The check itself could not run (no browser, a crash); trackings keep their last verdicts.
+    FAILED = "failed", "Failed"
+
+
+class SiteCheck(TenantOwnedModel):
+    """One run of the site check for a customer: the pages loaded and what was found there.
+    The verdicts themselves are kept on each tracking (`site_status`)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="site_checks"
+    )
+    status = models.CharField(
+        max_length=16, choices=SiteCheckStatus.choices, default=SiteCheckStatus.QUEUED
+    )
+    # Per page: {"url", "final_url", "reachable", "snippet", "error", "load_ms", "bytes",
+    # "refused": [blocked request URLs]}.
+    pages = models.JSONField(default=list, blank=True)
+    # {"verified": n, "selector_not_found": n, ...} over the trackings checked.
+    summary = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A second request while one waits or runs gets that one (a browser per customer).
+            models.UniqueConstraint(
+                fields=["organization", "customer"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="sitecheck_one_open_per_customer",
+            ),
+        ]
+        indexes = [
+            # GET /site-checks/?customer=, newest first.
+            models.Index(
+                fields=["organization", "customer", "-created_at"], name="sitecheck_org_cust_idx"
+            ),
+        ]
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"site check {self.status} ({self.pk})"
+
+
+class SiteScreenshot(TenantOwnedModel):
+    """The last site check's picture of a tracking's match (the page when nothing matched): a
+    JPEG of at most SITE_SCREENSHOT_MAX_BYTES, in its own table so tracking rows stay small."""
+
+    tracking = models.OneToOneField(
+        Tracking, on_delete=models.CASCADE, related_name="site_screenshot"
+    )
+    site_check = models.ForeignKey(
+        SiteCheck, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    image = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"screenshot of {self.tracking_id}"
+
+
+SITE_SCREENSHOT_MAX_BYTES = 300_000

@@ -13,6 +13,8 @@ from trackings.services.deployments import (
     customers_schedule_health_checks,
     deployments_sweep,
 )
+from trackings.services.site_checks import customers_schedule_site_checks
+from trackings.sitecheck.run import site_check_run
 
 
 @shared_task(name="trackings.run_deployment", acks_late=True, reject_on_worker_lost=True)
@@ -53,3 +55,20 @@ def schedule_health_checks() -> int:
 def send_daily_digests() -> int:
     """Beat, daily: the digest e-mail of each organization with something to report."""
     return digests_send()
+
+
+@shared_task(name="trackings.run_site_check", acks_late=True, reject_on_worker_lost=True)
+def run_site_check(organization_id: str, site_check_id: str) -> None:
+    """Run one site check (a headless browser on the customer's pages)."""
+    token = set_context(organization_id=str(organization_id))
+    try:
+        site_check_run(organization_id=organization_id, site_check_id=site_check_id)
+    finally:
+        reset_context(token)
+
+
+@shared_task(name="trackings.schedule_site_checks")
+def schedule_site_checks() -> int:
+    """Beat, hourly: a site check for each customer not checked within SITE_CHECK_INTERVAL_HOURS
+    (daily by default), so checks spread over the day instead of all at one hour."""
+    return customers_schedule_site_checks(actor=Actor.system_actor("site-check"))

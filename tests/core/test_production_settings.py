@@ -43,6 +43,12 @@ UNSAFE_CHANGES = {
         {"TOKEN_ENCRYPTION_KEYS": GOOD_PRODUCTION_ENV["TOKEN_ENCRYPTION_KEYS"] + ",not-a-key"},
         "TOKEN_ENCRYPTION_KEYS key 2 is not a valid Fernet key",
     ),
+    # The site check's browser may reach private addresses only where a test or a developer
+    # says so: never in production (issue 11).
+    "site-check-private-networks": (
+        {"SITE_CHECK_ALLOWED_NETWORKS": "127.0.0.1/32"},
+        "SITE_CHECK_ALLOWED_NETWORKS is set",
+    ),
 }
 
 

@@ -43,10 +43,13 @@ def test_the_serialized_tracking_has_every_documented_field(alice):
     assert set(detail) == {
         "id", "customer", "name", "type", "config", "destinations", "ga4_event_name",
         "ga4_parameters", "ads_conversion", "key_event", "ads_primary", "status", "health",
-        "volume_status", "gtm", "last_error", "last_deployed_at", "version", "created_at",
-        "updated_at",
+        "volume_status", "site_status", "site_check", "gtm", "last_error", "last_deployed_at",
+        "version", "created_at", "updated_at",
     }  # fmt: skip
     assert set(detail["ads_conversion"]) == {"id", "label", "value", "currency", "category"}
+    # Never site-checked yet: unknown, not a verdict.
+    assert detail["site_status"] is None
+    assert detail["site_check"] is None
 
 
 def test_a_customer_without_a_google_connection_gets_no_deployment(alice):

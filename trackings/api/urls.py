@@ -7,6 +7,7 @@ from trackings.api.views.deployments import (
     CustomerVersionViewSet,
     DeploymentViewSet,
 )
+from trackings.api.views.site_checks import CustomerSiteCheckViewSet, SiteCheckViewSet
 from trackings.api.views.trackings import (
     TrackingTypeDetailView,
     TrackingTypeListView,
@@ -31,6 +32,7 @@ register_converter(GtmIdConverter, "gtm_id")
 router = SimpleRouter()
 router.register("trackings", TrackingViewSet, basename="tracking")
 router.register("deployments", DeploymentViewSet, basename="deployment")
+router.register("site-checks", SiteCheckViewSet, basename="site-check")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tracking-types/", TrackingTypeListView.as_view(), name="tracking-type-list"),
@@ -67,6 +69,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "customers/<uuid:customer_pk>/changes/<uuid:change_id>/approve/",
         CustomerChangeViewSet.as_view({"post": "approve"}),
         name="customer-change-approve",
+    ),
+    path(
+        "customers/<uuid:customer_pk>/site-check/",
+        CustomerSiteCheckViewSet.as_view({"post": "create"}),
+        name="customer-site-check",
     ),
     path(
         "customers/<uuid:customer_pk>/versions/",

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from trackings.api.serializers.changes import PendingChangeSerializer
 from trackings.api.serializers.deployments import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
-from trackings.models import Tracking, TrackingStatus, VolumeStatus
+from trackings.models import SiteStatus, Tracking, TrackingStatus, VolumeStatus
 from trackings.services.tracking_requests import Errors, TrackingRequest
 
 DESTINATIONS = (GA4, GOOGLE_ADS)
@@ -67,6 +67,28 @@ class GtmIdsSerializer(serializers.Serializer[Any]):
     version_id = serializers.CharField(source="gtm_version_id", read_only=True)
 
 
+class SiteCheckFindingSerializer(serializers.Serializer[Any]):
+    """What the last site check saw for the tracking (`site_status` says the verdict)."""
+
+    checked_at = serializers.DateTimeField(source="site_checked_at")
+    site_check = serializers.UUIDField(allow_null=True, help_text="The site check that saw it.")
+    page_url = serializers.CharField(help_text="The page the tracking was checked on.")
+    message = serializers.CharField()
+    matched = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Elements the selector matched (first five), e.g. `button#buy "Add to cart"`.',
+    )
+    match_count = serializers.IntegerField()
+    event = serializers.DictField(
+        allow_null=True,
+        help_text="For click and form trackings: `{expected, action, reached, element, how}`, "
+        "whether clicking or submitting the match made the trigger fire in the sandbox.",
+    )
+    screenshot_url = serializers.CharField(
+        allow_null=True, help_text="A JPEG of the match (of the page when nothing matched)."
+    )
+
+
 class TrackingSerializer(serializers.ModelSerializer[Tracking]):
     """A tracking as clients read it."""
 
@@ -82,6 +104,12 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
         help_text="The daily count against the usual volume (live trackings): `learning` until "
         "enough days are counted, then `normal`, `low` or `silent`."
     )
+    site_status = serializers.SerializerMethodField(
+        help_text="The last site check's verdict on the customer's page (null: never checked): "
+        "`verified`, `selector_not_found`, `snippet_missing` or `unreachable`. "
+        "POST /customers/{id}/site-check/ runs one.",
+    )
+    site_check = serializers.SerializerMethodField()
 
     class Meta:
         model = Tracking
@@ -100,6 +128,8 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
             "status",
             "health",
             "volume_status",
+            "site_status",
+            "site_check",
             "gtm",
             "last_error",
             "last_deployed_at",
@@ -113,6 +143,34 @@ class TrackingSerializer(serializers.ModelSerializer[Tracking]):
     def get_volume_status(self, tracking: Tracking) -> str:
         # Annotated by the viewset's queryset; a tracking made by this request has no history.
         return str(getattr(tracking, "volume_status_value", None) or VolumeStatus.LEARNING)
+
+    @extend_schema_field(serializers.ChoiceField(choices=SiteStatus.choices, allow_null=True))
+    def get_site_status(self, tracking: Tracking) -> str | None:
+        return tracking.site_status or None
+
+    @extend_schema_field(SiteCheckFindingSerializer(allow_null=True))
+    def get_site_check(self, tracking: Tracking) -> dict[str, Any] | None:
+        if tracking.site_checked_at is None:
+            return None
+        detail = tracking.site_detail or {}
+        # Annotated by the viewset's queryset (no query per row); asked for otherwise.
+        has_screenshot = getattr(tracking, "has_site_screenshot", None)
+        if has_screenshot is None:
+            has_screenshot = hasattr(tracking, "site_screenshot")
+        request = self.context.get("request")
+        path = f"/api/v1/trackings/{tracking.pk}/site-screenshot/"
+        return {
+            "checked_at": tracking.site_checked_at,
+            "site_check": detail.get("site_check"),
+            "page_url": detail.get("page_url", ""),
+            "message": detail.get("message", ""),
+            "matched": detail.get("matched", []),
+            "match_count": detail.get("match_count", 0),
+            "event": detail.get("event"),
+            "screenshot_url": (
+                (request.build_absolute_uri(path) if request else path) if has_screenshot else None
+            ),
+        }
 
 
 class _TrackingInputBase(serializers.Serializer[Any]):

@@ -10,8 +10,10 @@ import uuid
 from typing import Any
 
 import django_filters
-from django.db.models import F, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -22,6 +24,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,9 +49,30 @@ from trackings.api.serializers.trackings import (
     flatten_errors,
 )
 from trackings.catalog import all_tracking_types, get_tracking_type
-from trackings.models import Tracking, TrackingHealth, TrackingStatus, VolumeStatus
+from trackings.models import (
+    SiteScreenshot,
+    Tracking,
+    TrackingHealth,
+    TrackingStatus,
+    VolumeStatus,
+)
 from trackings.services import trackings as services
 from trackings.services.tracking_requests import Errors, TrackingRequest
+
+
+class JpegRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: image/jpeg`; the image itself is a plain HttpResponse."""
+
+    media_type = "image/jpeg"
+    format = "jpg"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        # Reached by errors only (a 404 asked for as an image): they stay JSON.
+        return JSONRenderer().render(data, "application/json", renderer_context)
 
 
 class TrackingTypeListView(APIView):
@@ -162,8 +186,34 @@ class TrackingViewSet(
         # The stats app keeps the volume alarm's state (`tracking.volume`, one-to-one); joined,
         # so a page of trackings costs no query more.
         return queryset.annotate(
-            volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING))
+            volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING)),
+            has_site_screenshot=Exists(SiteScreenshot.objects.filter(tracking=OuterRef("pk"))),
         )
+
+    @extend_schema(
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, "The JPEG."),
+            404: OpenApiResponse(description="No such tracking, or no screenshot of it yet."),
+        },
+        description="The last site check's picture of the tracking's match on the customer's "
+        "page (outlined), or of the page when nothing matched.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="site-screenshot",
+        renderer_classes=[JSONRenderer, JpegRenderer],
+    )
+    def site_screenshot(self, request: Request, pk: Any = None) -> HttpResponse:
+        tracking = self.get_object()
+        shot = SiteScreenshot.objects.filter(
+            organization=self.tenant.organization, tracking=tracking
+        ).first()
+        if shot is None:
+            raise NotFound("This tracking has no site check screenshot yet.")
+        response = HttpResponse(bytes(shot.image), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
     def _written(self, result: services.TrackingWrite, *, quiet_status: int) -> Response:
         context = {
