@@ -268,6 +268,14 @@ class TrackingAdmin(ServiceAdmin, CustomerDeploymentActions):
             expected_version=data.get("expected_version"),
             allow_auto_collected_event_name=bool(data.get("allow_auto_collected_event_name")),
         )
+        if result.pending_change is not None:
+            # The customer reviews before publishing: the edit waits with its other writes.
+            return format_html(
+                "The change waits for review in {}'s pending change {} (publish policy "
+                "'review'); nothing goes to Google until an admin approves it.",
+                obj.customer.name,
+                result.pending_change.pk,
+            )
         if result.deployment is None:
             return None
         return format_html(

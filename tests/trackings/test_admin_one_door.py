@@ -22,7 +22,7 @@ from tenants.actors import Actor
 from tenants.models import ApiKey, AuditEvent, Invitation, Role, User
 from tenants.services import invitation_create
 from tests.trackings.api_support import TRACKINGS, create, make_customer
-from trackings.models import Deployment, Tracking
+from trackings.models import Deployment, PendingChange, Tracking
 from webhooks.services.endpoints import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +180,22 @@ def test_a_valid_edit_is_audited_by_staff_bumps_the_version_and_queues_a_deploym
     assert deployment.created_by is not None
     assert deployment.created_by.email == STAFF_EMAIL
     assert f'href="/admin/trackings/deployment/{deployment.pk}/change/"' in html
+
+
+def test_under_review_a_valid_edit_waits_in_the_pending_change(alice: Any, staff: Client) -> None:
+    tracking = _tracking(alice)
+    Customer.objects.filter(pk=tracking.customer_id).update(publish_policy="review")
+    Deployment.objects.filter(customer=tracking.customer).delete()
+
+    response = staff.post(_page(tracking), _form(tracking, name="Reviewed rename"), follow=True)
+
+    tracking.refresh_from_db()
+    assert (tracking.name, tracking.version) == ("Reviewed rename", 2)
+    change = PendingChange.objects.get(customer=tracking.customer)
+    assert "waits for review" in unescape(response.content.decode())
+    assert str(change.pk) in response.content.decode()
+    assert not Deployment.objects.filter(customer=tracking.customer).exists()
+    assert AuditEvent.objects.get(action="tracking.update").actor_label == STAFF_EMAIL
 
 
 def test_the_auto_collected_opt_in_works_as_in_the_api(alice: Any, staff: Client) -> None:
