@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from oneclicktag.core.models import SoftDeletableTenantModel, TenantOwnedModel
@@ -30,6 +31,13 @@ class PublishPolicy(models.TextChoices):
     REVIEW = "review", "Review before publish"
 
 
+# How often a customer's live GTM and Ads are compared with its trackings (a health check). Each
+# check spends GTM quota shared by every tenant, hence a floor; a week at most so drift is found.
+HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES = 6 * 60
+HEALTH_CHECK_INTERVAL_MIN_MINUTES = 15
+HEALTH_CHECK_INTERVAL_MAX_MINUTES = 7 * 24 * 60
+
+
 class Customer(SoftDeletableTenantModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -46,6 +54,18 @@ class Customer(SoftDeletableTenantModel):
     publish_policy = models.CharField(
         max_length=16, choices=PublishPolicy.choices, default=PublishPolicy.AUTO
     )
+    health_check_interval_minutes = models.PositiveIntegerField(
+        default=HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES,
+        validators=[
+            MinValueValidator(HEALTH_CHECK_INTERVAL_MIN_MINUTES),
+            MaxValueValidator(HEALTH_CHECK_INTERVAL_MAX_MINUTES),
+        ],
+        help_text="Minutes between two health checks (at least "
+        f"{HEALTH_CHECK_INTERVAL_MIN_MINUTES}). A check may start later when the GTM quota "
+        "share for health checks is spent.",
+    )
+    # When the scheduler (trackings.services.health_checks) next starts a check; none yet: due.
+    next_health_check_at = models.DateTimeField(null=True, blank=True)
     # What a GA4 property created for the customer is set to (customers.locale validates them).
     time_zone = models.CharField(max_length=64, default="Etc/UTC")
     currency = models.CharField(max_length=3, default="USD")
@@ -68,6 +88,12 @@ class Customer(SoftDeletableTenantModel):
             # The customer list: one organization, filtered by status, newest first.
             models.Index(
                 fields=["organization", "status", "-created_at"], name="customer_org_status_idx"
+            ),
+            # The beat's health-check scheduler: live customers due first, across organizations.
+            models.Index(
+                fields=["next_health_check_at"],
+                condition=models.Q(deleted__isnull=True),
+                name="customer_health_due_idx",
             ),
         ]
         ordering = ("-created_at",)

@@ -24,10 +24,11 @@ app.conf.beat_schedule = {
         # With heartbeats stale after 40 s, a dead worker's deployment moves on within a minute.
         "schedule": 20.0,
     },
-    # Drift detection: live GTM and Ads compared with the desired state.
+    # Drift detection: live GTM and Ads compared with the desired state, each customer at its
+    # own interval; looked at every GTM quota window (100 s), whose share of checks it fills.
     "schedule-health-checks": {
         "task": "trackings.schedule_health_checks",
-        "schedule": 6 * 3600.0,
+        "schedule": 100.0,
     },
     # The customer's own pages in a headless browser: snippet, selectors, events. Each customer
     # is checked once per SITE_CHECK_INTERVAL_HOURS (default daily); asking hourly spreads them.

@@ -181,6 +181,21 @@ class DeploymentKind(models.TextChoices):
     CHECK = "check", "Health check"
 
 
+# What one run spends on GTM in the usual case, reserved before it starts (engine/apply_gtm.py
+# counts a sync's 5, the first one into a container included; a check reads the live version;
+# a rollback reads the live version, publishes, sets the latest version and syncs our workspace
+# to it). More only when a person changed the container since we last saw it (apply_gtm.py says
+# how much): those calls ask the bucket one at a time. The health-check scheduler budgets its
+# share of the GTM quota with it.
+GTM_CALLS_PER_RUN: dict[str, int] = {
+    DeploymentKind.DEPLOY: 5,
+    DeploymentKind.REMOVE: 5,
+    DeploymentKind.REPAIR: 5,
+    DeploymentKind.CHECK: 1,
+    DeploymentKind.ROLLBACK: 4,
+}
+
+
 class DeploymentStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     PLANNING = "planning", "Planning"

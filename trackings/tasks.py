@@ -9,10 +9,8 @@ from oneclicktag.core.context import reset_context, set_context
 from tenants.actors import Actor
 from trackings.digest import digests_send
 from trackings.engine import deployment_run, pending_change_plan
-from trackings.services.deployments import (
-    customers_schedule_health_checks,
-    deployments_sweep,
-)
+from trackings.services.deployments import deployments_sweep
+from trackings.services.health_checks import customers_schedule_health_checks
 from trackings.services.site_checks import customers_schedule_site_checks
 from trackings.sitecheck.run import site_check_run
 
@@ -47,7 +45,7 @@ def sweep_deployments() -> int:
 
 @shared_task(name="trackings.schedule_health_checks")
 def schedule_health_checks() -> int:
-    """Beat, every 6 hours: drift detection for every connected customer with live trackings."""
+    """Beat, every GTM quota window: the health checks that are due, within their quota share."""
     return customers_schedule_health_checks(actor=Actor.system_actor("health-check"))
 
 

@@ -7,7 +7,14 @@ from typing import Any
 from rest_framework import serializers
 
 from customers import services
-from customers.models import Customer, DriftPolicy, PublishPolicy
+from customers.models import (
+    HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES,
+    HEALTH_CHECK_INTERVAL_MAX_MINUTES,
+    HEALTH_CHECK_INTERVAL_MIN_MINUTES,
+    Customer,
+    DriftPolicy,
+    PublishPolicy,
+)
 from customers.selectors import google_connection_status
 
 MAX_TAGS = services.MAX_TAGS
@@ -51,6 +58,21 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         required=False,
         help_text="ISO 4217 currency of the GA4 property made for this customer (e.g. EUR).",
     )
+    health_check_interval_minutes = serializers.IntegerField(
+        min_value=HEALTH_CHECK_INTERVAL_MIN_MINUTES,
+        max_value=HEALTH_CHECK_INTERVAL_MAX_MINUTES,
+        required=False,
+        help_text="Minutes between two health checks of the live GTM container and Ads "
+        f"(default {HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES}, at least "
+        f"{HEALTH_CHECK_INTERVAL_MIN_MINUTES}). Checks share the GTM quota with every "
+        "customer: one may start later than due, never earlier.",
+    )
+    next_health_check_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the next scheduled health check is due; null: at the scheduler's next "
+        "turn (none yet).",
+    )
     google_connection_status = serializers.SerializerMethodField()
     version = serializers.IntegerField(
         required=False,
@@ -63,6 +85,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         fields = (
             "id",
             *services.EDITABLE_FIELDS,
+            "next_health_check_at",
             "google_connection_status",
             "version",
             "created_at",

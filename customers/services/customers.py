@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from safedelete.models import SOFT_DELETE
 
@@ -14,7 +16,14 @@ from customers.locale import (
     currency_errors,
     time_zone_errors,
 )
-from customers.models import Customer, DriftPolicy, PublishPolicy
+from customers.models import (
+    HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES,
+    HEALTH_CHECK_INTERVAL_MAX_MINUTES,
+    HEALTH_CHECK_INTERVAL_MIN_MINUTES,
+    Customer,
+    DriftPolicy,
+    PublishPolicy,
+)
 from customers.signals import customer_deleting, customer_restored
 from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.exceptions import InvalidInput, NotAllowed, StaleVersion
@@ -36,6 +45,7 @@ EDITABLE_FIELDS = (
     "publish_policy",
     "time_zone",
     "currency",
+    "health_check_interval_minutes",
 )
 _UNIQUE_SLUG_CONSTRAINT = "customer_unique_org_slug_live"
 MAX_TAGS = 50
@@ -56,6 +66,7 @@ def customer_snapshot(customer: Customer) -> dict[str, Any]:
         "publish_policy": customer.publish_policy,
         "time_zone": customer.time_zone,
         "currency": customer.currency,
+        "health_check_interval_minutes": customer.health_check_interval_minutes,
         "version": customer.version,
         "deleted": customer.deleted.isoformat() if customer.deleted else None,
     }
@@ -129,8 +140,10 @@ def customer_create(
     publish_policy: str = PublishPolicy.AUTO,
     time_zone: str = DEFAULT_TIME_ZONE,
     currency: str = DEFAULT_CURRENCY,
+    health_check_interval_minutes: int = HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES,
 ) -> Customer:
     _check_locale({"time_zone": time_zone, "currency": currency})
+    _check_health_check_interval({"health_check_interval_minutes": health_check_interval_minutes})
     with transaction.atomic():
         locked = _lock_organization(organization)
         _check_customer_limit(locked)
@@ -152,6 +165,7 @@ def customer_create(
             publish_policy=publish_policy,
             time_zone=time_zone,
             currency=currency,
+            health_check_interval_minutes=health_check_interval_minutes,
             created_by=_actor_user(actor),
             updated_by=_actor_user(actor),
         )
@@ -201,6 +215,31 @@ def _checked_tags(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "tags": list(dict.fromkeys(tags))}
 
 
+def _check_health_check_interval(data: dict[str, Any]) -> None:
+    """Whole minutes within the bounds, or a 400 naming the field (the API's serializer and the
+    admin's form say the same; this holds for every caller)."""
+    if "health_check_interval_minutes" not in data:
+        return
+    value = data["health_check_interval_minutes"]
+    low, high = HEALTH_CHECK_INTERVAL_MIN_MINUTES, HEALTH_CHECK_INTERVAL_MAX_MINUTES
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(
+            {
+                "health_check_interval_minutes": [
+                    f"Give whole minutes from {low} to {high} (a week)."
+                ]
+            }
+        )
+
+
+def _next_check_after_interval_change(customer: Customer, minutes: int) -> None:
+    """A shorter interval takes effect now (the next check moves closer); a longer one from the
+    check already planned on."""
+    sooner = timezone.now() + timedelta(minutes=minutes)
+    if customer.next_health_check_at is not None and sooner < customer.next_health_check_at:
+        customer.next_health_check_at = sooner
+
+
 def _locked_customer(customer: Customer, *, deleted: bool) -> Customer:
     manager = Customer.deleted_objects if deleted else Customer.objects
     locked = manager.select_for_update().filter(pk=customer.pk).first()
@@ -228,6 +267,7 @@ def customer_update(
         raise InvalidInput({field: ["This field cannot be changed."] for field in unknown})
     _check_locale(data)
     data = _checked_tags(data)
+    _check_health_check_interval(data)
     with transaction.atomic():
         locked = _locked_customer(customer, deleted=False)
         ensure_version(locked, expected_version)
@@ -249,6 +289,9 @@ def customer_update(
             return locked
         for field in changed:
             setattr(locked, field, data[field])
+        if "health_check_interval_minutes" in changed:
+            _next_check_after_interval_change(locked, locked.health_check_interval_minutes)
+            changed.append("next_health_check_at")
         locked.version += 1
         locked.updated_by = _actor_user(actor)
         try:

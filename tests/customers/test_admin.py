@@ -86,6 +86,7 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
             "publish_policy": "review",
             "time_zone": "Europe/Berlin",
             "currency": "EUR",
+            "health_check_interval_minutes": "30",
         },
     )
 
@@ -100,4 +101,5 @@ def test_editing_in_the_admin_goes_through_the_service(staff_client, alice, make
     assert customer.drift_policy == "report"
     assert customer.publish_policy == "review"
     assert (customer.time_zone, customer.currency) == ("Europe/Berlin", "EUR")
+    assert customer.health_check_interval_minutes == 30
     assert AuditEvent.objects.filter(action="customer.update", object_id=str(customer.pk)).exists()

@@ -33,6 +33,7 @@ from trackings.engine.locks import container_lock, supports_advisory_locks
 from trackings.engine.preview_reads import gtm_entities_forget
 from trackings.lifecycle import deployment_claim, trackings_fail, trackings_release
 from trackings.models import (
+    GTM_CALLS_PER_RUN,
     Deployment,
     DeploymentKind,
     DeploymentStatus,
@@ -50,18 +51,6 @@ logger = logging.getLogger(__name__)
 # Runs of one deployment that may end in transient errors before it fails for good.
 MAX_ATTEMPTS = 5
 TRANSIENT_BACKOFF_SECONDS = 15.0
-# What one run spends on GTM in the usual case, reserved before it starts (engine/apply_gtm.py
-# counts a sync's 5, the first one into a container included; a check reads the live version;
-# a rollback reads the live version, publishes, sets the latest version and syncs our workspace
-# to it). More only when a person changed the container since we last saw it (apply_gtm.py says
-# how much): those calls ask the bucket one at a time.
-GTM_CALLS_PER_RUN: dict[str, int] = {
-    DeploymentKind.DEPLOY: 5,
-    DeploymentKind.REMOVE: 5,
-    DeploymentKind.REPAIR: 5,
-    DeploymentKind.CHECK: 1,
-    DeploymentKind.ROLLBACK: 4,
-}
 # A task this close to its deployment's not_before is sent again rather than dropped.
 COUNTDOWN_TOLERANCE_SECONDS = 2.0
 # A deployment waiting for its container (another one runs) looks again after this long.

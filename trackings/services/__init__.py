@@ -1,14 +1,14 @@
 """Writes and queueing for trackings: trackings.py (create, update, delete, bulk, publish a
 draft), deployments.py (queue, coalesce, cancel, retry, health checks, rollback requests;
-enqueued by task name, never the engine), pending_changes.py (review before publish: writes
-held in a pending change, approval), tracking_requests.py (what a client asks for, checked
-against the catalog). Callers import from here."""
+enqueued by task name, never the engine), health_checks.py (the beat's quota-aware health-check
+scheduler), pending_changes.py (review before publish: writes held in a pending change,
+approval), tracking_requests.py (what a client asks for, checked against the catalog). Callers
+import from here."""
 
 from trackings.services.deployments import (
     MISSED_BEATS,
     RUN_DEPLOYMENT_TASK,
     SWEEP_QUEUED_AFTER,
-    customers_schedule_health_checks,
     deployment_cancel,
     deployment_enqueue,
     deployment_request_health_check,
@@ -21,6 +21,11 @@ from trackings.services.deployments import (
     heartbeat_stale_after,
     trackings_remove_for_customer,
     trackings_restore_for_customer,
+)
+from trackings.services.health_checks import (
+    customers_due_for_health_check,
+    customers_schedule_health_checks,
+    health_checks_per_window,
 )
 from trackings.services.pending_changes import (
     PLAN_PENDING_CHANGE_TASK,
@@ -85,6 +90,7 @@ __all__ = [
     "TrackingRequest",
     "TrackingWrite",
     "changes_publish",
+    "customers_due_for_health_check",
     "customers_schedule_health_checks",
     "deployment_cancel",
     "deployment_enqueue",
@@ -96,6 +102,7 @@ __all__ = [
     "deployment_retry",
     "deployment_snapshot",
     "deployments_sweep",
+    "health_checks_per_window",
     "heartbeat_stale_after",
     "pending_change_approve",
     "pending_change_record",

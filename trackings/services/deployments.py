@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from safedelete.config import DELETED_VISIBLE
 
-from customers.models import ConnectionStatus, Customer
+from customers.models import Customer
 from oneclicktag.core.exceptions import Conflict
 from oneclicktag.core.infrastructure import broker_check
 from oneclicktag.core.tasks import enqueue_on_commit
@@ -374,23 +374,5 @@ def deployments_sweep(
     for deployment in due.iterator():
         with transaction.atomic():
             _schedule(deployment, check=False)
-        count += 1
-    return count
-
-
-def customers_schedule_health_checks(*, actor: Actor) -> int:
-    """Beat: a health check for every connected customer with live trackings."""
-    customer_ids = (
-        Tracking.objects.filter(
-            status=TrackingStatus.LIVE,
-            customer__google_connection__status=ConnectionStatus.CONNECTED,
-            customer__deleted__isnull=True,
-        )
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
-    count = 0
-    for customer in Customer.objects.filter(pk__in=list(customer_ids)):
-        deployment_request_health_check(customer=customer, actor=actor)
         count += 1
     return count
