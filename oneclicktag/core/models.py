@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
+from safedelete.config import DELETED_VISIBLE
 from safedelete.managers import SafeDeleteAllManager, SafeDeleteDeletedManager, SafeDeleteManager
 from safedelete.models import SOFT_DELETE_CASCADE, SafeDeleteModel
 from safedelete.queryset import SafeDeleteQueryset
@@ -64,7 +65,14 @@ class TenantSafeDeleteManager(SafeDeleteManager):
 
 
 class TenantSafeDeleteAllManager(SafeDeleteAllManager):
+    """Every row, deleted ones included, for UPDATEs too. The installed safedelete narrows a bulk
+    `update()` through an all-rows manager to live rows unless visibility is forced, which made
+    writes to removed trackings (their Ads ids, errors, restores) silently change nothing."""
+
     _queryset_class = TenantSafeDeleteQuerySet
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().all(force_visibility=DELETED_VISIBLE)
 
     def for_organization(self, organization: models.Model | uuid.UUID | str) -> Any:
         return self.get_queryset().filter(organization=organization)

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from safedelete.config import DELETED_VISIBLE
 
 from customers.models import Customer
 from trackings.lifecycle import trackings_mark_removing, trackings_restore
@@ -73,8 +72,7 @@ def trackings_restore_snapshot(
         if current is None:
             continue  # gone for good (purged): nothing to put back
         trackings_restore(
-            # Deleted rows included: the installed safedelete updates them only when asked to.
-            rows.all(force_visibility=DELETED_VISIBLE),  # type: ignore[call-arg]
+            rows,
             **fields,
             health=TrackingHealth.HEALTHY,
             gtm_version_id=gtm_version_id,

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from safedelete.config import DELETED_VISIBLE
 
 from customers.models import Customer
 from oneclicktag.core.exceptions import Conflict
@@ -227,9 +226,7 @@ def trackings_restore_for_customer(
         ids = list(returning.values_list("pk", flat=True))
         if not ids:
             return None
-        trackings_bring_back(
-            Tracking.all_objects.filter(pk__in=ids).all(force_visibility=DELETED_VISIBLE)  # type: ignore[call-arg]
-        )
+        trackings_bring_back(Tracking.all_objects.filter(pk__in=ids))
         audit_record(
             organization=customer.organization_id,
             actor=actor,
