@@ -5,8 +5,9 @@ Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server, 
 BENCH_DATABASE_NAME), Redis (REDIS_URL, default db 15), the Google emulator, gunicorn for the
 product and for the floor (bench/floor/), a Celery worker for the Google part.
 
-Knobs: BENCH_ONLY=http|google|stats (one part; stats: the stats endpoints on 1,000 trackings
-× 365 days), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
+Knobs: BENCH_ONLY=http|cpu|google|stats (one part; cpu: only the in-process CPU per request of
+product and floor, which the HTTP part prints first; stats: the stats endpoints on 1,000
+trackings × 365 days), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
 BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
 for one deployment of 100 and of 1,000 trackings (also part of the Google part).
@@ -54,8 +55,9 @@ def _point_subprocesses_at(database: str) -> None:
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def _http_part(workdir: Path) -> None:
+def _http_part(workdir: Path, *, cpu_only: bool = False) -> None:
     from bench import scale, side_by_side
+    from bench.cpu import print_cpu
     from bench.seed import seeded_organization, trackings_insert
     from bench.servers import gunicorn
     from trackings.models import Tracking
@@ -74,6 +76,10 @@ def _http_part(workdir: Path) -> None:
         )[:200]
     ]
     queries = _queries_per_request(seeded, detail_ids)
+    # CPU per request in this process: the evidence a loaded machine does not blur.
+    print_cpu(seeded, detail_ids)
+    if cpu_only:
+        return
     _index_usage("before the HTTP part")
     with (
         gunicorn(
@@ -270,8 +276,8 @@ def main() -> None:
             if only in ("", "engine"):
                 _engine_part(emulator, google_customers[GOOGLE_CUSTOMERS:])
                 connected_at = time.monotonic()
-            if only in ("", "http"):
-                _http_part(workdir)
+            if only in ("", "http", "cpu"):
+                _http_part(workdir, cpu_only=only == "cpu")
             if only in ("", "stats"):
                 from bench.stats import print_stats
 

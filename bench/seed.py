@@ -3,6 +3,7 @@ trackings are inserted in bulk SQL (one INSERT … SELECT generate_series per ba
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from customers.models import ConnectionStatus, Customer, GoogleConnection
 from tenants.emulator_tokens import emulator_id_token, emulator_uid
 from tenants.models import Membership, Organization, Role, User
 from tenants.services.api_keys import api_key_create
+from trackings.catalog import get_tracking_type
 
 TYPES = ("button_click", "form_submit", "link_click", "page_view", "purchase", "signup")
 
@@ -65,8 +67,10 @@ def trackings_insert(
     *, organization_id: uuid.UUID, customer_ids: list[uuid.UUID], count: int
 ) -> None:
     """`count` trackings spread over the customers, half live, in batches of 100k rows, with
-    distinct creation times (one second apart, newest now)."""
+    distinct creation times (one second apart, newest now). Each has its type's example config,
+    so the rows compile as the API's own would (the container budget compiles them)."""
     batch = 100_000
+    configs = [json.dumps(get_tracking_type(key).example_config) for key in TYPES]
     with connection.cursor() as cursor:
         for start in range(0, count, batch):
             cursor.execute(
@@ -83,7 +87,7 @@ def trackings_insert(
                     gen_random_uuid(), NULL, false,
                     now() - g * interval '1 second', now() - g * interval '1 second',
                     'Button ' || g, (%(types)s::text[])[1 + g %% %(ntypes)s],
-                    jsonb_build_object('selector', '#buy-' || g), '["ga4", "google_ads"]',
+                    (%(configs)s::jsonb[])[1 + g %% %(ntypes)s], '["ga4", "google_ads"]',
                     'click_' || (g %% 50), '{}', '', '', NULL, '', '',
                     CASE WHEN g %% 2 = 0 THEN 'live' ELSE 'pending' END, 'unchecked',
                     '[]', '[]', '[]', '', '', NULL, NULL, 1, NULL, NULL,
@@ -93,6 +97,7 @@ def trackings_insert(
                 """,
                 {
                     "types": list(TYPES),
+                    "configs": configs,
                     "ntypes": len(TYPES),
                     "customers": customer_ids,
                     "ncustomers": len(customer_ids),

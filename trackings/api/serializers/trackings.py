@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oneclicktag.core.representation import FastRepresentation
 from trackings.api.serializers.changes import PendingChangeSerializer
 from trackings.api.serializers.deployments import DeploymentSerializer
 from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
@@ -89,7 +90,8 @@ class SiteCheckFindingSerializer(serializers.Serializer[Any]):
     )
 
 
-class TrackingSerializer(serializers.ModelSerializer[Tracking]):
+# Rendered by a compiled plan (oneclicktag.core.representation): a page of 50 is hot.
+class TrackingSerializer(FastRepresentation, serializers.ModelSerializer[Tracking]):
     """A tracking as clients read it."""
 
     customer = serializers.UUIDField(source="customer_id", read_only=True)
