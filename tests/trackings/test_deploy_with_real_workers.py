@@ -212,3 +212,54 @@ def test_a_live_run_keeps_its_heartbeat_and_a_dead_ones_is_taken_over(
         celery_workers.logs()[-3000:],
     )
     assert deployment.attempts == 2
+
+
+def test_under_review_a_real_worker_plans_the_change_and_publishes_it_once_approved(
+    alice: Any, connect_customer: Any, celery_workers: Any
+) -> None:
+    """The plan task (sent by name after the write) and the approved deployment, both run by
+    the worker; before the approval nothing of the tracking is live."""
+    customer = connect_customer(alice)
+    assert (
+        alice.client.patch(
+            f"/api/v1/customers/{customer.pk}/", {"publish_policy": "review"}, format="json"
+        ).status_code
+        == 200
+    )
+    celery_workers.start(purge=True)
+
+    created = alice.client.post(
+        "/api/v1/trackings/",
+        {
+            "customer": str(customer.pk),
+            "name": "Reviewed",
+            "type": "button_click",
+            "config": {"selector": "button.reviewed"},
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/customers/{customer.pk}/changes/{created.json()['pending_change']['id']}/"
+    change = wait_for(
+        lambda: (body := alice.client.get(url).json())["plan"] is not None and body,
+        what="the plan",
+    )
+    [tag] = [
+        row
+        for row in change["plan"]["gtm"]["create"]
+        if row["type"] == "tag" and row["tracking"] == created.json()["id"]
+    ]
+    assert tag["after"]["type"] == "gaawe"
+    assert not any(
+        marker_of(t) and created.json()["id"] in marker_of(t)  # type: ignore[operator]
+        for t in live_version(customer).get("tag") or []
+    )
+
+    approved = alice.client.post(f"{url}approve/")
+    assert approved.status_code == 202, approved.content
+    deployment = wait_for(
+        lambda: _finished(alice.client, approved.json()["id"]), what="the deployment"
+    )
+    assert deployment["status"] == "succeeded", (deployment, celery_workers.logs()[-3000:])
+    assert tag["name"] in {t["name"] for t in live_version(customer)["tag"]}
+    assert alice.client.get(url).json()["status"] == "approved"

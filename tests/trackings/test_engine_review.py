@@ -12,6 +12,7 @@ import pytest
 from customers.models import Customer
 from tests.fixtures.trackings import ads_actions, calls_by_api, deploy, live_version, run_queued
 from tests.trackings.gtm_person import Person
+from tests.trackings.test_engine_health_check import _check, _edit_in_gtm, _queued_repair
 from trackings.engine import pending_change_plan
 from trackings.engine.review import LABEL_AT_PUBLISH, TAG_ID_AT_PUBLISH
 from trackings.models import (
@@ -380,3 +381,37 @@ def test_the_calls_a_review_costs(
 
 def _delta_stats(google_emulator: Any, before: dict[str, Any]) -> dict[str, Any]:
     return {"calls": _delta(google_emulator.stats(), before)}
+
+
+def test_drift_found_while_a_change_waits_is_repaired_by_approving_it(
+    alice: Any, engine_customer: Customer, google_emulator: Any
+) -> None:
+    live_one = _create_live(alice, engine_customer)
+    _review(alice, engine_customer)
+    change_id = _create(alice, engine_customer, "Waiting")["pending_change"]["id"]
+
+    def delete_ours(entities: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"tag": tag, "changeStatus": "deleted"}
+            for tag in entities["tag"]
+            if live_one["id"] in tag.get("notes", "")
+        ]
+
+    _edit_in_gtm(engine_customer, delete_ours)
+    check = _check(engine_customer)
+
+    assert check.status == DeploymentStatus.SUCCEEDED, check.error_message
+    assert check.plan["health"]["missing"] == 1
+    assert check.plan["repair_waits_for_review"] == change_id
+    assert "repair_deployment" not in check.plan
+    assert _queued_repair(engine_customer) is None
+    # The change's plan, made against the version the person published, restores the tag.
+    _plan(engine_customer, change_id)
+    plan = PendingChange.objects.get(pk=change_id).plan
+    assert plan is not None
+    restored = [r for r in plan["gtm"]["create"] if r["tracking"] == live_one["id"]]
+    assert [r["type"] for r in restored] == ["tag"]
+    assert alice.client.post(_url(engine_customer, change_id, "approve")).status_code == 202
+    run_queued(engine_customer)
+    assert [k for k in _ours(live_version(engine_customer), engine_customer) if live_one["id"] in k]
+    assert Tracking.objects.get(pk=live_one["id"]).health == "healthy"

@@ -329,19 +329,24 @@ def _approved_change(ctx: RunContext) -> PendingChange | None:
     )
 
 
+def change_waiting_review(customer: Customer) -> PendingChange | None:
+    """The customer's change waiting for review, when it publishes after review."""
+    if not publishes_after_review(customer) or customer.deleted is not None:
+        return None
+    return PendingChange.objects.filter(
+        organization_id=customer.organization_id,
+        customer=customer,
+        status=PendingChangeStatus.PENDING,
+    ).first()
+
+
 def review_gate(ctx: RunContext) -> None:
     """Before any Google call of a sync run: under review, publish only an approved state.
     Sets the live GTM version the GTM step must find (`ctx.expected_live_version_id`)."""
     customer = ctx.customer
     change = _approved_change(ctx)
     if change is None:
-        if not publishes_after_review(customer) or customer.deleted is not None:
-            return
-        waiting = PendingChange.objects.filter(
-            organization_id=customer.organization_id,
-            customer=customer,
-            status=PendingChangeStatus.PENDING,
-        ).first()
+        waiting = change_waiting_review(customer)
         if waiting is not None:
             raise DeploymentFailed(
                 "review_required",

@@ -27,7 +27,7 @@ from trackings.engine.apply_gtm import gtm_apply, version_entities
 from trackings.engine.context import DeploymentFailed, RunContext, with_retries
 from trackings.engine.ga4 import ga4_sync_custom_dimensions, ga4_sync_key_events
 from trackings.engine.restore import trackings_snapshot
-from trackings.engine.review import review_gate
+from trackings.engine.review import change_waiting_review, review_gate
 from trackings.engine.verify import (
     LiveIndex,
     health_of,
@@ -369,7 +369,12 @@ def check_run(ctx: RunContext) -> None:
             )
         ctx.deployment.plan = {"gtm": summary, "health": counts}
         drifted = counts.get(TrackingHealth.DRIFTED) or counts.get(TrackingHealth.MISSING)
-        if drifted and ctx.customer.drift_policy == DriftPolicy.REPAIR:
+        waiting = change_waiting_review(ctx.customer) if drifted else None
+        if waiting is not None:
+            # A repair would publish the writes waiting for review: the change's plan (made
+            # against the live version) shows the repair too, and approving it publishes both.
+            ctx.deployment.plan["repair_waits_for_review"] = str(waiting.pk)
+        elif drifted and ctx.customer.drift_policy == DriftPolicy.REPAIR:
             # Drift is repaired, not only reported, unless the customer asked for reports only
             # (its people edit our entities by hand).
             repair = deployment_enqueue(
