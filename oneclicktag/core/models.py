@@ -150,3 +150,35 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.key} -> {self.response_status}"
+
+
+class ScheduleOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ScheduledJob(models.Model):
+    """The last run of one entry of the beat schedule (oneclicktag/celery.py), recorded by the
+    worker that ran it (oneclicktag.core.schedules). What runs and how often is read from the
+    code, never stored: this row only remembers what happened."""
+
+    id = models.BigAutoField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    task = models.CharField(max_length=200)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=16, choices=ScheduleOutcome.choices, blank=True)
+    # What the task returned (a count, mostly) or the error it raised, shortened.
+    last_result = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "schedule"
+        verbose_name_plural = "schedules"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
