@@ -5,9 +5,10 @@ Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server, 
 BENCH_DATABASE_NAME), Redis (REDIS_URL, default db 15), the Google emulator, gunicorn for the
 product and for the floor (bench/floor/), a Celery worker for the Google part.
 
-Knobs: BENCH_ONLY=http|cpu|google|stats (one part; cpu: only the in-process CPU per request of
-product and floor, which the HTTP part prints first; stats: the stats endpoints on 1,000
-trackings × 365 days), BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
+Knobs: BENCH_ONLY=http|cpu|google|stats|sitecheck (one part; cpu: only the in-process CPU per
+request of product and floor, which the HTTP part prints first; stats: the stats endpoints on
+1,000 trackings × 365 days; sitecheck: the site check's time per page in headless Chromium),
+BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
 BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
 for one deployment of 100 and of 1,000 trackings (also part of the Google part).
@@ -282,6 +283,10 @@ def main() -> None:
                 from bench.stats import print_stats
 
                 print_stats(workdir)
+            if only in ("", "sitecheck"):
+                from bench.site_check import print_site_check
+
+                print_site_check()
             if only in ("", "google"):
                 _google_part(workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], connected_at)
         finally:

@@ -7,6 +7,7 @@ the form's fields), audited with the staff user, version bumped, deployment queu
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, ClassVar
 
@@ -35,6 +36,8 @@ from trackings.models import (
     Deployment,
     DeploymentKind,
     Destination,
+    SiteCheck,
+    SiteScreenshot,
     Tracking,
     TrackingStatus,
 )
@@ -49,6 +52,7 @@ from trackings.services.deployments import (
     deployment_request_health_check,
     deployment_request_rollback,
 )
+from trackings.services.site_checks import site_check_request
 from trackings.services.trackings import tracking_update
 
 # What staff may edit: the fields the API's PATCH changes (TrackingRequest's, `type` excepted).
@@ -105,7 +109,7 @@ def _deployment_links(deployments: list[Deployment]) -> str:
 class CustomerDeploymentActions(admin.ModelAdmin[Any]):
     """Admin actions on the customers of the selected rows (trackings or deployments)."""
 
-    actions = ("redeploy", "run_health_check")
+    actions = ("redeploy", "run_health_check", "run_site_check")
 
     @admin.action(description="Redeploy the customers of the selected rows")
     def redeploy(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -114,6 +118,28 @@ class CustomerDeploymentActions(admin.ModelAdmin[Any]):
     @admin.action(description="Run a health check for the customers of the selected rows")
     def run_health_check(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._queue(request, queryset, DeploymentKind.CHECK, "a health check")
+
+    @admin.action(description="Run a site check for the customers of the selected rows")
+    def run_site_check(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        actor = staff_actor(request)
+        links = []
+        for customer in _customers_of(queryset):
+            try:
+                check = site_check_request(customer=customer, actor=actor)
+            except DomainError as error:
+                self.message_user(request, f"{customer.name}: {error}", messages.ERROR)
+                continue
+            links.append((reverse("admin:trackings_sitecheck_change", args=[check.pk]), customer))
+        if links:
+            self.message_user(
+                request,
+                format_html(
+                    "Queued a site check for {} customer(s): {}",
+                    len(links),
+                    format_html_join(", ", '<a href="{}">{}</a>', links),
+                ),
+                messages.SUCCESS,
+            )
 
     def _queue(self, request: HttpRequest, queryset: QuerySet[Any], kind: str, what: str) -> None:
         queued = _queue_for_customers(request, _customers_of(queryset), kind=kind)
@@ -181,11 +207,12 @@ class TrackingAdmin(ServiceAdmin, CustomerDeploymentActions):
         "organization",
         "status",
         "health",
+        "site_status",
         "last_deployed_at",
         "updated_at",
         "deleted",
     )
-    list_filter = (RemovedFilter, "status", "health", "type", "created_at")
+    list_filter = (RemovedFilter, "status", "health", "site_status", "type", "created_at")
     search_fields = ("name", "type", "customer__name", "organization__name", "last_error")
     list_select_related = ("customer", "organization")
     readonly_fields = (
@@ -205,6 +232,10 @@ class TrackingAdmin(ServiceAdmin, CustomerDeploymentActions):
         "last_error",
         "last_deployed_at",
         "last_checked_at",
+        "site_status",
+        "site_checked_at",
+        "site_detail_pretty",
+        "site_screenshot_image",
         "version",
         "created_at",
         "updated_at",
@@ -227,6 +258,25 @@ class TrackingAdmin(ServiceAdmin, CustomerDeploymentActions):
         "ads_conversion.category": "ads_category",
         "ads_conversion": "ads_category",
     }
+
+    @admin.display(description="site check detail")
+    def site_detail_pretty(self, tracking: Tracking) -> str:
+        return pretty_json(tracking.site_detail)
+
+    @admin.display(description="site check screenshot")
+    def site_screenshot_image(self, tracking: Tracking) -> str:
+        shot = SiteScreenshot.objects.filter(tracking=tracking).first()
+        if shot is None:
+            return "-"
+        # At most SITE_SCREENSHOT_MAX_BYTES: small enough to sit in the page itself.
+        return format_html(
+            '<img src="data:image/jpeg;base64,{}" width="{}" height="{}" '
+            'style="max-width: 100%; height: auto; border: 1px solid #ccc" alt="{}">',
+            base64.b64encode(bytes(shot.image)).decode("ascii"),
+            shot.width,
+            shot.height,
+            "What the site check saw",
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tracking]:
         # Removed (soft-deleted) trackings too: staff look into what happened to them.
@@ -382,6 +432,41 @@ class DeploymentAdmin(CustomerDeploymentActions, HistoryAdmin):
         return pretty_json(deployment.google_calls)
 
 
+@admin.register(SiteCheck)
+class SiteCheckAdmin(HistoryAdmin):
+    list_display = (
+        "id",
+        "customer",
+        "organization",
+        "status",
+        "summary",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("id", "customer__name", "organization__name")
+    list_select_related = ("customer", "organization")
+    readonly_fields = (
+        "id",
+        "organization",
+        "customer",
+        "status",
+        "summary",
+        "pages_pretty",
+        "error_message",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    # Checks are asked for through the API or the action on trackings, never made by hand.
+    exclude = ("pages", "updated_by")
+
+    @admin.display(description="pages")
+    def pages_pretty(self, site_check: SiteCheck) -> str:
+        return pretty_json(site_check.pages)
+
+
 @admin.register(ContainerVersion)
 class ContainerVersionAdmin(HistoryAdmin):
     list_display = ("gtm_version_id", "customer", "organization", "published_at", "published_by_us")
@@ -447,7 +532,7 @@ class ContainerVersionAdmin(HistoryAdmin):
 
 class TrackingInline(ReadOnlyInline):
     model = Tracking
-    fields = ("name", "type", "status", "health", "last_deployed_at", "deleted")
+    fields = ("name", "type", "status", "health", "site_status", "last_deployed_at", "deleted")
     readonly_fields = fields
     ordering = ("name",)
 

@@ -4,6 +4,7 @@ request, and a customer of it with a chosen GTM container (GTM-SHOP1)."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,10 +86,11 @@ def shop(settings: Any) -> Iterator[Shop]:
 
 
 def shop_customer(tenant: Any, website_url: str, container: str = CONTAINER) -> Customer:
+    suffix = uuid.uuid4().hex[:6]
     customer = Customer.objects.create(
         organization=tenant.organization,
-        name="Local shop",
-        slug="local-shop",
+        name=f"Local shop {suffix}",
+        slug=f"local-shop-{suffix}",
         website_url=website_url,
     )
     GoogleConnection.objects.create(

@@ -202,7 +202,7 @@ def site_check_record(check: SiteCheck, plan: CheckPlan, reports: list[PageRepor
             screenshots[tracking_id] = (
                 (finding.screenshot, *finding.screenshot_size) if finding.screenshot else None
             )
-    summary = dict(Counter(status for status, _ in verdicts.values()))
+    summary = dict(Counter(str(status) for status, _ in verdicts.values()))
     if plan.skipped:
         summary["skipped"] = len(plan.skipped)
     with transaction.atomic():
