@@ -2,9 +2,10 @@
 trackings each at the same moment, run by a real Celery worker (2 processes), as in production.
 
 Prints wall time from the enqueue until every deployment is done, GTM calls per deployment, the
-largest number of GTM calls the emulator counted in any 100 s, and the GTM calls the emulator
-answered with an error: Google's quota refusals (429), and the 404 a first deployment into a
-container gets for its latest version header (there is none yet), one per fresh container.
+largest number of GTM calls the emulator counted in any 100 s, the GTM calls the emulator
+answered with an error (Google's quota refusals, and the 404 a first deployment into a container
+gets for its latest version header, there is none yet: one per fresh container), and apart the
+quota refusals alone.
 
 Run nothing else on the same Redis database meanwhile: the worker's queue lives there, and a
 purge (another bench's end, some tests) loses the deployments' scheduled runs.
@@ -79,16 +80,16 @@ class GtmCallSampler:
 
     def __init__(self, emulator_url: str) -> None:
         self._url = f"{emulator_url}/_emulator/stats"
-        self.samples: list[tuple[float, int, int]] = []
+        self.samples: list[tuple[float, int, int, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _read(self) -> tuple[int, int]:
+    def _read(self) -> tuple[int, int, int]:
         with urllib.request.urlopen(self._url, timeout=10) as response:
             stats = json.loads(response.read())
         calls = sum(n for m, n in stats["calls"].items() if m.startswith("tagmanager."))
         errors = sum(n for m, n in stats["errors"].items() if m.startswith("tagmanager."))
-        return calls, errors
+        return calls, errors, int(stats.get("quota_refusals", {}).get("gtm", 0))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -107,14 +108,17 @@ class GtmCallSampler:
     def calls(self) -> int:
         return self.samples[-1][1] - self.samples[0][1]
 
-    def refusals(self) -> int:
+    def errors(self) -> int:
         return self.samples[-1][2] - self.samples[0][2]
+
+    def refusals(self) -> int:
+        return self.samples[-1][3] - self.samples[0][3]
 
     def max_in_window(self) -> int:
         """The most GTM calls counted in any 100 s (to the sampling period)."""
         best = 0
         j = 0
-        for i, (start, calls, _) in enumerate(self.samples):
+        for i, (start, calls, *_) in enumerate(self.samples):
             j = max(j, i)
             while j + 1 < len(self.samples) and self.samples[j + 1][0] <= start + WINDOW:
                 j += 1
@@ -132,6 +136,7 @@ class ScenarioResult:
     calls_per_deployment: list[int]
     gtm_calls: int
     max_in_window: int
+    errors: int
     refusals: int
 
 
@@ -177,6 +182,7 @@ def run_scenario(
         calls_per_deployment=sorted(int((d.google_calls or {}).get("gtm", 0)) for d in rows),
         gtm_calls=sampler.calls(),
         max_in_window=sampler.max_in_window(),
+        errors=sampler.errors(),
         refusals=sampler.refusals(),
     )
 
@@ -187,7 +193,7 @@ def print_result(result: ScenarioResult) -> None:
     statuses = ",".join(f"{n}×{s}" for s, n in sorted(result.statuses.items()))
     print(
         f"{result.label:<10} {result.seconds:>8.1f} {result.gtm_calls:>9} {spread:>12} "
-        f"{result.max_in_window:>14} {result.refusals:>9}  {statuses}",
+        f"{result.max_in_window:>14} {result.errors:>7} {result.refusals:>9}  {statuses}",
         flush=True,
     )
 
@@ -196,5 +202,5 @@ def print_header() -> None:
     print(
         f"\nGoogle, default quota (25 GTM calls / 100 s), real Celery worker (2 processes)\n"
         f"{'scenario':<10} {'wall s':>8} {'GTM calls':>9} {'per deploy':>12} "
-        f"{'max in 100 s':>14} {'errors':>9}  statuses"
+        f"{'max in 100 s':>14} {'errors':>7} {'refusals':>9}  statuses"
     )

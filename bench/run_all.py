@@ -11,7 +11,9 @@ request of product and floor, which the HTTP part prints first; stats: the stats
 BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
 BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
-for one deployment of 100 and of 1,000 trackings (also part of the Google part).
+for one deployment of 100 and of 1,000 trackings (also part of the Google part). The Google part
+ends with the noisy neighbour (bench/noisy.py): a viewer of one tenant polls every live-reading
+endpoint while another tenant deploys.
 """
 
 from __future__ import annotations
@@ -166,12 +168,14 @@ def _index_usage(moment: str) -> None:
         print(f"  {name:<48} {scans:>8} scans {size:>10}")
 
 
-def _connect_google_customers(emulator: Any, count: int) -> tuple[list[Any], float]:
+def _connect_google_customers(emulator: Any, count: int) -> tuple[list[Any], Any, float]:
     """The connection flows (OAuth, a container each, the choices) run with the GTM quota
     lifted on both sides, or they alone would fill several windows; the scenarios start only
-    once their calls have left the window (see `_google_part`)."""
+    once their calls have left the window (see `_google_part`). Also the noisy neighbour's two
+    tenants (bench/noisy.py)."""
     from django.conf import settings
 
+    from bench.noisy import noisy_tenants
     from bench.scenario import connected_customer
 
     default = settings.GTM_QUOTA_PER_100S
@@ -179,10 +183,11 @@ def _connect_google_customers(emulator: Any, count: int) -> tuple[list[Any], flo
     settings.GTM_QUOTA_PER_100S = 100_000
     try:
         customers = [connected_customer(own_container=index > 0) for index in range(count)]
+        noisy = noisy_tenants()
     finally:
         settings.GTM_QUOTA_PER_100S = default
         emulator.configure({"gtm_quota": {"per_100s": default}})
-    return customers, time.monotonic()
+    return customers, noisy, time.monotonic()
 
 
 def _engine_part(emulator: Any, customers: list[Any]) -> None:
@@ -200,8 +205,11 @@ def _engine_part(emulator: Any, customers: list[Any]) -> None:
         emulator.configure({"gtm_quota": {"per_100s": default}})
 
 
-def _google_part(workdir: Path, emulator: Any, customers: list[Any], connected_at: float) -> None:
+def _google_part(
+    workdir: Path, emulator: Any, customers: list[Any], noisy: Any, connected_at: float
+) -> None:
     from bench import google
+    from bench.noisy import run_noisy_neighbour
     from oneclicktag.celery import app
 
     # Messages the HTTP part queued (for connections that are only rows) must not run now.
@@ -240,6 +248,7 @@ def _google_part(workdir: Path, emulator: Any, customers: list[Any], connected_a
                     timeout=1200,
                 )
             )
+        run_noisy_neighbour(noisy, emulator_url=emulator.http_url, timeout=900)
 
 
 def main() -> None:
@@ -269,9 +278,10 @@ def main() -> None:
         try:
             print(f"database {database}, emulator {emulator.http_url}, {os.cpu_count()} CPUs")
             google_customers: list[Any] = []
+            noisy: Any = None
             connected_at = 0.0
             if only in ("", "google", "engine"):
-                google_customers, connected_at = _connect_google_customers(
+                google_customers, noisy, connected_at = _connect_google_customers(
                     emulator, GOOGLE_CUSTOMERS + ENGINE_CUSTOMERS
                 )
             if only in ("", "engine"):
@@ -288,7 +298,9 @@ def main() -> None:
 
                 print_site_check()
             if only in ("", "google"):
-                _google_part(workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], connected_at)
+                _google_part(
+                    workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], noisy, connected_at
+                )
         finally:
             app.control.purge()
             connection.creation.destroy_test_db(database, verbosity=0)

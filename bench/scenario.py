@@ -35,14 +35,17 @@ def owned_organization(name: str) -> tuple[Organization, Actor]:
     return organization, Actor(user=user)
 
 
-def connected_customer(*, own_container: bool = False) -> Customer:
+def connected_customer(
+    *, own_container: bool = False, owner: tuple[Organization, Actor] | None = None
+) -> Customer:
     """A customer connected through the real OAuth flow, on the seeded GTM container or (with
-    `own_container`) on a container of its own, created through the GTM API as a person would."""
-    organization, actor = owned_organization("Bench Agency")
+    `own_container`) on a container of its own, created through the GTM API as a person would;
+    in a new organization, or in `owner`'s."""
+    organization, actor = owner or owned_organization("Bench Agency")
     customer = customer_create(
         organization=organization,
         actor=actor,
-        name="Bench Shop",
+        name=f"Bench Shop {uuid.uuid4().hex[:6]}",
         website_url="https://bench.example/",
     )
     url = google_authorization_start(organization=organization, customer=customer, actor=actor)

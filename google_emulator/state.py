@@ -183,6 +183,8 @@ class EmulatorState:
         self.config = EmulatorConfig()
         self._calls: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
+        # Calls the GTM quota refused (a witness for benchmarks: Google's own count of refusals).
+        self._quota_refusals: Counter[str] = Counter()
         self._gtm_window: deque[float] = deque()
         self._gtm_day: tuple[dt.date, int] = (self._quota_day(), 0)
         self._rng = random.Random(FAULT_RNG_SEED)
@@ -244,6 +246,7 @@ class EmulatorState:
             self.config = EmulatorConfig()
             self._calls.clear()
             self._errors.clear()
+            self._quota_refusals.clear()
             self._gtm_window.clear()
             self._gtm_day = (self._quota_day(), 0)
             self._rng = random.Random(FAULT_RNG_SEED)
@@ -338,7 +341,11 @@ class EmulatorState:
 
     def stats(self) -> dict[str, dict[str, int]]:
         with self.lock:
-            return {"calls": dict(self._calls), "errors": dict(self._errors)}
+            return {
+                "calls": dict(self._calls),
+                "errors": dict(self._errors),
+                "quota_refusals": dict(self._quota_refusals),
+            }
 
     def take_fault(self, api: str, method_id: str) -> Fault | None:
         """The configured fault this call must fail with, if any (consumes one of its `count`)."""
@@ -378,6 +385,7 @@ class EmulatorState:
                 or used_today >= self.config.gtm_per_day
             ):
                 self._gtm_day = (day, used_today)
+                self._quota_refusals["gtm"] += 1
                 return False
             self._gtm_window.append(now)
             self._gtm_day = (day, used_today + 1)

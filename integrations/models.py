@@ -48,8 +48,10 @@ class OAuthState(models.Model):
 class GtmQuotaBucket(models.Model):
     """The GTM quota bucket of one Google Cloud project in embedded mode (no Redis).
 
-    Mirrors the Redis layout of integrations.google.quota: grant times in the sliding window,
-    the Pacific day's count, when each organization was last served and who is waiting.
+    Mirrors the Redis layout of integrations.google.quota: the tokens in the sliding window
+    with their stamps, the Pacific day's count and who is waiting for how many calls. `served`
+    (when each organization was last served) is no longer read: turns are ordered by calls in
+    the window now.
     """
 
     project = models.CharField(max_length=200, unique=True)

@@ -123,6 +123,9 @@ class CallContext:
     blocked: GoogleNeedsReconnect | None = None
     # GTM tokens taken ahead by `gtm_calls_reserved`, spent before asking the bucket again.
     reserved_gtm_tokens: list[str] = field(default_factory=list)
+    # A reserved run is under way: its calls past the reservation finish work that would be
+    # repeated if refused, so waiting turns do not hold them back (the window still does).
+    gtm_run_under_way: bool = False
 
     @property
     def organization_id(self) -> str | None:
@@ -140,14 +143,15 @@ def google_call(
     """Run one Google call. Raises only `GoogleError` subclasses."""
     if context.blocked is not None:
         raise GoogleNeedsReconnect(context.blocked.message, api=api)
-    if api == "gtm":
-        if context.reserved_gtm_tokens:
-            quota.gtm_quota_spend(context.reserved_gtm_tokens.pop())
-        else:
-            quota.gtm_quota_acquire(organization_id=context.organization_id or "-")
+    token = _gtm_token(context) if api == "gtm" else None
     started = time.monotonic()
     try:
-        result = call()
+        try:
+            result = call()
+        finally:
+            if token is not None:
+                # Counted from its answer: Google counted it on arrival, before that.
+                quota.gtm_quota_spend(token)
     except Exception as exc:
         error = classify(exc, api=api, fingerprinted=fingerprinted)
         if context.blocked is not None and not isinstance(error, GoogleNeedsReconnect):
@@ -184,19 +188,32 @@ def google_call(
     return result
 
 
-@contextmanager
-def gtm_calls_reserved(context: CallContext, count: int) -> Iterator[None]:
-    """Reserve `count` GTM calls before work that should not stop halfway: it starts only when
-    all are free (or `GoogleQuotaExceeded` says when they will be), and the unspent ones go
-    back at the end. Calls beyond the reservation ask the bucket one at a time."""
-    context.reserved_gtm_tokens = quota.gtm_quota_acquire(
-        organization_id=context.organization_id or "-", count=count
+def _gtm_token(context: CallContext) -> str:
+    """The quota token this GTM call spends: one of the run's reservation (stamped now, when
+    the call is made), else one from the bucket."""
+    if context.reserved_gtm_tokens:
+        token = context.reserved_gtm_tokens.pop()
+        quota.gtm_quota_spend(token)
+        return token
+    [token] = quota.gtm_quota_acquire(
+        organization_id=context.organization_id or "-", priority=context.gtm_run_under_way
     )
+    return token
+
+
+@contextmanager
+def gtm_calls_reserved(context: CallContext, tokens: list[str]) -> Iterator[None]:
+    """The context's GTM calls spend `tokens`, reserved ahead (`quota.gtm_quota_acquire` with a
+    count) for work that should not stop halfway; calls beyond them ask the bucket one at a
+    time, ahead of waiting turns. The list is spent in place: whoever reserved it gives back
+    what is left (`quota.gtm_quota_release`), whatever happened."""
+    context.reserved_gtm_tokens = tokens
+    context.gtm_run_under_way = True
     try:
         yield
     finally:
-        unspent, context.reserved_gtm_tokens = context.reserved_gtm_tokens, []
-        quota.gtm_quota_release(unspent)
+        context.reserved_gtm_tokens = []
+        context.gtm_run_under_way = False
 
 
 def call_outcome(error: GoogleError) -> str:

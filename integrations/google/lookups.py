@@ -3,26 +3,77 @@ the API. Reads of our own tables live in selectors modules; these ask Google."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
+
+from django.core.cache import cache
 
 from customers.models import GoogleConnection
 from customers.selectors import ga4_streams_in_use, gtm_containers_in_use
 from integrations.google.clients import GoogleClients
+from oneclicktag.core.infrastructure import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 WEB_USAGE = "web"
+# The GTM lists any member may ask for are read from Google at most this often per connection:
+# every read spends calls of the quota all tenants share (issue 13: a polling viewer starved
+# other tenants' deployments). Whether another customer holds a container is never kept.
+GTM_LOOKUP_READ_SECONDS = 60
 
 
 def is_web_container(container: dict[str, Any]) -> bool:
     return WEB_USAGE in [str(u).lower() for u in container.get("usageContext") or []]
 
 
+def _gtm_lookup_key(connection: GoogleConnection) -> str:
+    return f"gtm-containers-read:{connection.pk}"
+
+
+def _kept_a_minute(key: str, read: Callable[[], Any]) -> Any:
+    """What `read` returns, from the last minute's read when there is one. With the cache down
+    it reads live, as before."""
+    try:
+        kept = cache.get(key)
+    except CACHE_ERRORS as exc:
+        logger.warning("Google lookup cache unavailable", extra={"error": type(exc).__name__})
+        kept = None
+    if kept is not None:
+        return kept
+    value = read()
+    try:
+        cache.set(key, value, GTM_LOOKUP_READ_SECONDS)
+    except CACHE_ERRORS as exc:
+        logger.warning("Google lookup cache unavailable", extra={"error": type(exc).__name__})
+    return value
+
+
+def gtm_lookups_forget(connection: GoogleConnection) -> None:
+    """The connection's GTM choices changed (a container may have been created): the next list
+    reads Google again."""
+    try:
+        cache.delete(_gtm_lookup_key(connection))
+    except CACHE_ERRORS as exc:
+        logger.warning("Google lookup cache unavailable", extra={"error": type(exc).__name__})
+
+
 def gtm_accounts_with_containers(
     clients: GoogleClients, *, connection: GoogleConnection
 ) -> list[dict[str, Any]]:
+    """GTM calls: the accounts' list and one list of containers per account, at most once a
+    minute per connection."""
+
+    def read() -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        return [
+            (account, clients.gtm.list_containers(account["path"]))
+            for account in clients.gtm.list_accounts()
+        ]
+
+    listed = _kept_a_minute(_gtm_lookup_key(connection), read)
     in_use = gtm_containers_in_use(other_than=connection)
     accounts = []
-    for account in clients.gtm.list_accounts():
-        containers = clients.gtm.list_containers(account["path"])
+    for account, containers in listed:
         accounts.append(
             {
                 "account_id": str(account.get("accountId", "")),

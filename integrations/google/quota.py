@@ -1,29 +1,43 @@
 """The GTM quota: one token bucket per Google Cloud project, shared by every worker process.
 
 Google allows `GTM_QUOTA_PER_100S` calls in any sliding 100 s window and `GTM_QUOTA_PER_DAY` per day
-(the day resets at midnight America/Los_Angeles), for all tenants together. A caller either gets a
-token now or `GoogleQuotaExceeded` with the seconds until one can be had: workers never sleep here;
-the task reschedules itself with that countdown.
+(the day resets at midnight America/Los_Angeles), for all tenants together. A caller either gets
+tokens now or `GoogleQuotaExceeded` with the seconds until they can be had: workers never sleep
+here; the task reschedules itself with that countdown.
 
-A run that must not stop halfway (a deployment) reserves its whole budget at once
-(`count`): it starts only when that many calls are free, so it never spends quota on reads it
-would have to repeat after a refusal; what it did not spend goes back (`gtm_quota_release`).
-A reserved token is stamped again when its call is made (`gtm_quota_spend`), because that is
-when Google counts it.
+Counted as Google counts. A run that must not stop halfway (a deployment) reserves its whole
+budget at once (`count`): it starts only when that many calls are free, so it never spends quota
+on reads it would have to repeat after a refusal; what it did not spend goes back
+(`gtm_quota_release`). Google counts a call when it arrives, so a token is stamped again when its
+call is made and once more when the answer is back (`gtm_quota_spend`): the bucket's stamp is
+never earlier than Google's, and the bucket never frees a place before Google's window does.
 
-Fair turns: an organization refused a token registers as waiting. When tokens are scarce, a token
-goes to the waiting organization served least recently, so a tenant with a large backlog cannot
-starve another tenant's single call. Waiters that stop asking expire after a window.
+Fair by calls. A caller refused tokens waits in a queue with the number of calls it needs. The
+queue is ordered by the calls each waiter's organization has in the window now (fewest first),
+then by how long it has waited: an organization that used the quota lately goes behind one that
+did not. Calls are held back for every waiter ahead: a request is granted only if what is free,
+less the calls the waiters ahead of it need, still covers it. So a run needing five calls is not
+starved by another tenant's stream of one-call requests (they wait while its five are not free),
+and it is served within about a window whatever other tenants ask. Waiters that stop asking
+expire after a window. A run already under way asks `priority` for calls past its reservation:
+they finish work that would otherwise be repeated, so waiting turns do not hold them back.
 
-With Redis (production, tests) the whole decision is one Lua script, atomic across processes.
+Waking. A waiter may name itself (`waiter`, a deployment's id): when tokens come back
+(`gtm_quota_release`, at the end of every reserved run) the waiters that now fit, in queue
+order, are handed to the wake registered by the trackings app, which starts their deployments at
+once instead of at their countdown. integrations cannot import trackings, hence the registration.
+
+With Redis (production, tests) every decision is one Lua script, atomic across processes.
 Without Redis (embedded mode) the same algorithm runs on a database row locked with
 select_for_update (SQLite serialises writers anyway).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -36,6 +50,8 @@ from django.db import transaction
 
 from integrations.google.errors import GoogleQuotaExceeded
 from oneclicktag.core.metrics import QUOTA_WAIT_SECONDS, QUOTA_WAITS
+
+logger = logging.getLogger(__name__)
 
 GOOGLE_QUOTA_TIMEZONE = ZoneInfo("America/Los_Angeles")
 DEFAULT_WINDOW_SECONDS = 100.0
@@ -51,7 +67,7 @@ class QuotaLimits:
     @property
     def waiter_ttl_seconds(self) -> float:
         # A refused caller comes back within one window at most (its retry_after); after that
-        # it is presumed gone and stops holding a turn.
+        # it is presumed gone and stops holding calls back.
         return self.window_seconds + max(1.0, self.window_seconds / 10)
 
 
@@ -74,21 +90,49 @@ def quota_day(now: datetime | None = None) -> tuple[str, float]:
     return local.date().isoformat(), max(1.0, (midnight - local).total_seconds())
 
 
-def gtm_quota_acquire(*, organization_id: str, count: int = 1) -> list[str]:
+_wake: Callable[[list[str]], object] | None = None
+
+
+def register_gtm_quota_wake(wake: Callable[[list[str]], object]) -> None:
+    """`wake(waiters)` starts the named waiters (deployment ids) whose calls are free now."""
+    global _wake  # noqa: PLW0603 - one wake for the process, set once at app loading
+    _wake = wake
+
+
+def _waiter_key(organization_id: str, waiter: str | None) -> str:
+    # A named waiter holds its own place; plain calls of one organization share one.
+    return f"run:{waiter}" if waiter else f"org:{organization_id}"
+
+
+def gtm_quota_acquire(
+    *,
+    organization_id: str,
+    count: int = 1,
+    waiter: str | None = None,
+    priority: bool = False,
+) -> list[str]:
     """Take `count` GTM call tokens for `organization_id` (all or none), or raise
-    `GoogleQuotaExceeded` at once with the seconds until that many can be had. Returns the
-    tokens' ids, for `gtm_quota_release`."""
+    `GoogleQuotaExceeded` at once with the seconds until that many can be had (and wait in the
+    queue as `waiter`, or as the organization). Returns the tokens' ids, for
+    `gtm_quota_spend` and `gtm_quota_release`."""
     limits = quota_limits()
     # More than a window holds could never be granted together.
     count = max(1, min(count, limits.per_window))
     day, seconds_to_reset = quota_day()
+    request = _Request(
+        organization_id=organization_id,
+        count=count,
+        key=_waiter_key(organization_id, waiter),
+        wake=waiter or "",
+        priority=priority,
+    )
     if settings.REDIS_URL:
         granted, retry_after, reason, tokens = _acquire_redis(
-            limits, organization_id, count, day, seconds_to_reset
+            limits, request, day, seconds_to_reset
         )
     else:
         granted, retry_after, reason, tokens = _acquire_database(
-            limits, organization_id, count, day, seconds_to_reset
+            limits, request, day, seconds_to_reset
         )
     if granted:
         return tokens
@@ -106,10 +150,10 @@ def gtm_quota_acquire(*, organization_id: str, count: int = 1) -> list[str]:
 
 
 def gtm_quota_spend(token: str) -> None:
-    """A reserved token's call is being made now. Google counts a call when it is made, so the
-    bucket moves the token to now: stamped at the reservation (up to a run's length earlier),
-    it would leave the bucket's window before the call leaves Google's, and a run scheduled
-    for that moment would be refused by Google."""
+    """A token's call is being made (or its answer just came back): the bucket counts it from
+    now. Google counts a call when it arrives; stamped at the reservation (up to a run's length
+    earlier) or before the request left, it would leave the bucket's window before the call
+    leaves Google's, and a run started at that moment would be refused by Google."""
     limits = quota_limits()
     if settings.REDIS_URL:
         _spend_redis(limits, token)
@@ -118,20 +162,87 @@ def gtm_quota_spend(token: str) -> None:
 
 
 def gtm_quota_release(tokens: list[str]) -> None:
-    """Give back tokens taken but not spent on a call (the rest of a reservation)."""
-    if not tokens:
-        return
+    """Give back tokens taken but not spent on a call (the rest of a reservation), then wake the
+    waiters whose calls are free now, in queue order. Called at the end of every reserved run,
+    even with nothing to give back: time may have freed calls a waiter's countdown has not."""
     limits = quota_limits()
     day, _ = quota_day()
     if settings.REDIS_URL:
-        _release_redis(limits, day, tokens)
+        woken = _release_redis(limits, day, tokens)
     else:
-        _release_database(limits, day, tokens)
+        woken = _release_database(limits, day, tokens)
+    if woken and _wake is not None:
+        try:
+            _wake(woken)
+        except Exception:
+            # The waiters' own countdowns (and the sweep) still come; a failed wake only
+            # loses the head start.
+            logger.warning("Waking the next GTM quota waiters failed", exc_info=True)
+
+
+@dataclass(frozen=True)
+class _Request:
+    organization_id: str
+    count: int
+    key: str
+    wake: str
+    priority: bool
+
+
+def _token_organization(token: str) -> str:
+    # Tokens are "<organization>|<nonce>|<n>": the window tells whose calls it holds.
+    return token.split("|", 1)[0] if "|" in token else ""
 
 
 # --- Redis ----------------------------------------------------------------------------------
 
-_ACQUIRE_LUA = """
+# KEYS: 1 window (zset token -> stamp), 2 day count, 3 waiting (zset waiter -> last asked),
+# 4 waiters (hash waiter -> "organization|count|since|wake").
+_QUEUE_LUA = """
+local function expire_waiters(now, waiter_ttl)
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - waiter_ttl)
+  if #gone > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - waiter_ttl)
+    for _, key in ipairs(gone) do redis.call('HDEL', KEYS[4], key) end
+  end
+end
+
+local function calls_by_organization()
+  local counts = {}
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local org = string.match(token, '^([^|]*)|') or ''
+    counts[org] = (counts[org] or 0) + 1
+  end
+  return counts
+end
+
+local function before(a, b)
+  if a.calls ~= b.calls then return a.calls < b.calls end
+  if a.since ~= b.since then return a.since < b.since end
+  return a.key < b.key
+end
+
+-- The waiters, first to be served first.
+local function queue(counts)
+  local waiters = {}
+  for _, key in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    local raw = redis.call('HGET', KEYS[4], key)
+    if raw then
+      local org, count, since, wake = string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
+      waiters[#waiters + 1] = {
+        key = key, org = org, count = tonumber(count), since = tonumber(since), wake = wake,
+        calls = counts[org] or 0,
+      }
+    end
+  end
+  table.sort(waiters, before)
+  return waiters
+end
+"""
+
+_ACQUIRE_LUA = (
+    _QUEUE_LUA
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local org = ARGV[1]
@@ -142,59 +253,66 @@ local day_ttl = tonumber(ARGV[5])
 local waiter_ttl = tonumber(ARGV[6])
 local nonce = ARGV[7]
 local count = tonumber(ARGV[8])
+local me = ARGV[9]
+local wake = ARGV[10]
+local priority = ARGV[11] == '1'
 
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - waiter_ttl)
+expire_waiters(now, waiter_ttl)
 
 local day_used = tonumber(redis.call('GET', KEYS[2]) or '0')
 if day_used + count > day_limit then
   return {0, tostring(day_ttl), 'daily'}
 end
 
-local available = limit - redis.call('ZCARD', KEYS[1])
-local ahead = 0
-if available > 0 then
-  local mine = tonumber(redis.call('HGET', KEYS[3], org) or '0')
-  local waiters = redis.call('ZRANGE', KEYS[4], 0, -1)
-  for _, other in ipairs(waiters) do
-    if other ~= org then
-      local theirs = tonumber(redis.call('HGET', KEYS[3], other) or '0')
-      if theirs < mine or (theirs == mine and other < org) then
-        ahead = ahead + 1
-      end
-    end
+local used = redis.call('ZCARD', KEYS[1])
+local available = limit - used
+local mine = redis.call('HGET', KEYS[4], me)
+local since = now
+if mine then since = tonumber(string.match(mine, '^[^|]*|[^|]*|([^|]*)|')) end
+
+-- Calls held back for the waiters ahead of this request.
+local held = 0
+if not priority and redis.call('ZCARD', KEYS[3]) > 0 then
+  local counts = calls_by_organization()
+  local self = {key = me, calls = counts[org] or 0, since = since}
+  for _, other in ipairs(queue(counts)) do
+    if other.key ~= me and before(other, self) then held = held + other.count end
   end
 end
 
-if available - ahead >= count then
+if available - held >= count then
   local granted = {1, '0', ''}
   for i = 1, count do
-    local token = tostring(now) .. ':' .. nonce .. ':' .. i
+    local token = org .. '|' .. nonce .. '|' .. i
     redis.call('ZADD', KEYS[1], now, token)
     granted[#granted + 1] = token
   end
   redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
   redis.call('INCRBY', KEYS[2], count)
   redis.call('EXPIRE', KEYS[2], math.ceil(day_ttl) + 3600)
-  redis.call('HSET', KEYS[3], org, tostring(now))
-  redis.call('EXPIRE', KEYS[3], 172800)
-  redis.call('ZREM', KEYS[4], org)
+  redis.call('ZREM', KEYS[3], me)
+  redis.call('HDEL', KEYS[4], me)
   return granted
 end
 
-redis.call('ZADD', KEYS[4], now, org)
-redis.call('PEXPIRE', KEYS[4], math.ceil(waiter_ttl * 1000) + 1000)
-local retry = window / limit
-if available < count then
-  -- When enough of the oldest grants have left the window.
-  local nth = count - available - 1
-  nth = redis.call('ZRANGE', KEYS[1], nth, nth, 'WITHSCORES')
-  retry = tonumber(nth[2]) + window - now
+redis.call('ZADD', KEYS[3], now, me)
+redis.call('HSET', KEYS[4], me, org .. '|' .. count .. '|' .. since .. '|' .. wake)
+local ttl = math.ceil(waiter_ttl * 1000) + 1000
+redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
+-- When enough of the oldest calls have left the window for the waiters ahead and this one;
+-- if they need more than the window holds now, their own calls must leave it first.
+local retry = window
+local nth = held + count - available
+if nth <= used then
+  local oldest = redis.call('ZRANGE', KEYS[1], nth - 1, nth - 1, 'WITHSCORES')
+  retry = tonumber(oldest[2]) + window - now
 end
 if retry < 0.01 then retry = 0.01 end
 return {0, tostring(retry), 'window'}
 """
-
+)
 
 # Re-added if it already left the window: the call is counted from now either way.
 _SPEND_LUA = """
@@ -204,6 +322,38 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
 return 1
 """
+
+_RELEASE_LUA = (
+    _QUEUE_LUA
+    + """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local waiter_ttl = tonumber(ARGV[3])
+
+-- Only tokens still in the window come back (older ones have left it on their own).
+local released = 0
+for i = 4, #ARGV do released = released + redis.call('ZREM', KEYS[1], ARGV[i]) end
+if released > 0 then redis.call('DECRBY', KEYS[2], released) end
+
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+expire_waiters(now, waiter_ttl)
+local available = limit - redis.call('ZCARD', KEYS[1])
+local woken = {}
+local ahead = 0
+for _, waiter in ipairs(queue(calls_by_organization())) do
+  ahead = ahead + waiter.count
+  if ahead > available then break end
+  if waiter.wake ~= '' then
+    woken[#woken + 1] = waiter.wake
+    -- Woken, it has a whole turn to arrive before its place expires.
+    redis.call('ZADD', KEYS[3], now, waiter.key)
+  end
+end
+return woken
+"""
+)
 
 
 @cache
@@ -221,54 +371,91 @@ def _spend_script(url: str) -> Any:
     return _redis_client(url).register_script(_SPEND_LUA)
 
 
-def _spend_redis(limits: QuotaLimits, token: str) -> None:
-    window_key = _redis_keys(limits, quota_day()[0])[0]
-    _spend_script(str(settings.REDIS_URL))(keys=[window_key], args=[token, limits.window_seconds])
+@cache
+def _release_script(url: str) -> Any:
+    return _redis_client(url).register_script(_RELEASE_LUA)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _redis_keys(limits: QuotaLimits, day: str) -> list[str]:
     # One hash tag: every key of a project lives in one cluster slot, as Lua requires.
     prefix = f"{{oct:gtmq:{limits.project}}}"
-    return [f"{prefix}:window", f"{prefix}:day:{day}", f"{prefix}:served", f"{prefix}:waiting"]
+    return [f"{prefix}:window", f"{prefix}:day:{day}", f"{prefix}:waiting", f"{prefix}:waiters"]
+
+
+def _spend_redis(limits: QuotaLimits, token: str) -> None:
+    window_key = _redis_keys(limits, quota_day()[0])[0]
+    _spend_script(str(settings.REDIS_URL))(keys=[window_key], args=[token, limits.window_seconds])
 
 
 def _acquire_redis(
-    limits: QuotaLimits, organization_id: str, count: int, day: str, seconds_to_reset: float
+    limits: QuotaLimits, request: _Request, day: str, seconds_to_reset: float
 ) -> tuple[bool, float, str, list[str]]:
-    keys = _redis_keys(limits, day)
     args = [
-        organization_id,
+        request.organization_id,
         limits.per_window,
         limits.window_seconds,
         limits.per_day,
         seconds_to_reset,
         limits.waiter_ttl_seconds,
         secrets.token_hex(6),
-        count,
+        request.count,
+        request.key,
+        request.wake,
+        "1" if request.priority else "0",
     ]
-    granted, retry, reason, *tokens = _acquire_script(str(settings.REDIS_URL))(keys=keys, args=args)
-    return (
-        bool(int(granted)),
-        float(retry),
-        reason.decode() if isinstance(reason, bytes) else str(reason),
-        [token.decode() if isinstance(token, bytes) else str(token) for token in tokens],
+    granted, retry, reason, *tokens = _acquire_script(str(settings.REDIS_URL))(
+        keys=_redis_keys(limits, day), args=args
     )
+    return bool(int(granted)), float(retry), _text(reason), [_text(token) for token in tokens]
 
 
-def _release_redis(limits: QuotaLimits, day: str, tokens: list[str]) -> None:
-    window_key, day_key, *_ = _redis_keys(limits, day)
-    client = _redis_client(str(settings.REDIS_URL))
-    # Only tokens still in the window come back (older ones have left it on their own).
-    released = int(client.zrem(window_key, *tokens))
-    if released:
-        client.decrby(day_key, released)
+def _release_redis(limits: QuotaLimits, day: str, tokens: list[str]) -> list[str]:
+    woken = _release_script(str(settings.REDIS_URL))(
+        keys=_redis_keys(limits, day),
+        args=[limits.per_window, limits.window_seconds, limits.waiter_ttl_seconds, *tokens],
+    )
+    return [_text(waiter) for waiter in woken]
 
 
 # --- Database (embedded mode) ---------------------------------------------------------------
+#
+# The same algorithm on one row: `grants` is the window as [token, stamp] pairs, `waiting`
+# maps a waiter's key to {organization, count, since, seen, wake}.
+
+
+def _grants(raw: list[Any], now: float, window: float) -> list[list[Any]]:
+    # Rows written before tokens named their organization hold bare stamps.
+    pairs: list[list[Any]] = [
+        [str(g[0]), float(g[1])] if isinstance(g, list) else [repr(g), float(g)] for g in raw
+    ]
+    return [g for g in pairs if g[1] > now - window]
+
+
+def _waiting(raw: dict[str, Any], now: float, ttl: float) -> dict[str, dict[str, Any]]:
+    return {
+        key: value
+        for key, value in raw.items()
+        if isinstance(value, dict) and float(value["seen"]) > now - ttl
+    }
+
+
+def _queue(grants: list[list[Any]], waiting: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(calls of its organization in the window, since, key, waiter): first served first."""
+    counts: dict[str, int] = {}
+    for token, _stamp in grants:
+        org = _token_organization(str(token))
+        counts[org] = counts.get(org, 0) + 1
+    return sorted(
+        (counts.get(w["organization"], 0), float(w["since"]), key, w) for key, w in waiting.items()
+    )
 
 
 def _acquire_database(
-    limits: QuotaLimits, organization_id: str, count: int, day: str, seconds_to_reset: float
+    limits: QuotaLimits, request: _Request, day: str, seconds_to_reset: float
 ) -> tuple[bool, float, str, list[str]]:
     from integrations.models import GtmQuotaBucket
 
@@ -276,40 +463,52 @@ def _acquire_database(
         GtmQuotaBucket.objects.get_or_create(project=limits.project)
         bucket = GtmQuotaBucket.objects.select_for_update().get(project=limits.project)
         now = time.time()
-        grants = [t for t in bucket.grants if t > now - limits.window_seconds]
-        waiting = {
-            org: seen
-            for org, seen in bucket.waiting.items()
-            if seen > now - limits.waiter_ttl_seconds
-        }
+        grants = _grants(bucket.grants, now, limits.window_seconds)
+        waiting = _waiting(bucket.waiting, now, limits.waiter_ttl_seconds)
         if bucket.day != day:
             bucket.day, bucket.day_count = day, 0
         result: tuple[bool, float, str, list[str]]
-        if bucket.day_count + count > limits.per_day:
+        if bucket.day_count + request.count > limits.per_day:
             result = (False, seconds_to_reset, "daily", [])
         else:
             available = limits.per_window - len(grants)
-            mine = float(bucket.served.get(organization_id, 0))
-            ahead = 0
-            if available > 0:
-                for other in waiting:
-                    theirs = float(bucket.served.get(other, 0))
-                    if other != organization_id and (
-                        theirs < mine or (theirs == mine and other < organization_id)
-                    ):
-                        ahead += 1
-            if available - ahead >= count:
-                grants.extend([now] * count)
-                bucket.day_count += count
-                bucket.served[organization_id] = now
-                waiting.pop(organization_id, None)
-                result = (True, 0.0, "", [repr(now)] * count)
+            mine = waiting.get(request.key)
+            since = float(mine["since"]) if mine else now
+            held = 0
+            if not request.priority and waiting:
+                calls = sum(
+                    1
+                    for token, _ in grants
+                    if _token_organization(token) == request.organization_id
+                )
+                me = (calls, since, request.key)
+                held = sum(
+                    int(w["count"])
+                    for calls_, since_, key, w in _queue(grants, waiting)
+                    if key != request.key and (calls_, since_, key) < me
+                )
+            if available - held >= request.count:
+                nonce = secrets.token_hex(6)
+                tokens = [
+                    f"{request.organization_id}|{nonce}|{i}" for i in range(1, request.count + 1)
+                ]
+                grants.extend([token, now] for token in tokens)
+                bucket.day_count += request.count
+                waiting.pop(request.key, None)
+                result = (True, 0.0, "", tokens)
             else:
-                waiting[organization_id] = now
-                retry = limits.window_seconds / limits.per_window
-                if available < count:
-                    # When enough of the oldest grants have left the window.
-                    retry = sorted(grants)[count - available - 1] + limits.window_seconds - now
+                waiting[request.key] = {
+                    "organization": request.organization_id,
+                    "count": request.count,
+                    "since": since,
+                    "seen": now,
+                    "wake": request.wake,
+                }
+                retry = limits.window_seconds
+                nth = held + request.count - available
+                if nth <= len(grants):
+                    stamps = sorted(float(stamp) for _, stamp in grants)
+                    retry = stamps[nth - 1] + limits.window_seconds - now
                 result = (False, max(0.01, retry), "window", [])
         bucket.grants = grants
         bucket.waiting = waiting
@@ -324,30 +523,38 @@ def _spend_database(limits: QuotaLimits, token: str) -> None:
         bucket = GtmQuotaBucket.objects.select_for_update().filter(project=limits.project).first()
         if bucket is None:
             return
-        grants = list(bucket.grants)
-        # A token is its grant's time; the grant moves to now (spent tokens are never released).
-        if float(token) in grants:
-            grants.remove(float(token))
-        grants.append(time.time())
+        now = time.time()
+        grants = [g for g in _grants(bucket.grants, now, limits.window_seconds) if g[0] != token]
+        grants.append([token, now])
         bucket.grants = grants
         bucket.save(update_fields=["grants"])
 
 
-def _release_database(limits: QuotaLimits, day: str, tokens: list[str]) -> None:
+def _release_database(limits: QuotaLimits, day: str, tokens: list[str]) -> list[str]:
     from integrations.models import GtmQuotaBucket
 
     with transaction.atomic():
         bucket = GtmQuotaBucket.objects.select_for_update().filter(project=limits.project).first()
         if bucket is None:
-            return
-        grants = list(bucket.grants)
-        released = 0
-        for token in tokens:
-            # A token is its grant's time; only grants still in the window come back.
-            if float(token) in grants:
-                grants.remove(float(token))
-                released += 1
-        bucket.grants = grants
+            return []
+        now = time.time()
+        returned = set(tokens)
+        grants = _grants(bucket.grants, now, limits.window_seconds)
+        kept = [g for g in grants if g[0] not in returned]
         if bucket.day == day:
-            bucket.day_count = max(0, bucket.day_count - released)
+            bucket.day_count = max(0, bucket.day_count - (len(grants) - len(kept)))
+        waiting = _waiting(bucket.waiting, now, limits.waiter_ttl_seconds)
+        available = limits.per_window - len(kept)
+        woken: list[str] = []
+        ahead = 0
+        for *_, waiter in _queue(kept, waiting):
+            ahead += int(waiter["count"])
+            if ahead > available:
+                break
+            if waiter["wake"]:
+                woken.append(str(waiter["wake"]))
+                waiter["seen"] = now
+        bucket.grants = kept
+        bucket.waiting = waiting
         bucket.save()
+    return woken

@@ -30,6 +30,7 @@ def test_the_sliding_window_quota_refuses_with_403_rate_limit_exceeded(google_em
     method = "tagmanager.accounts.containers.workspaces.list"
     assert stats["calls"][method] == 4
     assert stats["errors"][method] == 1
+    assert stats["quota_refusals"] == {"gtm": 1}
 
 
 def test_configured_as_429_it_answers_resource_exhausted_with_retry_after(google_emulator, gtm):

@@ -1,9 +1,9 @@
 """Deployments run by real Celery workers (subprocesses on the test Redis broker) against the
 emulator: a button click for GA4 and Google Ads goes live through the public API and leaves again
 when deleted; a worker killed mid-deployment is taken over after a restart and leaves exactly one
-copy of everything.
+copy of everything; a run that gives its GTM calls back starts the deployment waiting for them.
 
-Both tests live in this one file on purpose: with `--dist loadfile` they then never run at the
+The tests live in this one file on purpose: with `--dist loadfile` they then never run at the
 same time, so two workers never share (and steal from) the broker's queue.
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from integrations.google.quota import gtm_quota_acquire, gtm_quota_release
+from tests.fixtures.google import revoke_at_google
 from tests.fixtures.trackings import (
     SYSTEM,
     ads_actions,
@@ -25,7 +27,14 @@ from tests.fixtures.trackings import (
     wait_for,
 )
 from trackings.engine.apply_ads import tracking_id_in_name
-from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
+from trackings.models import (
+    GTM_CALLS_PER_RUN,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Tracking,
+    TrackingStatus,
+)
 from trackings.planner import marker_of
 from trackings.services.deployments import deployment_enqueue, deployments_sweep
 
@@ -263,3 +272,61 @@ def test_under_review_a_real_worker_plans_the_change_and_publishes_it_once_appro
     assert deployment["status"] == "succeeded", (deployment, celery_workers.logs()[-3000:])
     assert tag["name"] in {t["name"] for t in live_version(customer)["tag"]}
     assert alice.client.get(url).json()["status"] == "approved"
+
+
+def test_a_reservation_given_back_starts_the_next_waiting_deployment_at_once(
+    connect_customer: Any,
+    alice: Any,
+    bob: Any,
+    celery_workers: Any,
+    google_emulator: Any,
+    settings: Any,
+) -> None:
+    # Issue 15: a deployment waited for its countdown (or the sweep) while the calls it needed
+    # had come back already. Two tenants; Google's own quota lifted, ours fits one run at a time.
+    google_emulator.configure({"gtm_quota": {"per_100s": 10000, "per_day": 100000}})
+    alices = connect_customer(alice)
+    bobs = connect_customer(bob, gtm_container_id="create")
+    make_tracking(alices, destinations=["ga4", "google_ads"])
+    make_tracking(bobs, destinations=["ga4", "google_ads"])
+    per_run = GTM_CALLS_PER_RUN[DeploymentKind.DEPLOY]
+    # A bucket of its own (the connections' calls stay in the old one), with room for one run
+    # and not two, over Google's 100 s window.
+    settings.GOOGLE_CLOUD_PROJECT = f"{settings.GOOGLE_CLOUD_PROJECT}-wake"
+    settings.GTM_QUOTA_PER_100S = 2 * per_run - 1
+    # Someone else's calls fill the window: both deployments must wait, Alice's first.
+    someone_else = gtm_quota_acquire(organization_id="someone-else", count=2 * per_run - 1)
+    # Alice's run will give its reservation back unspent: she revoked the grant at Google.
+    revoke_at_google(google_emulator, alices.google_connection)
+    celery_workers.start(purge=True)
+
+    first = deployment_enqueue(customer=alices, actor=SYSTEM)
+    wait_for(lambda: _status(first).not_before, what="Alice's deployment to wait for its calls")
+    second = deployment_enqueue(customer=bobs, actor=SYSTEM)
+    wait_for(lambda: _status(second).not_before, what="Bob's deployment to wait for its calls")
+    countdown_end = second.not_before
+    assert second.status == DeploymentStatus.QUEUED
+    assert second.started_at is None
+
+    # The window frees: Alice's calls fit, Bob's not yet (he is behind her); only she starts.
+    gtm_quota_release(someone_else)
+    assert _status(second).not_before == countdown_end
+    wait_for(
+        lambda: _status(first).status == DeploymentStatus.FAILED, what="Alice's deployment to end"
+    )
+    assert first.error_code == "google_needs_reconnect", first.error_message
+    # Her run gave back what it did not spend and Bob's deployment started then, not at the
+    # end of its countdown (a window away).
+    wait_for(
+        lambda: _status(second).status in (DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED),
+        what="Bob's deployment",
+    )
+    assert second.status == DeploymentStatus.SUCCEEDED, (
+        second.error_message,
+        celery_workers.logs()[-3000:],
+    )
+    assert first.finished_at is not None
+    assert second.started_at is not None
+    assert countdown_end is not None
+    assert first.finished_at <= second.started_at < countdown_end
+    assert second.attempts == 1, "waiting for quota spent no attempt"

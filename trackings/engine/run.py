@@ -26,6 +26,7 @@ from integrations.google.errors import (
     GoogleQuotaExceeded,
     TransientGoogleError,
 )
+from integrations.google.quota import gtm_quota_acquire, gtm_quota_release
 from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, INTERRUPTIONS
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.heartbeat import deployment_heartbeat
@@ -41,6 +42,7 @@ from trackings.models import (
     TrackingStatus,
 )
 from trackings.services.deployments import (
+    deployment_defer,
     deployment_requests_move,
     deployment_reschedule,
     heartbeat_stale_after,
@@ -92,19 +94,64 @@ def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
             if deployment.status == DeploymentStatus.QUEUED:
                 deployment_reschedule(deployment=deployment, countdown=BUSY_RETRY_SECONDS)
             return
-        if not _claim(deployment):
+        reservation = _reserve(deployment, connection)
+        if reservation is None:
             return
-        deployment.refresh_from_db()
         try:
-            with deployment_heartbeat(deployment):
-                _execute(deployment, customer, connection)
+            if not _claim(deployment):
+                return
+            deployment.refresh_from_db()
+            try:
+                with deployment_heartbeat(deployment):
+                    _execute(deployment, customer, connection, reservation)
+            finally:
+                if connection is not None:
+                    # The run may have changed the container: the next plan preview reads it
+                    # again.
+                    gtm_entities_forget(
+                        customer_id=customer.pk, container_id=connection.gtm_container_id
+                    )
+                _wake_next(customer)
         finally:
-            if connection is not None:
-                # The run may have changed the container: the next plan preview reads it again.
-                gtm_entities_forget(
-                    customer_id=customer.pk, container_id=connection.gtm_container_id
-                )
-            _wake_next(customer)
+            _give_back(reservation)
+
+
+def _reserve(deployment: Deployment, connection: GoogleConnection | None) -> list[str] | None:
+    """The run's GTM calls, reserved before the deployment is claimed: a run starts only with
+    all of them, so it never repeats reads after a refusal. None when they are not free: the
+    deployment stays queued (no claim, no attempt spent) until they are, by its countdown or
+    earlier by the wake when another run gives calls back (`_give_back`)."""
+    if connection is None or not connection.gtm_container_id:
+        return []  # it fails before any GTM call
+    try:
+        return gtm_quota_acquire(
+            organization_id=str(deployment.organization_id),
+            count=GTM_CALLS_PER_RUN[deployment.kind],
+            waiter=str(deployment.pk),
+        )
+    except GoogleQuotaExceeded as error:
+        deployment_defer(deployment=deployment, countdown=quota_countdown(error))
+    except INTERRUPTIONS as error:
+        # Our Redis (the bucket lives there) is away: not the deployment's fault.
+        logger.warning(
+            "Deployment waits for unavailable infrastructure",
+            extra={"deployment_id": str(deployment.pk), "error": type(error).__name__},
+        )
+        deployment_defer(deployment=deployment, countdown=INFRASTRUCTURE_RETRY_AFTER_SECONDS)
+    return None
+
+
+def _give_back(reservation: list[str]) -> None:
+    """What the run did not spend goes back to the bucket, and the deployments waiting for
+    calls that are free now (any tenant's, in the bucket's fair order) are started at once."""
+    try:
+        gtm_quota_release(reservation)
+    except INTERRUPTIONS as error:
+        # Unspent tokens leave the window on their own; the waiters keep their countdowns.
+        logger.warning(
+            "GTM quota reservation not given back: infrastructure unavailable",
+            extra={"error": type(error).__name__},
+        )
 
 
 def _wake_next(customer: Customer) -> None:
@@ -130,7 +177,10 @@ def _claim(deployment: Deployment) -> bool:
 
 
 def _execute(
-    deployment: Deployment, customer: Customer, connection: GoogleConnection | None
+    deployment: Deployment,
+    customer: Customer,
+    connection: GoogleConnection | None,
+    reservation: list[str],
 ) -> None:
     from trackings.engine.rollback import rollback_run
     from trackings.engine.sync import check_run, sync_run
@@ -160,8 +210,9 @@ def _execute(
                 "Choose a GTM container for this customer's Google connection, then deploy again.",
             )
         ctx.clients = google_clients_for(connection, deployment_id=deployment.pk)
-        # A run that started and ran out of quota halfway would repeat its reads next time.
-        with gtm_calls_reserved(ctx.clients.context, GTM_CALLS_PER_RUN[deployment.kind]):
+        # Reserved before the claim (`_reserve`): a run that ran out of quota halfway would
+        # repeat its reads next time.
+        with gtm_calls_reserved(ctx.clients.context, reservation):
             handlers[deployment.kind](ctx)
     except GoogleQuotaExceeded as error:
         _requeue(ctx, quota_countdown(error), count_attempt=False)

@@ -373,3 +373,41 @@ def deployments_sweep(
             _schedule(deployment, check=False)
         count += 1
     return count
+
+
+def deployment_defer(*, deployment: Deployment, countdown: float) -> None:
+    """A queued deployment whose GTM calls are not free yet waits `countdown` seconds (its
+    `not_before`), still queued: nothing was claimed or spent. The task is sent for then."""
+    now = timezone.now()
+    with transaction.atomic():
+        Deployment.objects.filter(
+            pk=deployment.pk,
+            organization_id=deployment.organization_id,
+            status=DeploymentStatus.QUEUED,
+        ).update(not_before=now + timedelta(seconds=countdown), updated_at=now)
+        _schedule(deployment, countdown=countdown, check=False)
+
+
+def deployments_wake(deployment_ids: Iterable[str]) -> int:
+    """The GTM quota's wake (registered in trackings/apps.py): these queued deployments' calls
+    are free now, so they start at once instead of at their countdown. A deployment no longer
+    queued is left alone; a second delivery of its task does nothing."""
+    now = timezone.now()
+    ids = []
+    for value in deployment_ids:
+        try:
+            ids.append(_as_uuid(value))
+        except ValueError:
+            continue  # not a deployment's: nothing of ours to start
+    with transaction.atomic():
+        woken = list(
+            Deployment.objects.filter(pk__in=ids, status=DeploymentStatus.QUEUED).only(
+                "pk", "organization_id"
+            )
+        )
+        Deployment.objects.filter(
+            pk__in=[d.pk for d in woken], status=DeploymentStatus.QUEUED, not_before__gt=now
+        ).update(not_before=now, updated_at=now)
+        for deployment in woken:
+            _schedule(deployment, check=False)
+    return len(woken)

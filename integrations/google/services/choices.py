@@ -22,6 +22,7 @@ from integrations.google.clients import GoogleClients
 from integrations.google.errors import GoogleInsufficientPermission, TransientGoogleError
 from integrations.google.gtm_client import WORKSPACE_NAME
 from integrations.google.lookups import (
+    gtm_lookups_forget,
     is_web_container,
     property_id_of,
     stream_id_of,
@@ -399,6 +400,8 @@ def connection_update_choices(
     values: dict[str, str] = {}
     if {"gtm_account_id", "gtm_container_id"} & changes.keys():
         values.update(_choose_gtm(clients, connection, changes))
+        # It may have created a container: the next list shows it.
+        gtm_lookups_forget(connection)
     if {"ga4_property_id", "ga4_stream_id"} & changes.keys():
         values.update(_choose_ga4(clients, connection, changes))
     elif "ga4_account_id" in changes:

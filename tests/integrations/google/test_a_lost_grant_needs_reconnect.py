@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
 from customers.models import ConnectionStatus, GoogleConnection
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import GoogleNeedsReconnect
-from oneclicktag.core.crypto import decrypt_token
 from tenants.models import AuditEvent
-from tests.fixtures.google import oauth_connect, run_oauth_flow
+from tests.fixtures.google import oauth_connect, revoke_at_google, run_oauth_flow
 
 pytestmark = pytest.mark.django_db
-
-
-def _revoke_at_google(emulator: Any, connection: GoogleConnection) -> None:
-    """What the person does in their Google account settings."""
-    token = decrypt_token(connection.refresh_token_encrypted)
-    response = requests.post(f"{emulator.http_url}/revoke", data={"token": token}, timeout=10)
-    assert response.status_code == 200
 
 
 def _total_calls(emulator: Any) -> int:
@@ -33,7 +24,7 @@ def test_invalid_grant_marks_the_connection_and_stops_further_calls(
 ) -> None:
     google_emulator.configure({"oauth": {"access_token_ttl_seconds": 5}})
     connection = oauth_connect(alice)
-    _revoke_at_google(google_emulator, connection)
+    revoke_at_google(google_emulator, connection)
 
     with pytest.raises(GoogleNeedsReconnect):
         google_clients_for(connection).gtm.list_accounts()
@@ -56,7 +47,7 @@ def test_invalid_grant_marks_the_connection_and_stops_further_calls(
 
 def test_a_revoked_access_token_is_caught_on_the_api_call(alice: Any, google_emulator: Any) -> None:
     connection = oauth_connect(alice)
-    _revoke_at_google(google_emulator, connection)
+    revoke_at_google(google_emulator, connection)
     clients = google_clients_for(connection)
     with pytest.raises(GoogleNeedsReconnect):
         clients.gtm.list_accounts()
@@ -72,7 +63,7 @@ def test_reconnecting_restores_the_connection_and_keeps_the_choices(
 ) -> None:
     customer = connect_customer(alice)
     connection = GoogleConnection.objects.get(customer=customer)
-    _revoke_at_google(google_emulator, connection)
+    revoke_at_google(google_emulator, connection)
     with pytest.raises(GoogleNeedsReconnect):
         google_clients_for(connection).gtm.list_accounts()
 

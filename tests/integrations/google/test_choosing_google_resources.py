@@ -204,3 +204,35 @@ def test_choosing_what_is_already_chosen_changes_nothing(alice: Any, connect_cus
     assert response.status_code == 200, response.content
     assert GoogleConnection.objects.get(pk=connection.pk).version == connection.version
     assert AuditEvent.objects.filter(action="google_connection.update").count() == events
+
+
+def _gtm_calls(google_emulator: Any) -> int:
+    calls = google_emulator.stats()["calls"]
+    return sum(n for method, n in calls.items() if method.startswith("tagmanager."))
+
+
+def test_a_polling_viewer_reads_the_gtm_lists_once_a_minute(
+    alice: Any, google_emulator: Any
+) -> None:
+    # Issue 13: every poll of a live-reading endpoint spent calls of the quota all tenants share.
+    connection = oauth_connect(alice)
+    url = f"/api/v1/customers/{connection.customer_id}/google/gtm-containers/"
+    viewer = alice.client_for("viewer")
+    before = _gtm_calls(google_emulator)
+    first = viewer.get(url)
+    assert first.status_code == 200, first.content
+    read_once = _gtm_calls(google_emulator)
+    assert read_once - before == 1 + len(first.json()["accounts"])  # accounts, then containers
+
+    for _ in range(5):
+        assert viewer.get(url).json() == first.json()
+    assert _gtm_calls(google_emulator) == read_once
+
+    # Choosing "create" makes a container: the next list reads Google again and shows it.
+    created = _patch(
+        alice.client,
+        connection,
+        {"gtm_account_id": seed.GTM_ACCOUNT_ID, "gtm_container_id": "create"},
+    ).json()["gtm_container_id"]
+    listed = viewer.get(url).json()["accounts"]
+    assert created in [c["container_id"] for a in listed for c in a["containers"]]

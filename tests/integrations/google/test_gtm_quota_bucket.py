@@ -145,3 +145,123 @@ def test_a_reserved_call_counts_from_when_it_is_made(bucket: str, settings: Any)
     asked_at = time.monotonic()
     refusal = _refusal("org-a")  # the call made a second later still counts
     assert abs(refusal.retry_after_seconds - (spent_at + 2.0 - asked_at)) < 0.25
+
+
+@pytest.fixture
+def woken(monkeypatch: Any) -> list[list[str]]:
+    """What the bucket hands to the wake (the trackings app's, in production), by release."""
+    calls: list[list[str]] = []
+    monkeypatch.setattr("integrations.google.quota._wake", calls.append)
+    return calls
+
+
+def test_a_waiting_reservation_holds_calls_back_from_other_tenants_single_calls(
+    bucket: str, settings: Any
+) -> None:
+    # Issue 13: fair turns counted organizations, so a run needing 7 free calls never got them
+    # while another tenant's poller took each call the moment it was free.
+    _limits(settings, per_window=8, window=100)
+    poller = gtm_quota_acquire(organization_id="poller", count=4)
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="victim", count=5, waiter="deployment-1")
+    # Four calls are free, but the victim's five come first: the poller gets none of them.
+    for _ in range(10):
+        _refusal("poller")
+    gtm_quota_release(poller[:2])  # six free: one more than the victim needs
+    gtm_quota_acquire(organization_id="poller")
+    _refusal("poller")
+    victims = gtm_quota_acquire(organization_id="victim", count=5, waiter="deployment-1")
+    assert len(victims) == 5
+    # Served, the victim holds nothing back any more.
+    gtm_quota_release(victims)
+    assert len(gtm_quota_acquire(organization_id="poller", count=5)) == 5
+
+
+def test_a_stream_of_single_calls_cannot_starve_a_reservation_as_the_window_slides(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=5, window=1.0)
+    for _ in range(5):
+        gtm_quota_acquire(organization_id="poller")
+        time.sleep(0.05)
+    with pytest.raises(GoogleQuotaExceeded) as refused:
+        gtm_quota_acquire(organization_id="victim", count=3, waiter="deployment-1")
+    retry_at = time.monotonic() + refused.value.retry_after_seconds
+    # The poller asks every 10 ms; the calls leaving the window are the victim's.
+    granted_to_poller = 0
+    while time.monotonic() < retry_at + 0.05:
+        try:
+            gtm_quota_acquire(organization_id="poller")
+            granted_to_poller += 1
+        except GoogleQuotaExceeded:
+            pass
+        time.sleep(0.01)
+    assert len(gtm_quota_acquire(organization_id="victim", count=3, waiter="deployment-1")) == 3
+    # Only what the victim did not need went to the poller meanwhile (5 - 3 as the window slid).
+    assert granted_to_poller <= 2
+
+
+def test_waiters_are_served_fewest_calls_in_the_window_first(
+    bucket: str, settings: Any, woken: list[list[str]]
+) -> None:
+    _limits(settings, per_window=6, window=100)
+    heavy = gtm_quota_acquire(organization_id="heavy", count=3)
+    light = gtm_quota_acquire(organization_id="light", count=1)
+    filler = gtm_quota_acquire(organization_id="filler", count=2)
+    # The heavy tenant asks first, the light one later; both need three.
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="heavy", count=3, waiter="heavy-run")
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="light", count=3, waiter="light-run")
+
+    gtm_quota_release(filler + light)  # three free
+    assert woken == [["light-run"]], "the tenant with fewer calls in the window goes first"
+    # The heavy tenant cannot take them meanwhile, though it asked first.
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="heavy", count=3, waiter="heavy-run")
+    gtm_quota_acquire(organization_id="light", count=3, waiter="light-run")
+    gtm_quota_release(heavy)
+    assert woken[-1] == ["heavy-run"]
+    gtm_quota_acquire(organization_id="heavy", count=3, waiter="heavy-run")
+
+
+def test_a_release_wakes_the_waiters_whose_calls_are_free_in_queue_order(
+    bucket: str, settings: Any, woken: list[list[str]]
+) -> None:
+    _limits(settings, per_window=6, window=100)
+    running = gtm_quota_acquire(organization_id="org-a", count=6)
+    for name in ("org-b", "org-c", "org-d"):
+        with pytest.raises(GoogleQuotaExceeded):
+            gtm_quota_acquire(organization_id=name, count=3, waiter=f"{name}-run")
+
+    gtm_quota_release([])  # a run that spent its whole reservation: nothing free, nobody woken
+    assert woken == []
+    gtm_quota_release(running[:4])  # four back: the first waiter's three fit, not the second's
+    assert woken == [["org-b-run"]]
+    gtm_quota_release(running[4:])  # six free: the first two waiters, in their order
+    assert woken[-1] == ["org-b-run", "org-c-run"]
+
+
+def test_a_run_under_way_passes_waiting_turns_for_its_extra_calls(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=4, window=100)
+    gtm_quota_acquire(organization_id="org-a", count=2)
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="org-b", count=3, waiter="org-b-run")
+    _refusal("org-a")  # a plain call waits behind the reservation
+    # A call past a running deployment's reservation finishes work that would be repeated.
+    gtm_quota_acquire(organization_id="org-a", priority=True)
+    gtm_quota_acquire(organization_id="org-a", priority=True)
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="org-a", priority=True)  # the window still holds
+
+
+def test_a_waiter_that_stops_asking_stops_holding_calls_back(bucket: str, settings: Any) -> None:
+    _limits(settings, per_window=4, window=0.5)
+    gtm_quota_acquire(organization_id="org-a", count=2)
+    with pytest.raises(GoogleQuotaExceeded):
+        gtm_quota_acquire(organization_id="gone", count=3, waiter="gone-run")
+    _refusal("org-a")
+    time.sleep(0.5 + 1.0 + 0.1)  # the window and the waiter's grace (at least a second)
+    assert len(gtm_quota_acquire(organization_id="org-a", count=4)) == 4
