@@ -5,10 +5,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from customers.models import ConnectionStatus, GoogleConnection
+from integrations.google.calls import calls_per_window_last_hour
+from integrations.google.quota import quota_limits
 from integrations.models import OAuthState
-from oneclicktag.core.admin_site import IndexAlert, add_index_alerts
+from oneclicktag.core.admin_site import IndexAlert, IndexPanel, add_index_alerts, add_index_panel
 
 TOKEN_FIELDS = ("refresh_token_encrypted", "access_token_encrypted")
 
@@ -25,6 +28,52 @@ def _needing_reconnect() -> list[IndexAlert]:
 
 
 add_index_alerts(_needing_reconnect)
+
+API_NAMES = {"gtm": "Tag Manager", "ads": "Google Ads", "ga4": "GA4 Admin", "oauth": "OAuth"}
+
+
+def _quota_use() -> IndexPanel:
+    """Google calls of the last hour per 100-s window, as the call wrapper counted them (the
+    cache; no database query). GTM's limit is per window, so its busiest window is the number
+    to watch against it."""
+    limits = quota_limits()
+    window = f"{limits.window_seconds:g} s"
+    rows = []
+    for calls in calls_per_window_last_hour():
+        limit = f"{limits.per_window} per {window}" if calls.api == "gtm" else "-"
+        share = f"{100 * calls.busiest / limits.per_window:.0f} %" if calls.api == "gtm" else "-"
+        rows.append(
+            (
+                calls.api,
+                API_NAMES.get(calls.api, calls.api),
+                calls.total,
+                calls.busiest,
+                calls.windows[-1][1] if calls.windows else 0,
+                limit,
+                share,
+            )
+        )
+    body = format_html_join(
+        "",
+        '<tr data-api="{}"><th scope="row">{}</th><td class="calls-hour">{}</td>'
+        '<td class="calls-busiest">{}</td><td class="calls-now">{}</td><td>{}</td>'
+        "<td>{}</td></tr>",
+        rows,
+    )
+    return IndexPanel(
+        id="quota-use",
+        title="Google quota use, last hour (every organization)",
+        html=format_html(
+            "<table><thead><tr><th>API</th><th>calls</th><th>busiest {} window</th>"
+            "<th>this window</th><th>limit</th><th>busiest of limit</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            window,
+            body,
+        ),
+    )
+
+
+add_index_panel(_quota_use)
 
 
 @admin.register(GoogleConnection)

@@ -9,14 +9,17 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from customers.admin import CustomerAdmin
 from customers.models import Customer
-from stats.charts import daily_chart_svg
+from oneclicktag.core.admin_site import IndexPanel, add_index_panel
+from stats.charts import Series, daily_chart_svg, stacked_daily_chart_svg
 from stats.models import SilentTracking, TrackingVolume
 from stats.selectors import GROUP_BY_DAY, StatsPeriod, customer_daily_stats, local_today
-from trackings.models import VolumeStatus
+from trackings.models import DeploymentStatus, VolumeStatus
+from trackings.selectors import UNFINISHED, deployments_per_day_by_outcome
 
 CHART_DAYS = 30
 
@@ -39,6 +42,34 @@ def last_30_days(model_admin: Any, customer: Customer) -> SafeString:
 CustomerAdmin.last_30_days = last_30_days  # type: ignore[attr-defined]
 CustomerAdmin.readonly_fields = (*CustomerAdmin.readonly_fields, "last_30_days")  # type: ignore[assignment]
 CustomerAdmin.fields = (*(CustomerAdmin.fields or ()), "last_30_days")  # type: ignore[assignment]
+
+
+INDEX_CHART_DAYS = 14
+DEPLOYMENT_SERIES = [
+    Series(DeploymentStatus.SUCCEEDED, "succeeded", "#5a9e4b"),
+    Series(DeploymentStatus.PARTIALLY_FAILED, "partially failed", "#e0a030"),
+    Series(DeploymentStatus.FAILED, "failed", "#ba2121"),
+    Series(DeploymentStatus.CANCELLED, "cancelled", "#999999"),
+    Series(UNFINISHED, "queued or running", "#79aec8"),
+]
+
+
+def deployments_chart() -> IndexPanel:
+    """The admin index's 14-day chart of deployments by outcome (every organization)."""
+    today = timezone.now().date()
+    rows = deployments_per_day_by_outcome(
+        first_day=today - timedelta(days=INDEX_CHART_DAYS - 1), last_day=today
+    )
+    return IndexPanel(
+        id="deployments-chart",
+        title=f"Deployments of the last {INDEX_CHART_DAYS} days by outcome (every organization)",
+        html=stacked_daily_chart_svg(
+            rows, series=DEPLOYMENT_SERIES, label="Deployments per day by outcome"
+        ),
+    )
+
+
+add_index_panel(deployments_chart)
 
 
 class _VolumeAdminBase(admin.ModelAdmin[TrackingVolume]):

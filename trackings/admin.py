@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -530,32 +531,75 @@ class ContainerVersionAdmin(HistoryAdmin):
         return pretty_json(version.snapshot)
 
 
-class TrackingInline(ReadOnlyInline):
+# A customer's page shows the latest rows of its history; the rest is one link away, in the
+# changelist filtered to the customer (a customer with years of deployments stays one page).
+CUSTOMER_PAGE_ROWS = 20
+
+
+class LatestRowsFormSet(BaseInlineFormSet):
+    """An inline showing the first CUSTOMER_PAGE_ROWS rows of its ordering, no more."""
+
+    def get_queryset(self) -> Any:
+        if not hasattr(self, "_latest_rows"):
+            self._latest_rows = super().get_queryset()[:CUSTOMER_PAGE_ROWS]
+        return self._latest_rows
+
+
+class LatestRowsInline(ReadOnlyInline):
+    formset = LatestRowsFormSet
+
+
+class TrackingInline(LatestRowsInline):
     model = Tracking
+    verbose_name_plural = f"trackings (the first {CUSTOMER_PAGE_ROWS} by name)"
     fields = ("name", "type", "status", "health", "site_status", "last_deployed_at", "deleted")
     readonly_fields = fields
     ordering = ("name",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # Removed ones too, marked by `deleted`.
-        return Tracking.all_objects.order_by("name")
+        return Tracking.all_objects.order_by("name", "id")
 
 
-class DeploymentInline(ReadOnlyInline):
+class DeploymentInline(LatestRowsInline):
     model = Deployment
+    verbose_name_plural = f"deployments (the latest {CUSTOMER_PAGE_ROWS})"
     fields = ("kind", "status", "error_code", "created_at", "finished_at")
     readonly_fields = fields
-    ordering = ("-created_at",)
+    ordering = ("-created_at", "-id")
 
 
-class ContainerVersionInline(ReadOnlyInline):
+class ContainerVersionInline(LatestRowsInline):
     model = ContainerVersion
+    verbose_name_plural = f"GTM container versions (the latest {CUSTOMER_PAGE_ROWS})"
     fields = ("gtm_version_id", "name", "published_at", "published_by_us")
     readonly_fields = fields
-    ordering = ("-published_at",)
+    ordering = ("-published_at", "-id")
+
+
+def customer_history_url(model: str, customer: Customer) -> str:
+    return f"{reverse(f'admin:trackings_{model}_changelist')}?customer__id__exact={customer.pk}"
+
+
+@admin.display(description="all of its history")
+def customer_history_links(model_admin: Any, customer: Customer) -> str:
+    if customer.pk is None:
+        return "-"
+    return format_html_join(
+        " · ",
+        '<a href="{}">{}</a>',
+        (
+            (customer_history_url("tracking", customer), "All its trackings"),
+            (customer_history_url("deployment", customer), "All its deployments"),
+            (customer_history_url("containerversion", customer), "All its GTM versions"),
+        ),
+    )
 
 
 # Added from here: customers sits below trackings in the dependency direction.
+CustomerAdmin.customer_history_links = customer_history_links  # type: ignore[attr-defined]
+CustomerAdmin.readonly_fields = (*CustomerAdmin.readonly_fields, "customer_history_links")  # type: ignore[assignment]
+CustomerAdmin.fields = (*(CustomerAdmin.fields or ()), "customer_history_links")  # type: ignore[assignment]
 CustomerAdmin.inlines = (
     *CustomerAdmin.inlines,
     TrackingInline,

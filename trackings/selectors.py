@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from tenants.models import Organization
 from trackings.models import (
@@ -68,3 +70,35 @@ DRIFTED_HEALTH = (TrackingHealth.DRIFTED, TrackingHealth.MISSING)
 def trackings_drifted() -> QuerySet[Tracking]:
     """Trackings (not removed) whose last health check found them changed or gone in GTM."""
     return Tracking.objects.filter(health__in=DRIFTED_HEALTH)
+
+
+# How a day's deployments ended, for the staff chart: the finished statuses, and the rest
+# (queued or running) as one.
+OUTCOMES_CHARTED = (
+    DeploymentStatus.SUCCEEDED,
+    DeploymentStatus.PARTIALLY_FAILED,
+    DeploymentStatus.FAILED,
+    DeploymentStatus.CANCELLED,
+)
+UNFINISHED = "unfinished"
+
+
+def deployments_per_day_by_outcome(*, first_day: date, last_day: date) -> list[dict[str, Any]]:
+    """Deployments of every organization created each day (UTC), by outcome, oldest first, a
+    row for every day (zeros included): one query, grouped in the database."""
+    start = datetime.combine(first_day, time.min, tzinfo=UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC)
+    counts = (
+        # A range on created_at (indexed), not a date cast of it.
+        Deployment.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day", "status")
+        .annotate(n=Count("id"))
+        .values_list("day", "status", "n")
+    )
+    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    rows = {day: dict.fromkeys([*OUTCOMES_CHARTED, UNFINISHED], 0) for day in days}
+    for day, status, n in counts:
+        outcome = status if status in OUTCOMES_CHARTED else UNFINISHED
+        rows[day][outcome] += n
+    return [{"day": day, **rows[day]} for day in days]

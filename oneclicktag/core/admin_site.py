@@ -7,7 +7,8 @@ until the window turns, the right password included; other addresses are not aff
 
 The index's "Failing now" block is filled by the apps above core (core cannot import them):
 each app's admin module calls `add_index_alerts` with a function returning its counts, each
-linking to the changelist filtered to exactly those rows. Staff see every organization.
+linking to the changelist filtered to exactly those rows. Staff see every organization. Below
+it, panels the apps add the same way (`add_index_panel`): server-rendered HTML, no script.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString
 
 from oneclicktag.core.throttling import AuthFailureThrottle
 
@@ -44,12 +46,31 @@ def add_index_alerts(alerts: IndexAlerts) -> None:
     _index_alerts.append(alerts)
 
 
+@dataclass(frozen=True)
+class IndexPanel:
+    id: str
+    title: str
+    html: SafeString
+
+
+_index_panels: list[Callable[[], IndexPanel]] = []
+
+
+def add_index_panel(panel: Callable[[], IndexPanel]) -> None:
+    """Register a panel of the admin index (called once, from the app's admin.py). It renders
+    on every visit: keep its queries bounded (one or two, whatever the data)."""
+    _index_panels.append(panel)
+
+
 class ThrottledAdminSite(AdminSite):
     index_template = "admin/oneclicktag_index.html"
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         alerts = [alert for source in _index_alerts for alert in source()]
-        return super().index(request, {**(extra_context or {}), "failing_now": alerts})
+        panels = [panel() for panel in _index_panels]
+        return super().index(
+            request, {**(extra_context or {}), "failing_now": alerts, "index_panels": panels}
+        )
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         if request.method != "POST":
