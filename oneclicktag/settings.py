@@ -178,9 +178,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Webhook deliveries wait on receivers (seconds each): their own queue keeps them from delaying
-# deployments. Workers consume both (`-Q celery,webhooks`).
-CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
+# Webhook deliveries wait on receivers (seconds each), and a site check drives a browser through
+# a customer's pages (seconds a page): their own queues keep them from delaying deployments.
+# Workers consume all three (`-Q celery,webhooks,site_checks`).
+CELERY_TASK_ROUTES = {
+    "webhooks.*": {"queue": "webhooks"},
+    "trackings.run_site_check": {"queue": "site_checks"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Internationalisation, static ----------------------------------------------------------

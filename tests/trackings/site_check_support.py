@@ -4,6 +4,7 @@ request, and a customer of it with a chosen GTM container (GTM-SHOP1)."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,14 @@ def serve(shop_holder: list[Shop], host: str = "127.0.0.1") -> ThreadingHTTPServ
         def do_GET(self) -> None:
             shop = shop_holder[0]
             shop.requests.append(("GET", self.path))
+            if self.path.startswith("/big.html"):
+                # A page past any sensible size cap (2 MB of paragraphs).
+                self._answer(200, b"<!doctype html><title>Big</title>" + b"<p>filler</p>" * 160_000)
+                return
+            if self.path.startswith("/slow.html"):
+                time.sleep(4)
+                self._answer(200, b"<!doctype html><title>Slow</title>")
+                return
             if self.path.startswith("/to-private"):
                 # A public page that sends the browser inside our network.
                 self.send_response(302)

@@ -71,7 +71,21 @@ def site_check_run(*, organization_id: Any, site_check_id: Any) -> SiteCheck | N
             error_message=f"No browser at {settings.SITE_CHECK_CHROMIUM} (SITE_CHECK_CHROMIUM).",
         )
         return check
-    reports = site_check_browse(plan)
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        reports = site_check_browse(plan)
+    except (PlaywrightError, OSError) as error:
+        # The browser itself failed (it would not start, it crashed): the trackings keep the
+        # verdicts they had; the check says why it has none.
+        logger.warning("Site check %s: the browser failed", check.pk, exc_info=error)
+        lifecycle.site_check_finish(
+            check,
+            succeeded=False,
+            now=timezone.now(),
+            error_message=f"The browser failed: {str(error).splitlines()[0][:300]}",
+        )
+        return check
     site_check_record(check, plan, reports)
     return check
 

@@ -195,7 +195,7 @@ class Command(BaseCommand):
                     *celery,
                     "worker",
                     "-Q",
-                    "celery,webhooks",
+                    "celery,webhooks,site_checks",
                     "--pool",
                     "solo",
                     "--loglevel",
