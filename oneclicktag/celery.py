@@ -24,6 +24,11 @@ app.conf.beat_schedule = {
         # With heartbeats stale after 40 s, a dead worker's deployment moves on within a minute.
         "schedule": 20.0,
     },
+    # Pending changes (review before publish) whose plan task was lost get it sent again.
+    "sweep-pending-change-plans": {
+        "task": "trackings.sweep_pending_change_plans",
+        "schedule": 60.0,
+    },
     # Drift detection: live GTM and Ads compared with the desired state, each customer at its
     # own interval; looked at every GTM quota window (100 s), whose share of checks it fills.
     "schedule-health-checks": {

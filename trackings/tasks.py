@@ -3,16 +3,22 @@ service it calls. Names are explicit so the beat schedule and other processes ca
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from oneclicktag.core.context import reset_context, set_context
+from oneclicktag.core.exceptions import RateLimited, UpstreamUnavailable
 from tenants.actors import Actor
 from trackings.digest import digests_send
 from trackings.engine import deployment_run, pending_change_plan
 from trackings.services.deployments import deployments_sweep
 from trackings.services.health_checks import customers_schedule_health_checks
+from trackings.services.pending_changes import pending_changes_sweep
 from trackings.services.site_checks import customers_schedule_site_checks
 from trackings.sitecheck.run import site_check_run
+
+# A plan task that met Google's quota or an outage tries again this many times.
+PLAN_RETRIES = 5
+PLAN_RETRY_SECONDS = 30.0
 
 
 @shared_task(name="trackings.run_deployment", acks_late=True, reject_on_worker_lost=True)
@@ -26,15 +32,27 @@ def run_deployment(organization_id: str, deployment_id: str) -> None:
         reset_context(token)
 
 
-@shared_task(name="trackings.plan_pending_change", acks_late=True)
-def plan_pending_change(organization_id: str, change_id: str) -> bool:
+@shared_task(
+    bind=True, name="trackings.plan_pending_change", acks_late=True, max_retries=PLAN_RETRIES
+)
+def plan_pending_change(self: Task, organization_id: str, change_id: str) -> bool:
     """Make the field-level plan of a pending change (review before publish). Read only at
-    Google; a change extended meanwhile is planned by the task its write sent."""
+    Google; a change extended meanwhile is planned by the task its write sent. Google's quota
+    or a Google outage: tried again later (then the beat sweep, then the approval, which makes
+    the plan itself)."""
     token = set_context(organization_id=str(organization_id))
     try:
         return pending_change_plan(organization_id=organization_id, change_id=change_id)
+    except (RateLimited, UpstreamUnavailable) as error:
+        raise self.retry(countdown=error.retry_after_seconds or PLAN_RETRY_SECONDS) from error
     finally:
         reset_context(token)
+
+
+@shared_task(name="trackings.sweep_pending_change_plans")
+def sweep_pending_change_plans() -> int:
+    """Beat, every minute: pending changes whose plan task was lost get it again."""
+    return pending_changes_sweep()
 
 
 @shared_task(name="trackings.sweep_deployments")

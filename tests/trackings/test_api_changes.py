@@ -4,16 +4,19 @@ the emulator, is in test_engine_review.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from customers.models import Customer, PublishPolicy
 from tenants.models import AuditEvent
 from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
 from trackings.models import Deployment, PendingChange, PendingChangeStatus, Tracking
+from trackings.services import pending_changes_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +240,36 @@ def test_an_unknown_change_is_a_404(alice: Any) -> None:
     assert alice.client.get(f"/api/v1/customers/{customer.pk}/changes/not-a-uuid/").status_code == (
         404
     )
+
+
+def test_the_beat_sends_the_plan_task_again_for_changes_left_without_a_plan(
+    alice: Any, bob: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    lost = create(alice, _review(make_customer(alice)))["pending_change"]["id"]
+    planned = create(bob, _review(make_customer(bob)))["pending_change"]["id"]
+    create(alice, _review(make_customer(alice, name="Fresh")))
+    PendingChange.objects.filter(pk=planned).update(planned_revision=1)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    PendingChange.objects.filter(pk__in=[lost, planned]).update(updated_at=an_hour_ago)
+
+    with django_capture_on_commit_callbacks() as sent:
+        swept = pending_changes_sweep()
+
+    # Only the old one without a plan (the fresh one's task may still be on its way).
+    assert swept == 1
+    assert len(sent) == 1
+
+
+def test_trackings_a_restored_customer_brings_back_wait_for_review(alice: Any) -> None:
+    customer = make_customer(alice)
+    tracking = create(alice, customer)
+    alice.client.delete(f"/api/v1/customers/{customer.pk}/")
+    Customer.all_objects.filter(pk=customer.pk).update(publish_policy=PublishPolicy.REVIEW)
+    queued = Deployment.objects.filter(customer=customer).count()
+
+    restored = alice.client.post(f"/api/v1/customers/{customer.pk}/restore/")
+
+    assert restored.status_code == 200, restored.json()
+    change = PendingChange.objects.get(customer=customer)
+    assert change.tracking_ids == [tracking["id"]]
+    assert Deployment.objects.filter(customer=customer).count() == queued

@@ -37,6 +37,7 @@ from trackings.services.pending_changes import (
     pending_change_reopen,
     pending_change_snapshot,
     pending_change_store_plan,
+    pending_changes_sweep,
     publishes_after_review,
 )
 from trackings.services.tracking_requests import (
@@ -109,6 +110,7 @@ __all__ = [
     "pending_change_reopen",
     "pending_change_snapshot",
     "pending_change_store_plan",
+    "pending_changes_sweep",
     "publishes_after_review",
     "tracking_bulk_create",
     "tracking_create",

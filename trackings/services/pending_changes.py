@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -239,6 +240,29 @@ def pending_change_approve(*, change: PendingChange, actor: Actor, revision: int
             after=pending_change_snapshot(locked),
         )
     return locked
+
+
+# A change whose plan is still missing this long after its last write has its task sent again.
+PLAN_SWEEP_AFTER = timedelta(minutes=2)
+
+
+def pending_changes_sweep(*, older_than: timedelta = PLAN_SWEEP_AFTER) -> int:
+    """Beat: re-send the plan task of changes still without a plan for their latest write (a
+    lost task, a broker restart, Google unavailable for longer than the task's retries)."""
+    due = (
+        PendingChange.objects.filter(
+            status=PendingChangeStatus.PENDING,
+            updated_at__lte=timezone.now() - older_than,
+        )
+        .exclude(planned_revision=F("revision"))
+        .only("pk", "organization_id")
+    )
+    count = 0
+    for change in due.iterator():
+        with transaction.atomic():
+            _schedule_plan(change)
+        count += 1
+    return count
 
 
 def pending_change_reopen(*, customer: Customer, change: PendingChange) -> PendingChange:
