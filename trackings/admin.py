@@ -37,6 +37,7 @@ from trackings.models import (
     Deployment,
     DeploymentKind,
     Destination,
+    PendingChange,
     SiteCheck,
     SiteScreenshot,
     Tracking,
@@ -529,6 +530,53 @@ class ContainerVersionAdmin(HistoryAdmin):
     @admin.display(description="snapshot")
     def snapshot_pretty(self, version: ContainerVersion) -> str:
         return pretty_json(version.snapshot)
+
+
+@admin.register(PendingChange)
+class PendingChangeAdmin(HistoryAdmin):
+    """Review before publish: what waits and what was approved, read only (approving asks
+    Google for the plan again: the API's `POST .../changes/{id}/approve/` does it)."""
+
+    list_display = (
+        "id",
+        "customer",
+        "organization",
+        "status",
+        "revision",
+        "planned_at",
+        "approved_by",
+        "created_at",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("id", "customer__name", "organization__name")
+    list_select_related = ("customer", "organization")
+    readonly_fields = (
+        "id",
+        "organization",
+        "customer",
+        "status",
+        "revision",
+        "tracking_ids",
+        "plan_pretty",
+        "planned_at",
+        "gtm_live_version_id",
+        "desired_fingerprint",
+        "deployment",
+        "approved_at",
+        "approved_by",
+        "created_by",
+        "created_at",
+    )
+    exclude = (
+        "plan",
+        "planned_revision",
+        "plan_fingerprint",
+        "updated_by",
+    )
+
+    @admin.display(description="plan")
+    def plan_pretty(self, change: PendingChange) -> str:
+        return pretty_json(change.plan)
 
 
 # A customer's page shows the latest rows of its history; the rest is one link away, in the
