@@ -269,6 +269,20 @@ def gtm_calls_reserved(context: CallContext, tokens: list[str]) -> Iterator[None
         context.gtm_run_under_way = False
 
 
+@contextmanager
+def gtm_calls_all_or_none(context: CallContext, count: int) -> Iterator[None]:
+    """A read that is worth nothing half done (a request's several GTM lists) takes its `count`
+    calls together or none (`GoogleQuotaExceeded` at once): refused between two lists it would
+    have spent the first for nothing, and again at the next try. What it did not spend goes
+    back."""
+    tokens = quota.gtm_quota_acquire(organization_id=context.organization_id or "-", count=count)
+    try:
+        with gtm_calls_reserved(context, tokens):
+            yield
+    finally:
+        quota.gtm_quota_release(tokens)
+
+
 def call_outcome(error: GoogleError) -> str:
     """The metric label of a failed call: the class of error, not its message."""
     if isinstance(error, GoogleQuotaExceeded):

@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from customers.models import GoogleConnection
 from customers.selectors import ga4_streams_in_use, gtm_containers_in_use
+from integrations.google.calls import gtm_calls_all_or_none
 from integrations.google.clients import GoogleClients
 from oneclicktag.core.infrastructure import CACHE_ERRORS
 
@@ -65,10 +66,13 @@ def gtm_accounts_with_containers(
     minute per connection."""
 
     def read() -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        return [
-            (account, clients.gtm.list_containers(account["path"]))
-            for account in clients.gtm.list_accounts()
-        ]
+        # Worth nothing half done: the accounts and (most grants see one) its containers
+        # together; further accounts' lists one at a time.
+        with gtm_calls_all_or_none(clients.context, 2):
+            return [
+                (account, clients.gtm.list_containers(account["path"]))
+                for account in clients.gtm.list_accounts()
+            ]
 
     listed = _kept_a_minute(_gtm_lookup_key(connection), read)
     in_use = gtm_containers_in_use(other_than=connection)

@@ -150,3 +150,31 @@ def test_each_kind_waits_only_for_the_calls_it_needs(engine_customer: Any, setti
     _run_once(deployment)
     assert deployment.status == DeploymentStatus.QUEUED, "a deployment waits for all 5"
     assert deployment.google_calls.get("gtm", 0) == 0
+
+
+def _gtm_calls(google_emulator: Any) -> int:
+    calls = google_emulator.stats()["calls"]
+    return sum(n for method, n in calls.items() if method.startswith("tagmanager."))
+
+
+def test_a_plan_preview_short_of_quota_spends_nothing(
+    alice: Any, engine_customer: Any, google_emulator: Any, settings: Any
+) -> None:
+    # Its four GTM lists are worth nothing half read: refused after two, a poll spent them for
+    # nothing and spent them again at the next try.
+    make_tracking(engine_customer)
+    settings.GTM_QUOTA_PER_100S = 30
+    taken = _fill_the_window("someone-else")
+    gtm_quota_release(taken[-3:])  # three calls free
+    url = f"/api/v1/customers/{engine_customer.pk}/plan/"
+    before = _gtm_calls(google_emulator)
+
+    refused = alice.client.get(url)
+    assert refused.status_code == 429, refused.content
+    assert int(refused["Retry-After"]) > 0
+    assert _gtm_calls(google_emulator) == before
+
+    gtm_quota_release(taken[-4:-3])  # four free
+    answered = alice.client.get(url)
+    assert answered.status_code == 200, answered.content
+    assert 0 < _gtm_calls(google_emulator) - before <= 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
+from integrations.google.calls import gtm_calls_all_or_none
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import (
     GoogleNotConnected,
@@ -87,6 +88,11 @@ def read_context(customer: Customer, connection: GoogleConnection) -> RunContext
     )
 
 
+# Our workspace's four lists (tags, triggers, variables, built-ins), reserved together; a
+# workspace GTM has versioned away costs more, asked one at a time.
+PREVIEW_GTM_CALLS = 4
+
+
 def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[str, Any]:
     """What the next deployment would change: our workspace (or, when there is none, the latest
     version a new one would start from) diffed with the desired state, plus Ads validate_only.
@@ -100,17 +106,18 @@ def plan_preview(*, customer: Customer, connection: GoogleConnection) -> dict[st
 
     def read() -> dict[str, list[dict[str, Any]]]:
         # Our workspace (found by the id the connection keeps), else the version a new one
-        # would start from, else nothing (a container never versioned).
-        path = stored_workspace_path(ctx)
-        entities = None
-        if path is not None:
-            entities = unless_absent("list_entities", lambda: gtm.list_entities(path))
-        if entities is None:
-            entities = {}
-            header = latest_version_header_or_none(ctx)
-            if header is not None:
-                entities = version_entities(read_version_of(ctx, header))
-        return entities
+        # would start from, else nothing (a container never versioned). All its calls or none.
+        with gtm_calls_all_or_none(ctx.clients.context, PREVIEW_GTM_CALLS):
+            path = stored_workspace_path(ctx)
+            entities = None
+            if path is not None:
+                entities = unless_absent("list_entities", lambda: gtm.list_entities(path))
+            if entities is None:
+                entities = {}
+                header = latest_version_header_or_none(ctx)
+                if header is not None:
+                    entities = version_entities(read_version_of(ctx, header))
+            return entities
 
     entities, read_at = gtm_entities_read(
         customer_id=customer.pk, container_id=connection.gtm_container_id, read=read
