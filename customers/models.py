@@ -171,6 +171,22 @@ class GoogleConnection(TenantOwnedModel):
     ads_conversion_customer_id = models.CharField(
         verbose_name="Ads conversion customer ID", max_length=16, blank=True
     )
+    # The GTM container's size as the budget counts it (trackings/container_budget.py), kept so
+    # that reading it costs no compile: our compiled entities at the last compile (a write's
+    # check or a deployment), the whole live version and what a person's own entities add to
+    # it, as the engine last read them.
+    gtm_our_size_bytes = models.PositiveIntegerField(
+        verbose_name="GTM size of our entities (bytes)", default=0
+    )
+    gtm_live_size_bytes = models.PositiveIntegerField(
+        verbose_name="GTM live container size (bytes)", default=0
+    )
+    gtm_foreign_size_bytes = models.PositiveIntegerField(
+        verbose_name="GTM size of other entities (bytes)", default=0
+    )
+    gtm_live_size_read_at = models.DateTimeField(
+        verbose_name="GTM live size read at", null=True, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

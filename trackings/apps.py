@@ -10,14 +10,11 @@ class TrackingsConfig(AppConfig):
 
     def ready(self) -> None:
         from customers.signals import customer_deleting, customer_restored
-        from integrations.google.container_size import register_container_size_measure
         from integrations.google.quota import register_gtm_quota_wake
         from trackings.services.deployments import deployments_wake
-        from trackings.services.trackings import customer_container_size
 
         customer_deleting.connect(_remove_trackings, dispatch_uid="trackings.remove_for_customer")
         customer_restored.connect(_restore_trackings, dispatch_uid="trackings.restore_for_customer")
-        register_container_size_measure(lambda customer: customer_container_size(customer=customer))
         # A run that gives GTM calls back starts the deployments waiting for them at once.
         register_gtm_quota_wake(deployments_wake)
 

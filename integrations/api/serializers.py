@@ -10,7 +10,7 @@ from customers.models import ConnectionStatus, Customer, GoogleConnection
 from customers.selectors import NOT_CONNECTED, google_connection_status
 from integrations.google.container_size import (
     GTM_WEB_CONTAINER_LIMIT_BYTES,
-    customer_container_size,
+    connection_container_size,
 )
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.choices import CHOICE_FIELDS
@@ -43,9 +43,20 @@ class GoogleConnectionSerializer(serializers.Serializer):
     ads_login_customer_id = serializers.CharField(allow_blank=True)
     ads_conversion_customer_id = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField()
-    # Our compiled entities' size and Google's web-container limit (google/container_size.py).
-    container_size_bytes = serializers.IntegerField()
+    # The container's size as the budget counts it and Google's web-container limit
+    # (google/container_size.py): stored measures, no compile.
+    container_size_bytes = serializers.IntegerField(
+        help_text="Our entities at their last compile plus what entities made in GTM by hand "
+        "took in the live version as last read."
+    )
     container_size_limit = serializers.IntegerField()
+    container_size_foreign_bytes = serializers.IntegerField(
+        help_text="The share of container_size_bytes taken by entities made in GTM by hand."
+    )
+    container_live_size_bytes = serializers.IntegerField(
+        help_text="The live version's whole size when it was last read (0 before)."
+    )
+    container_live_size_read_at = serializers.DateTimeField(allow_null=True)
 
     @staticmethod
     def payload(customer: Customer, connection: GoogleConnection | None) -> dict[str, Any]:
@@ -63,8 +74,13 @@ class GoogleConnectionSerializer(serializers.Serializer):
             "last_refreshed_at": connection.last_refreshed_at if connection else None,
             "last_error": connection.last_error if connection else "",
             "version": connection.version if connection else 0,
-            "container_size_bytes": customer_container_size(customer=customer),
+            "container_size_bytes": connection_container_size(connection),
             "container_size_limit": GTM_WEB_CONTAINER_LIMIT_BYTES,
+            "container_size_foreign_bytes": connection.gtm_foreign_size_bytes if connection else 0,
+            "container_live_size_bytes": connection.gtm_live_size_bytes if connection else 0,
+            "container_live_size_read_at": (
+                connection.gtm_live_size_read_at if connection else None
+            ),
         }
         for name in GoogleConnection.RESOURCE_FIELDS:
             data[name] = getattr(connection, name) if connection else ""

@@ -1,28 +1,22 @@
 """The size of a customer's GTM container against Google's web-container limit.
 
 Google refuses a web container version over 200 KB (support.google.com/tagmanager/answer/2772488).
-Measuring our container is the compiler's work, and trackings sits above this package: the
-trackings app registers its measure when it loads (`trackings/apps.py`), as it answers
-`customer_deleting`, so the connection endpoint can show the size without importing it.
+The trackings app measures the container (its compiler, and the live version the engine reads)
+and keeps the measures on the GoogleConnection (trackings/container_budget.py); reading them
+here costs no compile and no query beyond the connection's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from customers.models import Customer
+from customers.models import GoogleConnection
 
 # 200 KB, as 200 * 1024 bytes.
 GTM_WEB_CONTAINER_LIMIT_BYTES = 200 * 1024
 
-_measure: Callable[[Customer], int] | None = None
 
-
-def register_container_size_measure(measure: Callable[[Customer], int]) -> None:
-    global _measure  # noqa: PLW0603 - one measure for the process, set once at app loading
-    _measure = measure
-
-
-def customer_container_size(*, customer: Customer) -> int:
-    """Bytes of the customer's compiled container (0 before the trackings app registered)."""
-    return _measure(customer) if _measure is not None else 0
+def connection_container_size(connection: GoogleConnection | None) -> int:
+    """Bytes of the customer's container as the budget counts them: our entities at their last
+    compile plus what a person's own entities took in the live version the engine last read."""
+    if connection is None:
+        return 0
+    return connection.gtm_our_size_bytes + connection.gtm_foreign_size_bytes

@@ -6,14 +6,20 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.trackings import calls_by_api, deploy, make_tracking
-from tests.trackings.api_support import TRACKINGS, body, make_customer
+from customers.models import GoogleConnection
+from tests.fixtures.trackings import SYSTEM, calls_by_api, deploy, make_tracking, run_queued
+from tests.trackings.gtm_person import Person
+from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES
 from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
+from trackings import desired as desired_module
+from trackings.services.deployments import deployment_request_health_check
 from trackings.services.trackings import customer_container_size
 
 pytestmark = pytest.mark.django_db
 
+# GET .../google/: the session, the membership, the customer, its connection.
+READ_QUERIES = 4
 # Each such tracking compiles to about 2.1 KB of entities: 100 of them pass 200 KB.
 LONG_SELECTOR = "button." + "x" * 480
 
@@ -83,14 +89,18 @@ def test_the_engine_refuses_before_any_google_call(
 def test_the_connection_shows_the_size_and_the_limit(alice: Any) -> None:
     customer = make_customer(alice)
     url = f"/api/v1/customers/{customer.pk}/google/"
-    empty = alice.client.get(url).json()
-    make_tracking(customer, config={"selector": LONG_SELECTOR})
+    create(alice, customer)
+    small = alice.client.get(url).json()
+    create(alice, customer, config={"selector": LONG_SELECTOR})
 
     shown = alice.client.get(url).json()
 
     assert shown["container_size_limit"] == CONTAINER_SIZE_LIMIT_BYTES == 204_800
-    assert 0 < empty["container_size_bytes"] < shown["container_size_bytes"]
-    assert shown["container_size_bytes"] - empty["container_size_bytes"] > 480
+    assert 0 < small["container_size_bytes"] < shown["container_size_bytes"]
+    assert shown["container_size_bytes"] - small["container_size_bytes"] > 480
+    # Measured at the last write's compile: what a compile of the trackings says now.
+    assert shown["container_size_bytes"] == customer_container_size(customer=customer)
+    assert shown["container_size_foreign_bytes"] == 0
 
 
 def test_a_customer_without_a_connection_shows_zero(alice: Any) -> None:
@@ -100,3 +110,123 @@ def test_a_customer_without_a_connection_shows_zero(alice: Any) -> None:
 
     assert shown["container_size_bytes"] == 0
     assert shown["container_size_limit"] == CONTAINER_SIZE_LIMIT_BYTES
+
+
+def test_reading_the_connection_compiles_nothing(
+    alice: Any, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    customer = make_customer(alice)
+    for index in range(40):
+        create(alice, customer, name=f"T {index}", config={"selector": f"#b{index}"})
+    compiles: list[int] = []
+    real_compile = desired_module.compile_container
+
+    def counting_compile(*args: Any, **kwargs: Any) -> Any:
+        compiles.append(1)
+        return real_compile(*args, **kwargs)
+
+    monkeypatch.setattr(desired_module, "compile_container", counting_compile)
+    url = f"/api/v1/customers/{customer.pk}/google/"
+
+    # Authentication and membership, the customer, its connection: the same with 40 trackings
+    # as with none.
+    with django_assert_num_queries(READ_QUERIES):
+        shown = alice.client.get(url).json()
+
+    assert compiles == []
+    assert shown["container_size_bytes"] > 40 * 200
+
+
+def test_an_update_that_shrinks_an_over_limit_container_is_accepted(alice: Any) -> None:
+    customer = make_customer(alice)
+    # Over the limit already (written straight to the database, as a lowered limit or a
+    # person's edits would leave it).
+    _fill(customer, 100)
+    big = Tracking.objects.filter(customer=customer).order_by("created_at").first()
+    assert big is not None
+    assert customer_container_size(customer=customer) > CONTAINER_SIZE_LIMIT_BYTES
+
+    shrunk = alice.client.patch(
+        f"{TRACKINGS}{big.pk}/", {"config": {"selector": "#short"}}, format="json"
+    )
+    # A shorter name shortens its entities' names: smaller still.
+    same = alice.client.patch(f"{TRACKINGS}{big.pk}/", {"name": "B0"}, format="json")
+    grown = alice.client.patch(
+        f"{TRACKINGS}{big.pk}/", {"config": {"selector": LONG_SELECTOR + "-more"}}, format="json"
+    )
+    added = alice.client.post(TRACKINGS, body(customer), format="json")
+
+    assert shrunk.status_code == 202, shrunk.json()
+    assert same.status_code == 202, same.json()
+    assert grown.status_code == 400, grown.json()
+    assert "bytes over Google's limit" in str(grown.json())
+    assert added.status_code == 400, added.json()
+    big.refresh_from_db()
+    assert (big.config, big.name, big.version) == ({"selector": "#short"}, "B0", 3)
+
+
+def _publish_their_big_tag(google_emulator: Any, html_bytes: int) -> None:
+    """A person's own Custom HTML tag of `html_bytes`, published by hand through the GTM API."""
+    person = Person(google_emulator.http_url)
+    workspace = person.default_workspace()
+    person.service.accounts().containers().workspaces().tags().create(
+        parent=workspace,
+        body={
+            "name": "Their chat widget",
+            "type": "html",
+            "parameter": [
+                {"type": "template", "key": "html", "value": "<script>" + "x" * html_bytes}
+            ],
+            "firingTriggerId": ["2147479553"],
+        },
+    ).execute()
+    person.publish(person.version(workspace, "Their widget"))
+
+
+def test_a_persons_entities_count_in_the_budget_from_the_last_live_read(
+    alice: Any, engine_customer: Any, google_emulator: Any
+) -> None:
+    kept = create(alice, engine_customer, config={"selector": "#kept-" + "k" * 300})
+    run_queued(engine_customer)
+    _publish_their_big_tag(google_emulator, 196_000)
+    url = f"/api/v1/customers/{engine_customer.pk}/google/"
+    before_check = alice.client.get(url).json()
+
+    deployment_request_health_check(customer=engine_customer, actor=SYSTEM)
+    run_queued(engine_customer)
+    shown = alice.client.get(url).json()
+    # Three trackings of about 2.1 KB each: they would fit beside ours alone.
+    items = [body(engine_customer, config={"selector": f"{LONG_SELECTOR}{i}"}) for i in range(3)]
+    refused = alice.client.post(BULK, {"trackings": items}, format="json")
+    shrunk = alice.client.patch(
+        f"{TRACKINGS}{kept['id']}/", {"config": {"selector": "#kept"}}, format="json"
+    )
+
+    # Until the engine read the live version, only ours is known.
+    assert before_check["container_size_foreign_bytes"] == 0
+    assert before_check["container_size_bytes"] + 3 * 2200 < CONTAINER_SIZE_LIMIT_BYTES
+    assert 196_000 < shown["container_size_foreign_bytes"] < 197_000
+    assert shown["container_live_size_bytes"] > shown["container_size_foreign_bytes"]
+    assert shown["container_live_size_read_at"] is not None
+    assert shown["container_size_bytes"] == (
+        before_check["container_size_bytes"] + shown["container_size_foreign_bytes"]
+    )
+    assert refused.status_code == 400, refused.json()
+    assert "made in GTM by hand" in str(refused.json())
+    assert Tracking.objects.filter(customer=engine_customer).count() == 1
+    assert shrunk.status_code == 202, shrunk.json()
+
+
+def test_a_deployment_records_our_size_and_the_live_size(
+    alice: Any, engine_customer: Any
+) -> None:
+    create(alice, engine_customer)
+    GoogleConnection.objects.filter(customer=engine_customer).update(gtm_our_size_bytes=0)
+
+    deployment = deploy(engine_customer)
+
+    assert deployment.status == DeploymentStatus.SUCCEEDED, deployment.error_message
+    connection = GoogleConnection.objects.get(customer=engine_customer)
+    assert connection.gtm_our_size_bytes == customer_container_size(customer=engine_customer)
+    assert connection.gtm_live_size_bytes >= connection.gtm_our_size_bytes > 0
+    assert connection.gtm_live_size_read_at is not None

@@ -6,14 +6,15 @@ exposes. The measure used here is the compact JSON (sorted keys, no spaces) of t
 bodies grouped by kind, each kind's bodies sorted by their text: the same definition the project's
 Google emulator documents for its own check, so a refusal here predicts a refusal there.
 
-It counts only the entities we compile. A person's entities in the same container count toward
-Google's limit too; the check covers ours, and Google's own refusal (surfaced as a deployment
-error) remains the last word for the rest.
+The same measure applies to a live version's entity lists (`entities_size_bytes`): the
+budget adds what a person's own entities take in the container, as last read, to ours
+(trackings/container_budget.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from integrations.google.container_size import GTM_WEB_CONTAINER_LIMIT_BYTES
@@ -22,12 +23,17 @@ from trackings.compiler.types import DesiredContainer
 CONTAINER_SIZE_LIMIT_BYTES = GTM_WEB_CONTAINER_LIMIT_BYTES
 
 
+def entities_size_bytes(grouped: Mapping[str, list[dict[str, Any]]]) -> int:
+    """Bytes of entity bodies grouped by kind (empty kinds left out, as an export has none)."""
+    payload = {kind: sorted(bodies, key=str) for kind, bodies in grouped.items() if bodies}
+    return len(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+
+
 def container_size_bytes(desired: DesiredContainer) -> int:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for entity in desired.entities:
         grouped.setdefault(entity.entity_type, []).append(entity.body)
-    payload = {kind: sorted(bodies, key=str) for kind, bodies in grouped.items()}
-    return len(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+    return entities_size_bytes(grouped)
 
 
 def container_overflow_bytes(desired: DesiredContainer) -> int:

@@ -15,6 +15,7 @@ from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
 from trackings.compiler.types import DesiredContainer
+from trackings.container_budget import live_size_record, our_size_record
 from trackings.desired import (
     compile_desired,
     known_ads_tag_id,
@@ -92,6 +93,7 @@ def sync_run(ctx: RunContext) -> None:
 
     # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
     first = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
+    our_size_record(connection, container_size_bytes(first.desired))
     # Before any Google call: Google would refuse the version anyway, after our writes.
     _refuse_oversized(first.desired)
     ads = ads_sync(
@@ -111,6 +113,7 @@ def sync_run(ctx: RunContext) -> None:
         # No enabled conversion action may stay without its tag.
         _rollback_created_actions(ctx, ads.created)
         raise
+    live_size_record(connection, live)
     index = LiveIndex.of(live, owner=str(ctx.customer.pk))
     untagged = {
         t.pk
@@ -329,6 +332,7 @@ def check_run(ctx: RunContext) -> None:
     wanted = [t for t in wanted_trackings(ctx.customer) if t.status == TrackingStatus.LIVE]
     compiled = compile_desired(ctx.customer, wanted, ctx.connection, known_ads_tag_id(wanted))
     live = with_retries("live_version", lambda: ctx.clients.gtm.live_version(ctx.container_path))
+    live_size_record(ctx.connection, live)
     index = LiveIndex.of(live, owner=str(ctx.customer.pk))
     summary = plan_workspace(compiled.desired, version_entities(live)).summary()
     changed = plan_keys(summary, "update")

@@ -7,10 +7,12 @@ customer has a Google connection to deploy with. The engine does the Google work
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -24,8 +26,8 @@ from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
-from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
-from trackings.desired import compile_desired, known_ads_tag_id, wanted_trackings
+from trackings.container_budget import budget_refusal, our_size
+from trackings.desired import wanted_trackings
 from trackings.lifecycle import (
     tracking_mark_changed,
     tracking_mark_draft,
@@ -136,34 +138,17 @@ def _limit_errors(
     }
 
 
-def _measured_size(customer: Customer, wanted: list[Tracking]) -> int:
-    """Bytes these wanted trackings take in the customer's GTM container, measured as
-    trackings.compiler.size measures it (Google's 200 KB web-container limit) over the entities
-    we compile; a person's own entities in the container are not counted. Without a Google
-    connection there is no container to compile for: 0."""
-    connection = getattr(customer, "google_connection", None)
-    if connection is None:
-        return 0
-    compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
-    return container_size_bytes(compiled.desired)
-
-
 def customer_container_size(*, customer: Customer) -> int:
-    return _measured_size(customer, wanted_trackings(customer))
+    """Bytes the customer's wanted trackings take in its container (a compile; see
+    trackings.container_budget for the stored measures)."""
+    return our_size(customer, wanted_trackings(customer))
 
 
-def _over_budget(size: int) -> str | None:
-    if size <= CONTAINER_SIZE_LIMIT_BYTES:
-        return None
-    return (
-        f"The customer's GTM container would be {size} bytes, "
-        f"{size - CONTAINER_SIZE_LIMIT_BYTES} bytes over Google's limit of "
-        f"{CONTAINER_SIZE_LIMIT_BYTES} bytes for a web container."
-    )
-
-
-def _budget_errors(organization: Organization, customers: Sequence[Customer]) -> dict[Any, str]:
-    """Customers whose wanted trackings, as stored now, would not fit: one query for all."""
+def _budget_errors(
+    organization: Organization, customers: Sequence[Customer], new_ids: set[uuid.UUID]
+) -> dict[Any, str]:
+    """Customers whose container the new trackings (`new_ids`, already written) would grow
+    past Google's limit: one query for all their wanted trackings."""
     connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
     if not connected:
         return {}
@@ -174,8 +159,32 @@ def _budget_errors(organization: Organization, customers: Sequence[Customer]) ->
         status__in=WANTED_STATUSES,
     ).order_by("created_at", "id"):
         wanted[tracking.customer_id].append(tracking)
-    errors = {c.pk: _over_budget(_measured_size(c, wanted[c.pk])) for c in connected}
+    errors = {
+        c.pk: budget_refusal(
+            c,
+            wanted=wanted[c.pk],
+            wanted_before=partial(_without, wanted[c.pk], new_ids),
+        )
+        for c in connected
+    }
     return {pk: error for pk, error in errors.items() if error is not None}
+
+
+def _without(trackings: list[Tracking], ids: set[uuid.UUID]) -> list[Tracking]:
+    return [t for t in trackings if t.pk not in ids]
+
+
+def _refusal_for_one(customer: Customer, changed: Tracking, before: Tracking | None) -> str | None:
+    """Whether writing `changed` grows the customer's container past the limit; `before` is the
+    tracking as it was (None: it was not among the wanted ones)."""
+    wanted = wanted_trackings(customer)
+
+    def as_before() -> list[Tracking]:
+        if before is None:
+            return [t for t in wanted if t.pk != changed.pk]
+        return [before if t.pk == changed.pk else t for t in wanted]
+
+    return budget_refusal(customer, wanted=wanted, wanted_before=as_before)
 
 
 def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) -> TrackingWrite:
@@ -245,7 +254,7 @@ def tracking_bulk_create(
             [_new_tracking(organization, customer, user, spec) for _, customer, spec in resolved]
         )
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
-        too_large = _budget_errors(organization, customers)
+        too_large = _budget_errors(organization, customers, {t.pk for t in trackings})
         if too_large:
             raise BulkValidationError(
                 {
@@ -386,14 +395,16 @@ def tracking_update(
         changed = [name for name, value in fields.items() if getattr(locked, name) != value]
         if not changed:
             return TrackingWrite(locked, None)
+        # The tracking as it was, for the budget: a change may shrink an over-limit container.
+        original = copy.copy(locked) if locked.status in WANTED_STATUSES else None
         for name in changed:
             setattr(locked, name, fields[name])
         marked = tracking_mark_changed(locked)
         locked.version += 1
         locked.updated_by = _actor_user(actor)
         locked.save(update_fields=[*changed, *marked, "version", "updated_by", "updated_at"])
-        # The transaction rolls the save back when the container would no longer fit.
-        too_large = _over_budget(customer_container_size(customer=locked.customer))
+        # The transaction rolls the save back when the container would grow past the limit.
+        too_large = _refusal_for_one(locked.customer, locked, original)
         if too_large:
             raise InvalidInput({"config": [too_large]})
         audit_record(
@@ -429,7 +440,7 @@ def tracking_publish_draft(
         locked.updated_by = _actor_user(actor)
         locked.save(update_fields=[*marked, "version", "updated_by", "updated_at"])
         # It joins the wanted trackings now: the container must still fit.
-        too_large = _over_budget(customer_container_size(customer=locked.customer))
+        too_large = _refusal_for_one(locked.customer, locked, None)
         if too_large:
             raise InvalidInput({"non_field_errors": [too_large]})
         audit_record(

@@ -1,0 +1,108 @@
+"""The container budget: Google's 200 KB for a web container, counted as our compiled entities
+plus what a person's own entities take in the same container, as the engine last read it.
+
+The sizes live on the customer's GoogleConnection: ours is stored at every compile (a write's
+check, a deployment), the live and foreign sizes whenever the engine reads the live version
+(deployments, health checks). The connection endpoint reads those columns; nothing compiles
+on a read. A write is refused only when it would GROW a container past the limit: a change
+that shrinks a container already over it (or keeps its size) goes through, so a customer can
+always work its way back under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from customers.models import Customer, GoogleConnection
+from trackings.compiler.size import (
+    CONTAINER_SIZE_LIMIT_BYTES,
+    container_size_bytes,
+    entities_size_bytes,
+)
+from trackings.desired import compile_desired, known_ads_tag_id
+from trackings.models import Tracking
+from trackings.planner.plan import managed_key
+
+# The kinds of a container version that count toward its size (what a workspace holds besides
+# built-in variables, which are switches, not entities).
+SIZED_KINDS = (
+    "tag",
+    "trigger",
+    "variable",
+    "folder",
+    "customTemplate",
+    "client",
+    "transformation",
+    "zone",
+)
+
+
+def our_size(customer: Customer, wanted: list[Tracking]) -> int:
+    """Bytes these wanted trackings' entities take in the customer's container (0 without a
+    connection: there is no container to compile for)."""
+    connection = getattr(customer, "google_connection", None)
+    if connection is None:
+        return 0
+    compiled = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
+    return container_size_bytes(compiled.desired)
+
+
+def our_size_record(connection: GoogleConnection, size: int) -> None:
+    """Keep the size just measured (inside the caller's transaction: a refusal rolls it back)."""
+    if connection.gtm_our_size_bytes != size:
+        GoogleConnection.objects.filter(pk=connection.pk).update(gtm_our_size_bytes=size)
+        connection.gtm_our_size_bytes = size
+
+
+def live_sizes(live: Mapping[str, Any], owner: str) -> tuple[int, int]:
+    """(the live version's size, what the entities that are not this customer's add to it)."""
+    grouped = {kind: list(live.get(kind) or []) for kind in SIZED_KINDS}
+    total = entities_size_bytes(grouped)
+    ours = {
+        kind: [e for e in entities if managed_key(e, owner) is not None]
+        for kind, entities in grouped.items()
+    }
+    return total, max(0, total - entities_size_bytes(ours))
+
+
+def live_size_record(connection: GoogleConnection, live: Mapping[str, Any] | None) -> None:
+    """Keep the size of the live version the engine just read, and a person's share of it."""
+    if not live:
+        return
+    total, foreign = live_sizes(live, str(connection.customer_id))
+    fields = {
+        "gtm_live_size_bytes": total,
+        "gtm_foreign_size_bytes": foreign,
+        "gtm_live_size_read_at": timezone.now(),
+    }
+    GoogleConnection.objects.filter(pk=connection.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(connection, name, value)
+
+
+def budget_refusal(
+    customer: Customer, *, wanted: list[Tracking], wanted_before: Callable[[], list[Tracking]]
+) -> str | None:
+    """Measure the customer's container with `wanted` (and keep the measure); the reason to
+    refuse the write when it would grow the container past Google's limit, else None.
+    `wanted_before` (the trackings as they were) is compiled only when the limit is passed."""
+    connection = getattr(customer, "google_connection", None)
+    if connection is None:
+        return None
+    size = our_size(customer, wanted)
+    our_size_record(connection, size)
+    foreign = connection.gtm_foreign_size_bytes
+    if size + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
+        return None
+    if size <= our_size(customer, wanted_before()):
+        return None
+    total = size + foreign
+    theirs = f" ({foreign} of them taken by entities made in GTM by hand)" if foreign else ""
+    return (
+        f"The customer's GTM container would be {total} bytes{theirs}, "
+        f"{total - CONTAINER_SIZE_LIMIT_BYTES} bytes over Google's limit of "
+        f"{CONTAINER_SIZE_LIMIT_BYTES} bytes for a web container."
+    )
