@@ -8,11 +8,11 @@ import pytest
 
 from customers.models import GoogleConnection
 from tests.fixtures.trackings import SYSTEM, calls_by_api, deploy, make_tracking, run_queued
-from tests.trackings.gtm_person import Person
 from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
+from tests.trackings.gtm_person import Person
+from trackings import desired as desired_module
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES
 from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
-from trackings import desired as desired_module
 from trackings.services.deployments import deployment_request_health_check
 from trackings.services.trackings import customer_container_size
 
@@ -217,9 +217,7 @@ def test_a_persons_entities_count_in_the_budget_from_the_last_live_read(
     assert shrunk.status_code == 202, shrunk.json()
 
 
-def test_a_deployment_records_our_size_and_the_live_size(
-    alice: Any, engine_customer: Any
-) -> None:
+def test_a_deployment_records_our_size_and_the_live_size(alice: Any, engine_customer: Any) -> None:
     create(alice, engine_customer)
     GoogleConnection.objects.filter(customer=engine_customer).update(gtm_our_size_bytes=0)
 
