@@ -51,10 +51,11 @@ class ServiceAdmin(admin.ModelAdmin[Any]):
 
             def _post_clean(self) -> None:
                 super()._post_clean()
-                if self._errors or obj is None or not self.has_changed():
+                if obj is None:
                     return
                 try:
-                    self.service_message = model_admin.service_write(request, obj, self)
+                    if not self._errors and self.has_changed():
+                        self.service_message = model_admin.service_write(request, obj, self)
                 except InvalidInput as error:
                     model_admin.show_service_errors(self, error.fields)
                 except DomainError as error:

@@ -83,17 +83,34 @@ def live_size_record(connection: GoogleConnection, live: Mapping[str, Any] | Non
         setattr(connection, name, value)
 
 
+def our_sizes_record(sizes: Mapping[GoogleConnection, int]) -> None:
+    """Keep several measures in one UPDATE (a bulk write's customers)."""
+    changed = [c for c, size in sizes.items() if c.gtm_our_size_bytes != size]
+    for connection in changed:
+        connection.gtm_our_size_bytes = sizes[connection]
+    if changed:
+        GoogleConnection.objects.bulk_update(changed, ["gtm_our_size_bytes"])
+
+
 def budget_refusal(
-    customer: Customer, *, wanted: list[Tracking], wanted_before: Callable[[], list[Tracking]]
+    customer: Customer,
+    *,
+    wanted: list[Tracking],
+    wanted_before: Callable[[], list[Tracking]],
+    measured: dict[GoogleConnection, int] | None = None,
 ) -> str | None:
-    """Measure the customer's container with `wanted` (and keep the measure); the reason to
-    refuse the write when it would grow the container past Google's limit, else None.
-    `wanted_before` (the trackings as they were) is compiled only when the limit is passed."""
+    """Measure the customer's container with `wanted` and keep the measure (or add it to
+    `measured`, for the caller to keep with others in one query); the reason to refuse the
+    write when it would grow the container past Google's limit, else None. `wanted_before`
+    (the trackings as they were) is compiled only when the limit is passed."""
     connection = getattr(customer, "google_connection", None)
     if connection is None:
         return None
     size = our_size(customer, wanted)
-    our_size_record(connection, size)
+    if measured is None:
+        our_size_record(connection, size)
+    else:
+        measured[connection] = size
     foreign = connection.gtm_foreign_size_bytes
     if size + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
         return None

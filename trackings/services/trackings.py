@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import ConnectionStatus, Customer
+from customers.models import ConnectionStatus, Customer, GoogleConnection
 from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.context import current_context
 from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
@@ -26,7 +26,7 @@ from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
-from trackings.container_budget import budget_refusal, our_size
+from trackings.container_budget import budget_refusal, our_size, our_sizes_record
 from trackings.desired import wanted_trackings
 from trackings.lifecycle import (
     tracking_mark_changed,
@@ -159,14 +159,17 @@ def _budget_errors(
         status__in=WANTED_STATUSES,
     ).order_by("created_at", "id"):
         wanted[tracking.customer_id].append(tracking)
+    measured: dict[GoogleConnection, int] = {}
     errors = {
         c.pk: budget_refusal(
             c,
             wanted=wanted[c.pk],
             wanted_before=partial(_without, wanted[c.pk], new_ids),
+            measured=measured,
         )
         for c in connected
     }
+    our_sizes_record(measured)
     return {pk: error for pk, error in errors.items() if error is not None}
 
 
