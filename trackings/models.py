@@ -160,6 +160,12 @@ class Tracking(SoftDeletableTenantModel):
                 name="tracking_org_health_idx",
                 condition=models.Q(deleted__isnull=True),
             ),
+            # ?site_status= (the trackings a site check found broken).
+            models.Index(
+                fields=["organization", "site_status", "-created_at", "-id"],
+                name="tracking_org_site_status_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
             # ?ordering=name
             models.Index(
                 fields=["organization", "name", "id"],

@@ -193,3 +193,35 @@ def test_beat_checks_each_customer_with_trackings_once_per_interval(alice: Any, 
     assert customers_schedule_site_checks(actor=system) == 0
     SiteCheck.objects.update(created_at=timezone.now() - timedelta(hours=24))
     assert customers_schedule_site_checks(actor=system) == 2
+
+
+def test_trackings_filter_by_site_status_within_the_organization(alice: Any, bob: Any) -> None:
+    customer = shop_customer(alice, WEBSITE)
+    broken, fine, unchecked = (
+        make_tracking(customer),
+        make_tracking(customer),
+        make_tracking(customer),
+    )
+    theirs = make_tracking(shop_customer(bob, WEBSITE))
+    check = SiteCheck.objects.create(organization=alice.organization, customer=customer)
+    trackings_record_site_check(
+        verdicts={
+            broken.pk: ("snippet_missing", {"page_url": WEBSITE}),
+            fine.pk: ("verified", {"page_url": WEBSITE}),
+            theirs.pk: ("snippet_missing", {"page_url": WEBSITE}),
+        },
+        site_check_id=check.pk,
+        now=timezone.now(),
+    )
+
+    def ids(client: Any, value: str) -> set[str]:
+        body = client.get(f"/api/v1/trackings/?site_status={value}").json()
+        return {t["id"] for t in body["results"]}
+
+    assert ids(alice.client, "snippet_missing") == {str(broken.pk)}
+    assert ids(alice.client, "verified") == {str(fine.pk)}
+    assert ids(alice.client, "unknown") == {str(unchecked.pk)}
+    assert ids(bob.client, "snippet_missing") == {str(theirs.pk)}
+    bad = alice.client.get("/api/v1/trackings/?site_status=broken")
+    assert bad.status_code == 400
+    assert list(bad.json()["error"]["fields"]) == ["site_status"]

@@ -74,3 +74,36 @@ def test_each_tracking_gets_the_verdict_its_page_deserves(alice: Any, shop: Any)
     shot = SiteScreenshot.objects.get(tracking=buy)
     assert bytes(shot.image)[:2] == b"\xff\xd8"  # a JPEG
     assert 0 < len(bytes(shot.image)) <= 300_000
+
+
+def test_a_native_form_trigger_fires_on_a_plain_form_and_not_on_an_ajax_one(
+    alice: Any, shop: Any
+) -> None:
+    # GTM's form trigger with "check validation" never fires for a form whose script cancels
+    # the browser's submission (issue 11): the check says so instead of calling it verified.
+    customer = shop_customer(alice, shop.url("product.html"))
+    plain = make_tracking(
+        customer,
+        name="Newsletter",
+        type="form_submit",
+        config={"selector": "form#newsletter", "page": _page("/newsletter.html")},
+    )
+    ajax_as_native = make_tracking(
+        customer,
+        name="Lead form, tracked as native",
+        type="form_submit",
+        config={"selector": "form#lead", "page": _page("/contact.html")},
+    )
+
+    run_site_check(customer)
+
+    plain.refresh_from_db()
+    ajax_as_native.refresh_from_db()
+    assert plain.site_status == "verified", plain.site_detail
+    assert plain.site_detail["event"]["expected"] == "gtm.formSubmit"
+    assert plain.site_detail["event"]["element"].startswith("form#newsletter")
+    assert ajax_as_native.site_status == "selector_not_found"
+    assert ajax_as_native.site_detail["event"]["reached"] is False
+    assert ajax_as_native.site_detail["matched"] == ['form#lead "E-mail Message Send"']
+    # The plain form's POST was answered by the sandbox, never sent to the shop.
+    assert ("POST", "/api/subscribe") not in shop.requests

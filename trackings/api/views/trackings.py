@@ -51,6 +51,7 @@ from trackings.api.serializers.trackings import (
 from trackings.catalog import all_tracking_types, get_tracking_type
 from trackings.models import (
     SiteScreenshot,
+    SiteStatus,
     Tracking,
     TrackingHealth,
     TrackingStatus,
@@ -110,13 +111,28 @@ class TrackingFilter(django_filters.FilterSet):
     volume_status = django_filters.ChoiceFilter(
         choices=VolumeStatus.choices, field_name="volume_status_value"
     )
+    # `unknown`: never site-checked (the API's null).
+    site_status = django_filters.ChoiceFilter(
+        choices=[*SiteStatus.choices, ("unknown", "Unknown")], method="filter_site_status"
+    )
 
     class Meta:
         model = Tracking
-        fields = ("customer", "type", "status", "health", "destination", "volume_status")
+        fields = (
+            "customer",
+            "type",
+            "status",
+            "health",
+            "destination",
+            "volume_status",
+            "site_status",
+        )
 
     def filter_destination(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return filter_by_tag(queryset, value, field="destinations")
+
+    def filter_site_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(site_status="" if value == "unknown" else value)
 
 
 BULK_ERROR = inline_serializer(
