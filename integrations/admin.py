@@ -64,11 +64,12 @@ def _quota_use() -> IndexPanel:
         id="quota-use",
         title="Google quota use, last hour (every organization)",
         html=format_html(
-            "<table><thead><tr><th>API</th><th>calls</th><th>busiest {} window</th>"
-            "<th>this window</th><th>limit</th><th>busiest of limit</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            window,
+            '<table style="width: 100%"><thead><tr><th>API</th><th>Calls</th>'
+            "<th>Busiest</th><th>Now</th><th>Limit</th><th>Busiest / limit</th></tr></thead>"
+            "<tbody>{}</tbody></table><p>Calls in the last hour; the most in one {} window "
+            "and in the current one.</p>",
             body,
+            window,
         ),
     )
 

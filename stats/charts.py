@@ -29,10 +29,12 @@ def _slot(rows: list[dict[str, Any]]) -> float:
 
 def _svg(label: str, content: SafeString, caption: str | SafeString) -> SafeString:
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" '
-        'aria-label="{}">{}</svg><p>{}</p>',
+        # Scales to the box it is in (the index's modules are narrower than the change form).
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" '
+        'style="max-width: {}px" role="img" aria-label="{}">{}</svg><p>{}</p>',
         WIDTH,
         HEIGHT,
+        WIDTH,
         label,
         content,
         caption,

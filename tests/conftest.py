@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.google",
     "tests.fixtures.trackings",
     "tests.fixtures.webhooks",
+    "tests.fixtures.browser",
 ]

@@ -6,35 +6,12 @@ operations rendered; the landing page links to them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser(live_server: Any) -> Iterator[Any]:
-    """Started after the live server (and its database), which need no event loop running.
-    Playwright's sync API keeps one running in this thread, so Django would refuse the test
-    database's own set-up and flush around each test; the server answers from its own thread."""
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `make tools` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                yield browser
-            finally:
-                browser.close()
 
 
 @pytest.fixture
