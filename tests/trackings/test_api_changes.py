@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import Customer, PublishPolicy
+from oneclicktag.core.exceptions import Conflict
+from tenants.actors import Actor
 from tenants.models import AuditEvent
 from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
 from trackings.models import Deployment, PendingChange, PendingChangeStatus, Tracking
-from trackings.services import pending_changes_sweep
+from trackings.services import pending_change_approve, pending_changes_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +275,30 @@ def test_trackings_a_restored_customer_brings_back_wait_for_review(alice: Any) -
     change = PendingChange.objects.get(customer=customer)
     assert change.tracking_ids == [tracking["id"]]
     assert Deployment.objects.filter(customer=customer).count() == queued
+
+
+def test_an_approved_change_is_not_approved_twice(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+    PendingChange.objects.filter(pk=change_id).update(status=PendingChangeStatus.APPROVED)
+
+    response = alice.client.post(changes_url(customer, change_id, "approve"))
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "pending_change_approved"
+    assert not Deployment.objects.filter(customer=customer).exists()
+
+
+def test_a_write_between_the_check_and_the_approval_approves_nothing(alice: Any) -> None:
+    customer = _review(make_customer(alice))
+    change_id = create(alice, customer)["pending_change"]["id"]
+    checked = PendingChange.objects.get(pk=change_id)
+    # Another write extends the change after its plan was checked at Google.
+    create(alice, customer, name="Meanwhile")
+
+    with pytest.raises(Conflict) as refused:
+        pending_change_approve(change=checked, actor=Actor(user=alice.owner), revision=1)
+
+    assert refused.value.code == "pending_change_plan_changed"
+    assert PendingChange.objects.get(pk=change_id).status == PendingChangeStatus.PENDING
+    assert not Deployment.objects.filter(customer=customer).exists()

@@ -415,3 +415,26 @@ def test_drift_found_while_a_change_waits_is_repaired_by_approving_it(
     run_queued(engine_customer)
     assert [k for k in _ours(live_version(engine_customer), engine_customer) if live_one["id"] in k]
     assert Tracking.objects.get(pk=live_one["id"]).health == "healthy"
+
+
+def test_approving_before_the_plan_was_made_shows_it_first(
+    alice: Any, engine_customer: Customer, google_emulator: Any
+) -> None:
+    """The plan task has not run (or was lost): the approval makes the plan and answers 409
+    with it, so nobody approves what they could not see; the next approval publishes it."""
+    _review(alice, engine_customer)
+    tracking = _create(alice, engine_customer, "Unseen")
+    change_id = tracking["pending_change"]["id"]
+    url = _url(engine_customer, change_id, "approve")
+
+    first = alice.client.post(url)
+
+    assert first.status_code == 409
+    assert "no plan" in first.json()["error"]["message"]
+    rows = first.json()["change"]["plan"]["gtm"]["create"]
+    assert tracking["id"] in {row["tracking"] for row in rows}
+    assert not Deployment.objects.filter(customer=engine_customer).exists()
+    second = alice.client.post(url)
+    assert second.status_code == 202, second.json()
+    run_queued(engine_customer)
+    assert Tracking.objects.get(pk=tracking["id"]).status == TrackingStatus.LIVE
