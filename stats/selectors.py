@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
@@ -62,7 +62,12 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def local_today(time_zone: str) -> date:
     """Today where the customer is: GA4 and Ads count days in the property's and account's time
     zone, which OneClickTag sets from the customer's when it creates them."""
-    return timezone.now().astimezone(ZoneInfo(time_zone or "Etc/UTC")).date()
+    try:
+        zone = ZoneInfo(time_zone or "Etc/UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        # Stored zones are validated; an unsaved, refused one (an admin form) must not crash.
+        zone = ZoneInfo("Etc/UTC")
+    return timezone.now().astimezone(zone).date()
 
 
 def _by_day(rows: list[dict[str, Any]], period: StatsPeriod, today: date) -> list[dict[str, Any]]:

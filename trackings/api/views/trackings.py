@@ -34,7 +34,7 @@ from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.errors import error_body
 from oneclicktag.core.idempotency import idempotent
-from oneclicktag.core.schema import ErrorDetailSerializer
+from oneclicktag.core.schema import ErrorDetailSerializer, ErrorSerializer
 from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.serializers.trackings import (
     DESTINATIONS,
@@ -209,7 +209,10 @@ class TrackingViewSet(
     @extend_schema(
         responses={
             (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, "The JPEG."),
-            404: OpenApiResponse(description="No such tracking, or no screenshot of it yet."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                "No such tracking (or another organization's), or no screenshot yet.",
+            ),
         },
         description="The last site check's picture of the tracking's match on the customer's "
         "page (outlined), or of the page when nothing matched.",
