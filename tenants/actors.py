@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tenants.models import ApiKey, User
+    from tenants.models import ApiKey, Membership, User
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class FirebaseIdentity:
     uid: str
     email: str
     email_verified: bool
+    # The person's memberships in live organizations (organization joined), when they were
+    # read with the user in one query; None: not read, tenants.resolution reads them.
+    memberships: tuple[Membership, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def verified_email(self) -> str:

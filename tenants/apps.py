@@ -9,3 +9,6 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI security schemes with drf-spectacular.
         from tenants import schema  # noqa: F401
+        from tenants.authentication import connect_api_key_cache
+
+        connect_api_key_cache()

@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from oneclicktag.core.context import set_context
-from tenants.actors import Actor
+from tenants.actors import Actor, FirebaseIdentity
 from tenants.models import ApiKey, Membership, Organization, User
 
 ORGANIZATION_HEADER = "X-Organization"
@@ -58,29 +58,47 @@ def resolve_tenant(request: Request) -> Tenant:
         user = request.user
         if not isinstance(user, User):
             raise exceptions.NotAuthenticated()
-        memberships = Membership.objects.select_related("organization").filter(
-            user=user, organization__deleted__isnull=True
-        )
-        if reference:
-            as_uuid = _parse_uuid(reference)
+        membership = _membership(request, user, reference)
+        tenant = Tenant(membership.organization, membership.role, Actor(user=user))
+    set_context(organization_id=str(tenant.organization.pk))
+    return tenant
+
+
+def _is_named(membership: Membership, as_uuid: uuid.UUID | None, reference: str) -> bool:
+    # As the query below: an id names by id only, anything else is a slug.
+    if as_uuid is not None:
+        return membership.organization_id == as_uuid
+    return membership.organization.slug == reference
+
+
+def _membership(request: Request, user: User, reference: str) -> Membership:
+    """The person's membership in the organization named by `reference` (or their only one),
+    from the memberships authentication read with the user when it did."""
+    loaded = request.auth.memberships if isinstance(request.auth, FirebaseIdentity) else None
+    memberships = Membership.objects.select_related("organization").filter(
+        user=user, organization__deleted__isnull=True
+    )
+    if reference:
+        as_uuid = _parse_uuid(reference)
+        if loaded is not None:
+            membership = next((m for m in loaded if _is_named(m, as_uuid, reference)), None)
+        else:
             membership = (
                 memberships.filter(organization_id=as_uuid).first()
                 if as_uuid
                 else memberships.filter(organization__slug=reference).first()
             )
-            if membership is None:
-                raise exceptions.NotFound("Organization not found.")
-        else:
-            found = list(memberships[:2])
-            if not found:
-                raise exceptions.ValidationError(
-                    {ORGANIZATION_HEADER: ["You belong to no organization yet; create one."]}
-                )
-            if len(found) > 1:
-                raise exceptions.ValidationError(
-                    {ORGANIZATION_HEADER: ["You belong to several organizations; name one."]}
-                )
-            membership = found[0]
-        tenant = Tenant(membership.organization, membership.role, Actor(user=user))
-    set_context(organization_id=str(tenant.organization.pk))
-    return tenant
+        if membership is None:
+            raise exceptions.NotFound("Organization not found.")
+    else:
+        found = list(loaded[:2]) if loaded is not None else list(memberships[:2])
+        if not found:
+            raise exceptions.ValidationError(
+                {ORGANIZATION_HEADER: ["You belong to no organization yet; create one."]}
+            )
+        if len(found) > 1:
+            raise exceptions.ValidationError(
+                {ORGANIZATION_HEADER: ["You belong to several organizations; name one."]}
+            )
+        membership = found[0]
+    return membership

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -47,6 +48,8 @@ class WindowRateThrottle(SimpleRateThrottle):
         """Count one more in the current window; the new count, or None without a cache."""
         window_key, _ = self._window_key(key)
         try:
+            if isinstance(self.cache, RedisCache):
+                return self._count_in_redis(self.cache, window_key)
             self.cache.add(window_key, 0, timeout=self.duration + 1)
             try:
                 return int(self.cache.incr(window_key))
@@ -60,6 +63,18 @@ class WindowRateThrottle(SimpleRateThrottle):
                 extra={"scope": self.scope, "error": type(exc).__name__},
             )
             return None
+
+    def _count_in_redis(self, cache: RedisCache, window_key: str) -> int:
+        """The same add-then-increment, in one round trip (the cache API's add and incr take
+        three: SET NX, EXISTS, INCRBY), as one MULTI so the expiry is never left unset. Django's
+        Redis cache stores integers as they are, so `current` reads this count back."""
+        key = cache.make_and_validate_key(window_key)
+        client = cache._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=True)
+        pipeline.set(key, 0, ex=self.duration + 1, nx=True)
+        pipeline.incr(key)
+        _, counted = pipeline.execute()
+        return int(counted)
 
     def current(self, key: str) -> int | None:
         window_key, _ = self._window_key(key)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from oneclicktag.core.concurrency import is_no_op, update_if_version
 from oneclicktag.core.exceptions import Conflict, InvalidInput, NotAllowed
 from tenants.actors import Actor
+from tenants.authentication import api_keys_forget_organization
 from tenants.models import Membership, Organization, Role, User
 from tenants.services.audit import audit_record
 
@@ -137,6 +138,8 @@ def organization_update(
         updated_by=actor.user,
         **changes,
     )
+    # An UPDATE sends no post_save: API keys' cached copies of the organization go stale here.
+    api_keys_forget_organization(organization.pk)
     audit_record(
         organization=organization,
         actor=actor,

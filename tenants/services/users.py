@@ -11,13 +11,15 @@ from django.db import IntegrityError, transaction
 from tenants.models import User
 
 
-def user_get_or_create_from_firebase(*, claims: dict[str, Any]) -> User:
+def user_get_or_create_from_firebase(*, claims: dict[str, Any], found: User | None = None) -> User:
     """The first valid token creates the user; later ones find it by Firebase uid.
 
     An e-mail address counts only when Firebase says it is verified (`email_verified` true):
     anyone can put any address on a Firebase account, so an unverified one never binds a token
     to an existing user, creates a user or changes a stored address (issue 13: an unverified
     `staff@example.com` took the superuser over).
+
+    `found`: the user with this uid when the caller already read it (with its memberships).
     """
     uid = claims.get("uid") or claims.get("sub")
     raw_email = claims.get("email") or ""
@@ -33,7 +35,7 @@ def user_get_or_create_from_firebase(*, claims: dict[str, Any]) -> User:
         except ValidationError as exc:
             raise ValueError("The ID token's email claim is not an address.") from exc
     verified = claims.get("email_verified") is True
-    user = User.objects.filter(firebase_uid=uid).first()
+    user = found if found is not None else User.objects.filter(firebase_uid=uid).first()
     if user is not None:
         # Keep the stored address current when it changed (and was verified) at the provider.
         email_changed = verified and bool(email) and user.email != email

@@ -27,5 +27,6 @@ def test_the_list_costs_the_same_queries_for_1_and_30_trackings(alice):
 
     assert rows == 30
     assert with_thirty == with_one
-    # The user, the membership, the page (its relations joined, not queried per row).
-    assert with_one == 3
+    # The user with their memberships (one query), the page (its relations joined, not
+    # queried per row).
+    assert with_one == 2
