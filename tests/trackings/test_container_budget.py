@@ -228,3 +228,24 @@ def test_a_deployment_records_our_size_and_the_live_size(alice: Any, engine_cust
     assert connection.gtm_our_size_bytes == customer_container_size(customer=engine_customer)
     assert connection.gtm_live_size_bytes >= connection.gtm_our_size_bytes > 0
     assert connection.gtm_live_size_read_at is not None
+
+
+def test_choosing_another_container_forgets_the_old_ones_live_size(
+    alice: Any, engine_customer: Any
+) -> None:
+    connection = GoogleConnection.objects.get(customer=engine_customer)
+    GoogleConnection.objects.filter(pk=connection.pk).update(
+        gtm_live_size_bytes=150_000, gtm_foreign_size_bytes=140_000
+    )
+    url = f"/api/v1/customers/{engine_customer.pk}/google/"
+
+    same = alice.client.patch(url, {"gtm_container_id": connection.gtm_container_id})
+    other = alice.client.patch(url, {"gtm_container_id": "create"}, format="json")
+
+    assert same.status_code == 200, same.json()
+    assert same.json()["container_size_foreign_bytes"] == 140_000
+    assert other.status_code == 200, other.json()
+    assert other.json()["gtm_container_id"] != connection.gtm_container_id
+    shown = alice.client.get(url).json()
+    assert (shown["container_size_foreign_bytes"], shown["container_live_size_bytes"]) == (0, 0)
+    assert shown["container_live_size_read_at"] is None

@@ -129,6 +129,14 @@ def _created_or_found(
         return found
 
 
+# The live container's measures (see trackings/container_budget.py), forgotten with the container.
+_NO_LIVE_SIZE: dict[str, Any] = {
+    "gtm_live_size_bytes": 0,
+    "gtm_foreign_size_bytes": 0,
+    "gtm_live_size_read_at": None,
+}
+
+
 def _choose_gtm(
     clients: GoogleClients, connection: GoogleConnection, changes: dict[str, Any]
 ) -> dict[str, str]:
@@ -397,11 +405,17 @@ def connection_update_choices(
 ) -> GoogleConnection:
     # Refused before asking Google anything; the conditional UPDATE below is the claim.
     ensure_version(connection, expected_version)
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     if {"gtm_account_id", "gtm_container_id"} & changes.keys():
         values.update(_choose_gtm(clients, connection, changes))
         # It may have created a container: the next list shows it.
         gtm_lookups_forget(connection)
+        if values.get("gtm_container_id", connection.gtm_container_id) != (
+            connection.gtm_container_id
+        ):
+            # What the engine last read of the old container's live version (a person's
+            # entities in it) says nothing of the new one: the budget forgets it.
+            values.update(_NO_LIVE_SIZE)
     if {"ga4_property_id", "ga4_stream_id"} & changes.keys():
         values.update(_choose_ga4(clients, connection, changes))
     elif "ga4_account_id" in changes:
@@ -452,7 +466,8 @@ def connection_release_resources(*, connection: GoogleConnection) -> None:
     """A deleted customer whose trackings are out of Google gives its container and stream up, so
     another customer may choose them. Bookkeeping like the above: no version, no audit event (the
     customer's deletion is audited)."""
-    cleared = dict.fromkeys(GoogleConnection.RESOURCE_FIELDS, "")
+    cleared: dict[str, Any] = dict.fromkeys(GoogleConnection.RESOURCE_FIELDS, "")
+    cleared.update(_NO_LIVE_SIZE)
     GoogleConnection.objects.filter(
         organization_id=connection.organization_id, pk=connection.pk
     ).update(**cleared, updated_at=timezone.now())
