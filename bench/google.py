@@ -4,7 +4,7 @@ trackings each at the same moment, run by a real Celery worker (2 processes), as
 Prints wall time from the enqueue until every deployment is done, GTM calls per deployment, the
 largest number of GTM calls the emulator counted in any 100 s, the GTM calls the emulator
 answered with an error (Google's quota refusals, and the 404 a first deployment into a container
-gets for its latest version header, there is none yet: one per fresh container), and apart the
+gets for its live version, none is published yet: one per fresh container), and apart the
 quota refusals alone.
 
 Run nothing else on the same Redis database meanwhile: the worker's queue lives there, and a
