@@ -17,6 +17,11 @@ live -> the live version is read (1); if that still differs, someone's unpublish
 go out with ours: the version we made is deleted and theirs made the latest again (3), nothing
 is published; our entities not as desired in it (a person deleted or edited one of ours and
 published) -> one more round from that version (create, bulk_update, status, create_version).
+One change is not seen without a read: a person publishing an older version again (no new
+version, the latest unchanged). Our version then carries the latest version's entities forward,
+as a version a person makes from any workspace would (workspaces start from the latest version,
+not the live one); a health check in between sees it (it reads the live version) and the next
+run reads it too.
 
 Workspace policy: our workspace is the one whose id the connection keeps ("OneClickTag" when we
 create it). `create_version` deletes it; GTM makes a "Default Workspace" in its place only when
