@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -48,8 +50,10 @@ class WindowRateThrottle(SimpleRateThrottle):
         """Count one more in the current window; the new count, or None without a cache."""
         window_key, _ = self._window_key(key)
         try:
-            if isinstance(self.cache, RedisCache):
-                return self._count_in_redis(self.cache, window_key)
+            # DRF's throttles hold Django's `cache` proxy; the backend is caches["default"].
+            backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
+            if isinstance(backend, RedisCache):
+                return self._count_in_redis(backend, window_key)
             self.cache.add(window_key, 0, timeout=self.duration + 1)
             try:
                 return int(self.cache.incr(window_key))
