@@ -13,7 +13,7 @@ BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one 
 BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
 for one deployment of 100 and of 1,000 trackings (also part of the Google part). The Google part
 ends with the noisy neighbour (bench/noisy.py): a viewer of one tenant polls every live-reading
-endpoint while another tenant deploys.
+endpoint while another tenant deploys (BENCH_ONLY=noisy: that alone).
 """
 
 from __future__ import annotations
@@ -206,7 +206,13 @@ def _engine_part(emulator: Any, customers: list[Any]) -> None:
 
 
 def _google_part(
-    workdir: Path, emulator: Any, customers: list[Any], noisy: Any, connected_at: float
+    workdir: Path,
+    emulator: Any,
+    customers: list[Any],
+    noisy: Any,
+    connected_at: float,
+    *,
+    noisy_only: bool = False,
 ) -> None:
     from bench import google
     from bench.noisy import run_noisy_neighbour
@@ -215,11 +221,15 @@ def _google_part(
     # Messages the HTTP part queued (for connections that are only rows) must not run now.
     app.control.purge()
     wait = connected_at + google.WINDOW - time.monotonic()
-    if wait > 0:
+    if wait > 0 and not noisy_only:
         print(f"\n(waiting {wait:.0f} s for the connection flows' GTM calls to leave the window)")
         time.sleep(wait)
-    google.print_header()
     with google.celery_worker(workdir):
+        if noisy_only:
+            # It polls a whole window before the victim deploys: no wait for the connections.
+            run_noisy_neighbour(noisy, emulator_url=emulator.http_url, timeout=900)
+            return
+        google.print_header()
         google.print_result(
             google.run_scenario(
                 label="10×10",
@@ -280,9 +290,9 @@ def main() -> None:
             google_customers: list[Any] = []
             noisy: Any = None
             connected_at = 0.0
-            if only in ("", "google", "engine"):
+            if only in ("", "google", "engine", "noisy"):
                 google_customers, noisy, connected_at = _connect_google_customers(
-                    emulator, GOOGLE_CUSTOMERS + ENGINE_CUSTOMERS
+                    emulator, 0 if only == "noisy" else GOOGLE_CUSTOMERS + ENGINE_CUSTOMERS
                 )
             if only in ("", "engine"):
                 _engine_part(emulator, google_customers[GOOGLE_CUSTOMERS:])
@@ -297,9 +307,14 @@ def main() -> None:
                 from bench.site_check import print_site_check
 
                 print_site_check()
-            if only in ("", "google"):
+            if only in ("", "google", "noisy"):
                 _google_part(
-                    workdir, emulator, google_customers[:GOOGLE_CUSTOMERS], noisy, connected_at
+                    workdir,
+                    emulator,
+                    google_customers[:GOOGLE_CUSTOMERS],
+                    noisy,
+                    connected_at,
+                    noisy_only=only == "noisy",
                 )
         finally:
             app.control.purge()

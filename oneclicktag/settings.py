@@ -324,6 +324,14 @@ GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum
 DEPLOYMENT_HEARTBEAT_SECONDS = env_int("DEPLOYMENT_HEARTBEAT_SECONDS", 10, minimum=1)
 GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
 GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
+# The share of the GTM quota one organization's reads for API requests (plan previews, the GTM
+# choice lists) may hold in any 100 s (percent; one request at least): a tenant polling every
+# live-reading endpoint leaves the rest to everybody's deployments.
+GTM_QUOTA_READ_PERCENT = env_int("GTM_QUOTA_READ_PERCENT", 40, minimum=1)
+if GTM_QUOTA_READ_PERCENT > 100:
+    raise ImproperlyConfigured(
+        f"GTM_QUOTA_READ_PERCENT is a percentage, got {GTM_QUOTA_READ_PERCENT}."
+    )
 # The share of the GTM quota scheduled health checks may take (percent of GTM_QUOTA_PER_100S in
 # any 100 s): the rest stays free for the deployments people ask for. 20 % of 25 is 5 checks
 # (1 GTM call each) per 100 s, 180 an hour; more customers due at once wait for their turn.

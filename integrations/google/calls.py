@@ -274,8 +274,11 @@ def gtm_calls_all_or_none(context: CallContext, count: int) -> Iterator[None]:
     """A read that is worth nothing half done (a request's several GTM lists) takes its `count`
     calls together or none (`GoogleQuotaExceeded` at once): refused between two lists it would
     have spent the first for nothing, and again at the next try. What it did not spend goes
-    back."""
-    tokens = quota.gtm_quota_acquire(organization_id=context.organization_id or "-", count=count)
+    back. Such reads answer API requests: they count against the organization's share of the
+    window."""
+    tokens = quota.gtm_quota_acquire(
+        organization_id=context.organization_id or "-", count=count, read=True
+    )
     try:
         with gtm_calls_reserved(context, tokens):
             yield

@@ -22,6 +22,11 @@ and it is served within about a window whatever other tenants ask. Waiters that 
 expire after a window. A run already under way asks `priority` for calls past its reservation:
 they finish work that would otherwise be repeated, so waiting turns do not hold them back.
 
+A tenant's share. Reads for API requests (`read`: the plan preview, the GTM choice lists) of one
+organization hold at most `GTM_QUOTA_READ_PERCENT` of the window (40: 10 of Google's 25); past
+it they are refused until their own oldest read leaves the window, whatever is free. A tenant
+polling every live-reading endpoint so leaves the rest to the deployments.
+
 Waking. A waiter may name itself (`waiter`, a deployment's id): when tokens come back
 (`gtm_quota_release`, at the end of every reserved run) the waiters that now fit, in queue
 order, are handed to the wake registered by the trackings app, which starts their deployments at
@@ -57,12 +62,23 @@ GOOGLE_QUOTA_TIMEZONE = ZoneInfo("America/Los_Angeles")
 DEFAULT_WINDOW_SECONDS = 100.0
 
 
+# The percent of the window one organization's reads for API requests may hold (settings
+# GTM_QUOTA_READ_PERCENT; issue 13). Deployments are bounded by the fair queue.
+DEFAULT_READ_PERCENT = 40
+
+
 @dataclass(frozen=True)
 class QuotaLimits:
     project: str
     per_window: int
     window_seconds: float
     per_day: int
+    read_percent: int = DEFAULT_READ_PERCENT
+
+    @property
+    def reads_per_window(self) -> int:
+        """Calls of requests' reads one organization may hold in the window."""
+        return max(1, self.per_window * self.read_percent // 100)
 
     @property
     def waiter_ttl_seconds(self) -> float:
@@ -78,6 +94,7 @@ def quota_limits() -> QuotaLimits:
         # Tests shrink the window (and scale the limit with it); production keeps Google's 100 s.
         window_seconds=float(getattr(settings, "GTM_QUOTA_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS)),
         per_day=int(settings.GTM_QUOTA_PER_DAY),
+        read_percent=int(getattr(settings, "GTM_QUOTA_READ_PERCENT", DEFAULT_READ_PERCENT)),
     )
 
 
@@ -110,11 +127,13 @@ def gtm_quota_acquire(
     count: int = 1,
     waiter: str | None = None,
     priority: bool = False,
+    read: bool = False,
 ) -> list[str]:
     """Take `count` GTM call tokens for `organization_id` (all or none), or raise
     `GoogleQuotaExceeded` at once with the seconds until that many can be had (and wait in the
     queue as `waiter`, or as the organization). Returns the tokens' ids, for
-    `gtm_quota_spend` and `gtm_quota_release`."""
+    `gtm_quota_spend` and `gtm_quota_release`. A `read` for an API request is held to the
+    organization's share of the window."""
     limits = quota_limits()
     # More than a window holds could never be granted together.
     count = max(1, min(count, limits.per_window))
@@ -125,6 +144,7 @@ def gtm_quota_acquire(
         key=_waiter_key(organization_id, waiter),
         wake=waiter or "",
         priority=priority,
+        kind=READ if read else CALL,
     )
     if settings.REDIS_URL:
         granted, retry_after, reason, tokens = _acquire_redis(
@@ -180,6 +200,11 @@ def gtm_quota_release(tokens: list[str]) -> None:
             logger.warning("Waking the next GTM quota waiters failed", exc_info=True)
 
 
+# Token kinds: a read for an API request, held to the tenant's share; any other call.
+READ = "r"
+CALL = "c"
+
+
 @dataclass(frozen=True)
 class _Request:
     organization_id: str
@@ -187,11 +212,17 @@ class _Request:
     key: str
     wake: str
     priority: bool
+    kind: str
 
 
 def _token_organization(token: str) -> str:
-    # Tokens are "<organization>|<nonce>|<n>": the window tells whose calls it holds.
+    # Tokens are "<organization>|<kind>|<nonce>|<n>": the window tells whose calls it holds,
+    # and which were requests' reads (`READ`).
     return token.split("|", 1)[0] if "|" in token else ""
+
+
+def _token_prefix(organization_id: str, kind: str) -> str:
+    return f"{organization_id}|{kind}|"
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -256,6 +287,8 @@ local count = tonumber(ARGV[8])
 local me = ARGV[9]
 local wake = ARGV[10]
 local priority = ARGV[11] == '1'
+local kind = ARGV[12]
+local share = tonumber(ARGV[13])
 
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 expire_waiters(now, waiter_ttl)
@@ -267,6 +300,28 @@ end
 
 local used = redis.call('ZCARD', KEYS[1])
 local available = limit - used
+
+-- A tenant's reads for API requests hold at most their share of the window (one request at
+-- least); refused, they wait for their own reads to leave it, and hold nothing back for others
+-- meanwhile.
+if kind == 'r' and share < limit then
+  local prefix = org .. '|r|'
+  local own = {}
+  for _, entry in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')) do
+    own[#own + 1] = entry
+  end
+  local stamps = {}
+  for i = 1, #own, 2 do
+    if string.sub(own[i], 1, #prefix) == prefix then stamps[#stamps + 1] = tonumber(own[i + 1]) end
+  end
+  if #stamps > 0 and #stamps + count > share then
+    table.sort(stamps)
+    local retry = stamps[math.min(#stamps, #stamps + count - share)] + window - now
+    if retry < 0.01 then retry = 0.01 end
+    return {0, tostring(retry), 'share'}
+  end
+end
+
 local mine = redis.call('HGET', KEYS[4], me)
 local since = now
 if mine then since = tonumber(string.match(mine, '^[^|]*|[^|]*|([^|]*)|')) end
@@ -284,7 +339,7 @@ end
 if available - held >= count then
   local granted = {1, '0', ''}
   for i = 1, count do
-    local token = org .. '|' .. nonce .. '|' .. i
+    local token = org .. '|' .. kind .. '|' .. nonce .. '|' .. i
     redis.call('ZADD', KEYS[1], now, token)
     granted[#granted + 1] = token
   end
@@ -406,6 +461,8 @@ def _acquire_redis(
         request.key,
         request.wake,
         "1" if request.priority else "0",
+        request.kind,
+        limits.reads_per_window,
     ]
     granted, retry, reason, *tokens = _acquire_script(str(settings.REDIS_URL))(
         keys=_redis_keys(limits, day), args=args
@@ -454,6 +511,11 @@ def _queue(grants: list[list[Any]], waiting: dict[str, dict[str, Any]]) -> list[
     )
 
 
+def _own_read_stamps(grants: list[list[Any]], organization_id: str) -> list[float]:
+    prefix = _token_prefix(organization_id, READ)
+    return sorted(float(stamp) for token, stamp in grants if str(token).startswith(prefix))
+
+
 def _acquire_database(
     limits: QuotaLimits, request: _Request, day: str, seconds_to_reset: float
 ) -> tuple[bool, float, str, list[str]]:
@@ -470,6 +532,14 @@ def _acquire_database(
         result: tuple[bool, float, str, list[str]]
         if bucket.day_count + request.count > limits.per_day:
             result = (False, seconds_to_reset, "daily", [])
+        elif (
+            request.kind == READ
+            and limits.reads_per_window < limits.per_window
+            and (own := _own_read_stamps(grants, request.organization_id))
+            and len(own) + request.count > limits.reads_per_window
+        ):
+            oldest = own[min(len(own), len(own) + request.count - limits.reads_per_window) - 1]
+            result = (False, max(0.01, oldest + limits.window_seconds - now), "share", [])
         else:
             available = limits.per_window - len(grants)
             mine = waiting.get(request.key)
@@ -489,9 +559,8 @@ def _acquire_database(
                 )
             if available - held >= request.count:
                 nonce = secrets.token_hex(6)
-                tokens = [
-                    f"{request.organization_id}|{nonce}|{i}" for i in range(1, request.count + 1)
-                ]
+                prefix = _token_prefix(request.organization_id, request.kind)
+                tokens = [f"{prefix}{nonce}|{i}" for i in range(1, request.count + 1)]
                 grants.extend([token, now] for token in tokens)
                 bucket.day_count += request.count
                 waiting.pop(request.key, None)

@@ -265,3 +265,31 @@ def test_a_waiter_that_stops_asking_stops_holding_calls_back(bucket: str, settin
     _refusal("org-a")
     time.sleep(0.5 + 1.0 + 0.1)  # the window and the waiter's grace (at least a second)
     assert len(gtm_quota_acquire(organization_id="org-a", count=4)) == 4
+
+
+def test_a_tenants_reads_hold_at_most_their_share_of_the_window(bucket: str, settings: Any) -> None:
+    # Issue 13: a viewer polling every live-reading endpoint could hold the whole window.
+    _limits(settings, per_window=10, window=100)
+    settings.GTM_QUOTA_READ_PERCENT = 40
+    gtm_quota_acquire(organization_id="poller", count=3, read=True)
+    gtm_quota_acquire(organization_id="poller", read=True)
+    with pytest.raises(GoogleQuotaExceeded) as refused:  # four of ten, though six are free
+        gtm_quota_acquire(organization_id="poller", read=True)
+    assert 99 < refused.value.retry_after_seconds <= 100
+    # The rest is everybody else's: another tenant's reads, any tenant's deployments and other
+    # calls (choosing a container).
+    assert len(gtm_quota_acquire(organization_id="other", count=3, read=True)) == 3
+    assert len(gtm_quota_acquire(organization_id="poller", count=2, waiter="poller-run")) == 2
+    gtm_quota_acquire(organization_id="poller")
+
+
+def test_a_tenants_share_comes_back_as_its_reads_leave_the_window(
+    bucket: str, settings: Any
+) -> None:
+    _limits(settings, per_window=5, window=0.5)
+    settings.GTM_QUOTA_READ_PERCENT = 40
+    gtm_quota_acquire(organization_id="poller", count=2, read=True)
+    with pytest.raises(GoogleQuotaExceeded) as refused:
+        gtm_quota_acquire(organization_id="poller", read=True)
+    time.sleep(refused.value.retry_after_seconds + 0.05)
+    assert len(gtm_quota_acquire(organization_id="poller", count=2, read=True)) == 2
