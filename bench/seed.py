@@ -81,7 +81,8 @@ def trackings_insert(
                     ads_conversion_label, ads_value, ads_currency, ads_category, status, health,
                     gtm_trigger_ids, gtm_tag_ids, gtm_variable_ids, gtm_version_id, last_error,
                     last_deployed_at, last_checked_at, version, created_by_id, updated_by_id,
-                    customer_id, organization_id, ads_tag_conversion_id, key_event, ads_primary
+                    customer_id, organization_id, ads_tag_conversion_id, key_event, ads_primary,
+                    site_status, site_checked_at, site_detail
                 )
                 SELECT
                     gen_random_uuid(), NULL, false,
@@ -92,7 +93,7 @@ def trackings_insert(
                     CASE WHEN g %% 2 = 0 THEN 'live' ELSE 'pending' END, 'unchecked',
                     '[]', '[]', '[]', '', '', NULL, NULL, 1, NULL, NULL,
                     (%(customers)s::uuid[])[1 + g %% %(ncustomers)s], %(organization)s, '',
-                    false, false
+                    false, false, '', NULL, '{}'
                 FROM generate_series(%(first)s, %(last)s) AS g
                 """,
                 {
