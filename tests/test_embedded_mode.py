@@ -13,10 +13,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -42,6 +47,7 @@ def embedded_env(var_dir: Path, emulator_http: int, emulator_grpc: int) -> dict[
         "DATABASE_URL",
         "TEST_DATABASE_NAME",
         "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+        "PUBLIC_BASE_URL",
     ):
         env.pop(name, None)
     env.update(
@@ -55,7 +61,9 @@ def embedded_env(var_dir: Path, emulator_http: int, emulator_grpc: int) -> dict[
     return env
 
 
-def fetch(url: str, *, data: dict | None = None, token: str | None = None) -> tuple[int, str]:
+def fetch(
+    url: str, *, data: dict | None = None, token: str | None = None, method: str | None = None
+) -> tuple[int, str]:
     headers = {"Accept": "application/json, text/html"}
     body = None
     if data is not None:
@@ -63,7 +71,7 @@ def fetch(url: str, *, data: dict | None = None, token: str | None = None) -> tu
         headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=body, headers=headers)
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -151,6 +159,121 @@ def assert_json_list_filters_work_on_sqlite(base: str, token: str) -> None:
         assert len(json.loads(page)["results"]) == expected, page
 
 
+SHOP_PAGE = b"""<!doctype html><html><head><title>Shop</title>
+<script async src="https://www.googletagmanager.com/gtm.js?id=GTM-OCT0001"></script>
+</head><body><button class="buy">Buy</button></body></html>"""
+
+
+@contextmanager
+def served_shop_page() -> Iterator[str]:
+    """The customer's website: one local page with the GTM snippet and the tracked button."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(SHOP_PAGE)))
+            self.end_headers()
+            self.wfile.write(SHOP_PAGE)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def poll(url: str, token: str, done: Callable[[dict], bool], timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    answer: dict = {}
+    while time.monotonic() < deadline:
+        answer = json.loads(fetch(url, token=token)[1])
+        if done(answer):
+            return answer
+        time.sleep(0.5)
+    raise AssertionError(answer)
+
+
+def assert_a_newcomer_connects_google_reviews_and_checks_the_site(base: str, token: str) -> None:
+    """The README's walk on another port: Google's consent comes back to this server (not to
+    :8000), a customer under review publishes only what was approved (GTM's 5 calls), and the
+    site check's browser finds the tracked button on the customer's page."""
+    with served_shop_page() as website:
+        status, created = fetch(
+            f"{base}/api/v1/customers/",
+            data={"name": "Shop", "website_url": website, "publish_policy": "review"},
+            token=token,
+        )
+        assert status == 201, created
+        customer_id = json.loads(created)["id"]
+        google = f"{base}/api/v1/customers/{customer_id}/google/"
+        status, authorize = fetch(f"{google}authorize/", data={}, token=token)
+        assert status == 200, authorize
+        authorization_url = json.loads(authorize)["authorization_url"]
+        redirect_uri = parse_qs(urlsplit(authorization_url).query)["redirect_uri"][0]
+        assert redirect_uri == f"{base}/api/v1/google/oauth/callback"
+        assert fetch(authorization_url)[0] == 200  # the emulator consents, the callback answers
+        status, chosen = fetch(
+            google,
+            data={
+                "gtm_account_id": "6000000001",
+                "gtm_container_id": "7000000001",
+                "ga4_property_id": "create",
+                "ga4_stream_id": "create",
+            },
+            token=token,
+            method="PATCH",
+        )
+        assert status == 200, chosen
+        assert json.loads(chosen)["status"] == "connected"
+
+        status, created = fetch(
+            f"{base}/api/v1/trackings/",
+            data={
+                "customer": customer_id,
+                "name": "Buy",
+                "type": "button_click",
+                "config": {"selector": "button.buy"},
+                "destinations": ["ga4"],
+            },
+            token=token,
+        )
+        assert status == 201, created
+        tracking = json.loads(created)
+        assert tracking["deployment"] is None
+        change_url = (
+            f"{base}/api/v1/customers/{customer_id}/changes/{tracking['pending_change']['id']}/"
+        )
+        poll(change_url, token, lambda change: change["plan"] is not None)
+        status, queued = fetch(f"{change_url}approve/", data={}, token=token)
+        assert status == 202, queued
+        deployment = poll(
+            f"{base}/api/v1/deployments/{json.loads(queued)['id']}/",
+            token,
+            lambda d: d["status"] in ("succeeded", "failed", "partially_failed"),
+        )
+        assert deployment["status"] == "succeeded", deployment
+        assert deployment["google_calls"]["gtm"] == 5
+
+        status, asked = fetch(
+            f"{base}/api/v1/customers/{customer_id}/site-check/", data={}, token=token
+        )
+        assert status == 202, asked
+        check = poll(
+            f"{base}/api/v1/site-checks/{json.loads(asked)['id']}/",
+            token,
+            lambda c: c["status"] in ("succeeded", "failed"),
+        )
+        assert check["status"] == "succeeded", check
+        assert check["summary"] == {"verified": 1}
+
+
 @pytest.mark.slow
 def test_make_run_serves_the_api_docs_admin_and_stops_everything(tmp_path):
     port, emulator_http, emulator_grpc = free_port(), free_port(), free_port()
@@ -212,6 +335,7 @@ def test_make_run_serves_the_api_docs_admin_and_stops_everything(tmp_path):
         ]
         assert_the_worker_runs_a_deployment(base, token)
         assert_json_list_filters_work_on_sqlite(base, token)
+        assert_a_newcomer_connects_google_reviews_and_checks_the_site(base, token)
         # The filesystem broker's exchange tables live under var/, never in the checkout.
         assert list((tmp_path / "var" / "broker" / "control").glob("*.exchange"))
         assert not (ROOT / "control").exists()

@@ -112,7 +112,6 @@ def test_after_make_run_restarts_a_health_check_finds_every_tracking_healthy(
     port, emulator_http, emulator_grpc = free_port(), free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     env = embedded_env(tmp_path / "var", emulator_http, emulator_grpc)
-    env["PUBLIC_BASE_URL"] = base  # Google's redirect comes back to this server
     (tmp_path / "var").mkdir()
     subprocess.run(
         [sys.executable, MANAGE, "migrate", "--noinput"],

@@ -71,6 +71,15 @@ def _host_port(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _base_url(host: str, port: int) -> str:
+    """How a browser on this machine reaches the API (a wildcard bind is reached on loopback)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = (
         "Run the embedded mode: Google emulator, Celery worker and beat, and the API on "
@@ -105,7 +114,7 @@ class Command(BaseCommand):
                     )
         self._prepare_var_dir()
         children = self._children(host, port, with_emulator=with_emulator)
-        env = self._child_env()
+        env = self._child_env(host, port)
         previous = {
             sig: signal.signal(sig, self._raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)
         }
@@ -155,8 +164,13 @@ class Command(BaseCommand):
     def _metrics_dir(self) -> Path:
         return Path(settings.VAR_DIR) / "prometheus"
 
-    def _child_env(self) -> dict[str, str]:
+    def _child_env(self, host: str, port: int) -> dict[str, str]:
         env = dict(os.environ)
+        # Google's OAuth consent sends the browser back to PUBLIC_BASE_URL: on another --port
+        # (or PORT) it must name this server, not the default :8000 (nothing there, or another
+        # instance that refuses the state). An explicit PUBLIC_BASE_URL is kept.
+        if not os.environ.get("PUBLIC_BASE_URL"):
+            env["PUBLIC_BASE_URL"] = _base_url(host, port)
         # Children must see the same configuration, whatever defaults this process used.
         env.update(
             {
