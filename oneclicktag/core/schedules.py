@@ -81,13 +81,16 @@ def scheduled_job_started(*, task_name: str) -> None:
     names = _entry_names(task_name)
     if not names:
         return
-    scheduled_jobs_sync()
-    ScheduledJob.objects.filter(name__in=names).update(
-        task=task_name,
-        last_started_at=timezone.now(),
-        last_outcome=ScheduleOutcome.RUNNING,
-        runs=models.F("runs") + 1,
-    )
+    values = {
+        "task": task_name,
+        "last_started_at": timezone.now(),
+        "last_outcome": ScheduleOutcome.RUNNING,
+        "runs": models.F("runs") + 1,
+    }
+    # One UPDATE a run. An entry's first run makes its row, then counts it like the others.
+    if ScheduledJob.objects.filter(name__in=names).update(**values) < len(names):
+        scheduled_jobs_sync()
+        ScheduledJob.objects.filter(name__in=names, runs=0).update(**values)
 
 
 def scheduled_job_finished(*, task_name: str, error: BaseException | None, result: Any) -> None:

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from celery import current_app, shared_task
 from celery.schedules import crontab
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from oneclicktag.core.models import ScheduledJob, ScheduleOutcome
-from oneclicktag.core.schedules import schedule_entries
+from oneclicktag.core.schedules import schedule_entries, scheduled_job_started
 from tenants.models import User
 from tests.fixtures.trackings import wait_for
 
@@ -127,3 +129,15 @@ def test_a_real_worker_records_the_run_beat_sent(celery_workers: Any) -> None:
     )
     assert job.runs == 1
     assert job.last_result == "0"
+
+
+@pytest.mark.django_db
+def test_recording_a_start_is_one_update_once_the_entry_has_its_row() -> None:
+    with CaptureQueriesContext(connection) as first:
+        scheduled_job_started(task_name="trackings.sweep_deployments")
+    with CaptureQueriesContext(connection) as second:
+        scheduled_job_started(task_name="trackings.sweep_deployments")
+
+    assert len(first) == 3  # the update that finds no row, the rows made, the update
+    assert len(second) == 1
+    assert ScheduledJob.objects.get(name="sweep-deployments").runs == 2
