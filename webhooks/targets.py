@@ -54,6 +54,10 @@ class TargetRefused(Exception):
         self.message = message
 
 
+class TargetUnresolved(TargetRefused):
+    """The name does not resolve now: not a policy refusal, DNS may answer at the next try."""
+
+
 @dataclass(frozen=True)
 class Target:
     scheme: str
@@ -103,7 +107,7 @@ def target_resolve(target: Target, policy: AddressPolicy | None = None) -> list[
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except OSError as error:
-        raise TargetRefused(f"The host {target.host} does not resolve.") from error
+        raise TargetUnresolved(f"The host {target.host} does not resolve.") from error
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         # One refused address refuses the name: an attacker controls which one we would use.

@@ -116,3 +116,19 @@ def test_a_receiver_that_is_down_counts_as_a_failed_attempt(alice: Any, receiver
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.response_status is None
     assert "NewConnectionError" in delivery.error or "Connection" in delivery.error
+
+
+def test_a_host_that_does_not_resolve_now_is_retried(alice: Any) -> None:
+    # .invalid never resolves (RFC 2606): like a DNS outage, a failed attempt, not a refusal.
+    make_endpoint(alice, "http://hooks.invalid/hooks", [WebhookEvent.DEPLOYMENT_FAILED])
+    [delivery] = webhook_event_emit(
+        organization_id=alice.organization.pk, event=WebhookEvent.DEPLOYMENT_FAILED, payload={}
+    )
+
+    _attempt(delivery)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempts == 1
+    assert delivery.error == "The host hooks.invalid does not resolve."
+    assert delivery.next_attempt_at is not None

@@ -24,7 +24,7 @@ from tenants.services.notifications import organization_email_admins
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.sending import webhook_post
 from webhooks.signing import signature_header
-from webhooks.targets import TargetRefused, target_parse, target_resolve
+from webhooks.targets import TargetRefused, TargetUnresolved, target_parse, target_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,11 @@ def webhook_delivery_attempt(*, organization_id: Any, delivery_id: Any) -> Webho
     try:
         target = target_parse(endpoint.url)
         address = target_resolve(target)[0]
+    except TargetUnresolved as error:
+        # DNS failing now (an outage, a record not yet published) is a failed attempt like a
+        # refused connection: retried with backoff, the name checked again before each.
+        _record_failure(delivery, error=error.message, retry=True)
+        return delivery
     except TargetRefused as error:
         # Refused by policy: retrying would only knock on the same address again.
         _record_failure(delivery, error=error.message, retry=False)

@@ -17,7 +17,7 @@ from tenants.models import Organization
 from tenants.services.audit import audit_record
 from webhooks.models import WebhookEndpoint, WebhookEvent
 from webhooks.signing import secret_generate
-from webhooks.targets import TargetRefused, target_parse, target_resolve
+from webhooks.targets import TargetRefused, TargetUnresolved, target_parse, target_resolve
 
 # How long a rotated-out secret keeps signing.
 PREVIOUS_SECRET_TTL = timedelta(hours=24)
@@ -38,7 +38,7 @@ def _validated_url(url: str) -> str:
             # one that does not resolve yet is checked again before every attempt.
             target_resolve(target)
     except TargetRefused as error:
-        if "does not resolve" in error.message:
+        if isinstance(error, TargetUnresolved):
             return url.strip()
         raise InvalidInput({"url": [error.message]}) from error
     return url.strip()
