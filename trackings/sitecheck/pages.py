@@ -254,12 +254,7 @@ def check_page(
             report.snippet = container_id.upper() in sandbox.gtm_loads or _snippet_in(
                 html, container_id
             )
-            for probe in probes:
-                report.findings[probe.tracking_id] = _look(page, probe, report.snippet)
-            for probe in probes:
-                finding = report.findings[probe.tracking_id]
-                if probe.rule is not None and finding.verdict == SiteStatus.VERIFIED:
-                    _act(page, url, probe, finding, sandbox=sandbox, timeout_ms=timeout_ms)
+            _look_and_act(page, url, probes, report, sandbox=sandbox, timeout_ms=timeout_ms)
         else:
             for probe in probes:
                 report.findings[probe.tracking_id] = Finding(
@@ -272,6 +267,34 @@ def check_page(
     report.answered_in_place = list(sandbox.answered)
     report.total_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+def _look_and_act(
+    page: Any,
+    url: str,
+    probes: list[Probe],
+    report: PageReport,
+    *,
+    sandbox: _Sandbox,
+    timeout_ms: int,
+) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        for probe in probes:
+            report.findings[probe.tracking_id] = _look(page, probe, report.snippet)
+        for probe in probes:
+            finding = report.findings[probe.tracking_id]
+            if probe.rule is not None and finding.verdict == SiteStatus.VERIFIED:
+                _act(page, url, probe, finding, sandbox=sandbox, timeout_ms=timeout_ms)
+    except PlaywrightError as error:
+        # The page broke under the check (it navigated away, its tab crashed): what was not
+        # looked at yet is unreachable; the other pages are checked all the same.
+        report.error = f"The page failed while being checked: {str(error).splitlines()[0][:200]}"
+        for probe in probes:
+            report.findings.setdefault(
+                probe.tracking_id, Finding(verdict=SiteStatus.UNREACHABLE, message=report.error)
+            )
 
 
 def _load(
