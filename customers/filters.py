@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from customers.models import Customer, CustomerStatus
+from oneclicktag.core.filters import ChoiceFilter, FilterSet
 
 
 def filter_by_tag(queryset: QuerySet[Any], tag: str, *, field: str = "tags") -> QuerySet[Any]:
@@ -26,8 +27,8 @@ def filter_by_tag(queryset: QuerySet[Any], tag: str, *, field: str = "tags") -> 
     return queryset.extra(where=[condition], params=[tag])  # noqa: S610
 
 
-class CustomerFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=CustomerStatus.choices)
+class CustomerFilter(FilterSet):
+    status = ChoiceFilter(choices=CustomerStatus.choices)
     tag = django_filters.CharFilter(method="filter_tag", max_length=64, label="Tag (exact match)")
 
     class Meta:

@@ -7,21 +7,23 @@ import uuid
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from oneclicktag.core.filters import UtcIsoDateTimeFilter
+from oneclicktag.core.filters import ChoiceFilter, FilterSet, UtcIsoDateTimeFilter
 from tenants.models import ApiKey, AuditEvent, Invitation, Membership, Role
 
 
-class MembershipFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(choices=Role.choices)
+class MembershipFilter(FilterSet):
+    role = ChoiceFilter(choices=Role.choices)
 
     class Meta:
         model = Membership
         fields = ("role",)
 
 
-class InvitationFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(choices=Role.choices)
+class InvitationFilter(FilterSet):
+    role = ChoiceFilter(choices=Role.choices)
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     pending = django_filters.BooleanFilter(
         method="filter_pending", label="Only invitations that can still be accepted."
@@ -31,6 +33,7 @@ class InvitationFilter(django_filters.FilterSet):
         model = Invitation
         fields = ("role", "email")
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_pending(
         self, queryset: QuerySet[Invitation], name: str, value: bool | None
     ) -> QuerySet[Invitation]:
@@ -42,8 +45,8 @@ class InvitationFilter(django_filters.FilterSet):
         return queryset.filter(pending) if value else queryset.exclude(pending)
 
 
-class ApiKeyFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(choices=Role.choices)
+class ApiKeyFilter(FilterSet):
+    role = ChoiceFilter(choices=Role.choices)
     revoked = django_filters.BooleanFilter(
         field_name="revoked_at", lookup_expr="isnull", exclude=True
     )
@@ -53,7 +56,7 @@ class ApiKeyFilter(django_filters.FilterSet):
         fields = ("role",)
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(FilterSet):
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
     action = django_filters.CharFilter()

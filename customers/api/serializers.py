@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers import services
+from customers.locale import ISO_4217_CURRENCIES, time_zones
 from customers.models import (
     HEALTH_CHECK_INTERVAL_DEFAULT_MINUTES,
     HEALTH_CHECK_INTERVAL_MAX_MINUTES,
@@ -16,9 +18,28 @@ from customers.models import (
     PublishPolicy,
 )
 from customers.selectors import google_connection_status
+from oneclicktag.core.fields import StrictSlugField
 
 MAX_TAGS = services.MAX_TAGS
 MAX_TAG_LENGTH = services.MAX_TAG_LENGTH
+
+
+# The services check both against these lists (customers.locale); the schema lists them too, so
+# a value it allows is one the API takes.
+# A pattern listing the names (not an enum of 600 values, which generated clients and
+# schema-driven test tools expand one by one).
+@extend_schema_field(
+    {"type": "string", "pattern": "^(" + "|".join(sorted(time_zones())).replace("+", "\\+") + ")$"}
+)
+class TimeZoneField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^(" + "|".join(sorted(ISO_4217_CURRENCIES)) + ")$"}
+)
+class CurrencyField(serializers.CharField):
+    pass
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
@@ -28,7 +49,7 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         required=False,
         help_text="Free labels; `?tag=` filters on one of them, exactly.",
     )
-    slug = serializers.SlugField(
+    slug = StrictSlugField(
         max_length=services.SLUG_MAX_LENGTH,
         required=False,
         help_text="Unique among the organization's customers; made from the name when omitted.",
@@ -48,12 +69,12 @@ class CustomerSerializer(serializers.ModelSerializer[Customer]):
         "(`/customers/{id}/changes/`) with a field-level plan, published only when an admin "
         "approves it.",
     )
-    time_zone = serializers.CharField(
+    time_zone = TimeZoneField(
         max_length=64,
         required=False,
         help_text="IANA time zone of the GA4 property made for this customer (e.g. Europe/Paris).",
     )
-    currency = serializers.CharField(
+    currency = CurrencyField(
         max_length=64,
         required=False,
         help_text="ISO 4217 currency of the GA4 property made for this customer (e.g. EUR).",

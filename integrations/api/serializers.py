@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
@@ -106,6 +106,11 @@ class GoogleChoicesSerializer(serializers.Serializer):
     ads_customer_id = serializers.RegexField(_ID, required=False, allow_blank=True)
     ads_login_customer_id = serializers.RegexField(_ID, required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)
+
+    # What validate() enforces, in the schema (oneclicktag.core.schema.AutoSchema).
+    openapi_request_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": [name]} for name in CHOICE_FIELDS]
+    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not set(CHOICE_FIELDS) & attrs.keys():

@@ -29,19 +29,21 @@ def etag_for(obj: Any) -> str:
 
 def requested_version(request: Request | None, data: Mapping[str, Any] | None) -> int | None:
     """The version the client claims to have read, from the body or `If-Match`; None if neither."""
+    # A malformed If-Match is refused even beside a body `version` (which wins): the schema
+    # says what the header holds, and a header that says otherwise is bad input.
+    header = request.headers.get("If-Match", "").strip() if request is not None else ""
+    match = _ETAG.match(header)
+    if header and header != "*" and match is None:
+        raise InvalidInput(
+            {"If-Match": ['Send the ETag of the object, e.g. "3" (quotes included).']}
+        )
     if data is not None and "version" in data:
         raw = data.get("version")
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
             raise InvalidInput({"version": ["A positive integer is required."]})
         return raw
-    header = request.headers.get("If-Match", "").strip() if request is not None else ""
-    if not header or header == "*":
-        return None
-    match = _ETAG.match(header)
     if match is None:
-        raise InvalidInput(
-            {"If-Match": ['Send the ETag of the object, e.g. "3" (quotes included).']}
-        )
+        return None
     return int(match.group(1))
 
 

@@ -35,6 +35,22 @@ class CursorPagination(pagination.CursorPagination):
                 {self.cursor_query_param: ["Invalid cursor: use a `next` or `previous` link."]}
             ) from error
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """What `get_page_size` accepts: a whole number from 1 (larger than 200 reads 200)."""
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Results per page, from 1; more than {self.max_page_size} gives "
+                    f"{self.max_page_size}."
+                )
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "The cursor of a `next` or `previous` link, as given; any other value is a 400."
+                )
+        return parameters
+
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:

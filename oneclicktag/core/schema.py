@@ -55,16 +55,18 @@ ORGANIZATION_HEADER = OpenApiParameter(
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     name="Idempotency-Key",
-    type=OpenApiTypes.STR,
+    # What oneclicktag.core.idempotency accepts: 1 to 255 visible ASCII characters.
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
     location=OpenApiParameter.HEADER,
     required=False,
-    description="Up to 255 characters. The same key with the same body replays the first "
-    "answer without a second effect (24 hours); with another body it answers 409.",
+    description="1 to 255 visible ASCII characters. The same key with the same body replays "
+    "the first answer without a second effect (24 hours); with another body it answers 409.",
 )
 
 IF_MATCH_HEADER = OpenApiParameter(
     name="If-Match",
-    type=OpenApiTypes.STR,
+    # What oneclicktag.core.concurrency reads: an ETag we sent (weak or not), `*`, or nothing.
+    type={"type": "string", "pattern": '^((W/)?"[0-9]{1,18}"|\\*)?$'},
     location=OpenApiParameter.HEADER,
     required=False,
     description='The ETag you read (`"<version>"`), instead of `version` in the body.',
@@ -86,7 +88,58 @@ _ETAG_HEADER = {
 }
 
 
+# One character that is not whitespace as Python's str.isspace() counts it (ECMA's \s differs:
+# it lacks \x1c-\x1f and \x85 and has \ufeff).
+_NOT_ONLY_WHITESPACE = (
+    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def _map_serializer(
+        self, serializer: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        """A serializer's `openapi_request_extra` (JSON Schema keywords) is merged into its
+        request schema: what its `validate()` enforces across fields (at least one of several,
+        a field PATCH needs) and no field can say on its own."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        extra = getattr(serializer, "openapi_request_extra", None)
+        if extra and direction == "request" and isinstance(schema, dict):
+            schema.update(extra)
+            if "required" in extra and "properties" in schema:
+                schema["required"] = sorted(set(extra["required"]))
+        return schema
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF trims a CharField and then refuses it blank: "   " is as empty as "". Say that a
+        # value sent holds one character Python's str.strip() keeps (its whitespace, listed).
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum", "$ref"} & schema.keys()
+        ):
+            schema["pattern"] = _NOT_ONLY_WHITESPACE
+        return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+
+        # DRF refuses an empty list when `allow_empty=False`; drf-spectacular does not say so.
+        if (
+            schema.get("type") == "array"
+            and getattr(field, "allow_empty", True) is False
+            and not schema.get("minItems")
+        ):
+            schema["minItems"] = 1
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if getattr(self.view, "uses_organization_header", False):

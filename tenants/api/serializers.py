@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.utils import timezone
 from rest_framework import serializers
 
+from oneclicktag.core.fields import StrictSlugField
 from tenants.models import ApiKey, AuditEvent, Invitation, Membership, Organization, Role, User
 
 
@@ -53,7 +56,7 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
 
 class OrganizationCreateSerializer(serializers.Serializer[Organization]):
     name = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=80, required=False)
+    slug = StrictSlugField(max_length=80, required=False)
 
 
 class OrganizationUpdateSerializer(serializers.Serializer[Organization]):
@@ -80,6 +83,9 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
 
 class MembershipUpdateSerializer(serializers.Serializer[Membership]):
     role = serializers.ChoiceField(choices=Role.choices)
+    # The PATCH handler validates this serializer whole: `role` is required even in a PATCH
+    # (drf-spectacular would document every field of a PATCH body as optional).
+    openapi_request_extra: ClassVar[dict[str, Any]] = {"required": ["role"]}
     version = serializers.IntegerField(
         min_value=1, required=False, help_text="The version you read; a stale one answers 409."
     )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 
 from tenants.models import Role, role_at_least
@@ -65,7 +66,7 @@ class OrganizationScopedViewSet(viewsets.GenericViewSet):
 
     def get_scoped_object(self, model_queryset: QuerySet[Any], pk: Any) -> Model:
         """Fetch a related object (e.g. the customer in a nested route) within the tenant."""
-        obj = model_queryset.filter(organization=self.tenant.organization, pk=pk).first()
-        if obj is None:
-            raise exceptions.NotFound()
+        # DRF's get_object_or_404, like get_object: an id that is no UUID ("0000…", 36 characters
+        # pass the route's pattern) is a 404 too, not a ValidationError from the query (a 500).
+        obj: Model = get_object_or_404(model_queryset, organization=self.tenant.organization, pk=pk)
         return obj

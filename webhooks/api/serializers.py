@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from oneclicktag.core.fields import StrictBooleanField, StrictCharField
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
@@ -18,7 +19,12 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
         allow_empty=False,
         max_length=len(WebhookEvent.values),
     )
-    is_active = serializers.BooleanField(
+    description = StrictCharField(
+        max_length=WebhookEndpoint._meta.get_field("description").max_length,
+        required=False,
+        allow_blank=True,
+    )
+    is_active = StrictBooleanField(
         required=False,
         help_text="False stops deliveries; an endpoint failing for 3 days is turned off and its "
         "admins are e-mailed. Setting it back to true starts over.",

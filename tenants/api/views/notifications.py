@@ -8,18 +8,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from oneclicktag.core.fields import StrictBooleanField
 from tenants.models import Membership, User
 from tenants.resolution import resolve_tenant
 from tenants.services.memberships import membership_set_notifications
 
 
 class NotificationPreferencesSerializer(serializers.ModelSerializer[Membership]):
-    email_alerts = serializers.BooleanField(
+    email_alerts = StrictBooleanField(
         required=False,
         help_text="E-mails as things break: a customer must reconnect Google, a deployment "
         "failed, a webhook endpoint was turned off (owners and admins only).",
     )
-    email_daily_digest = serializers.BooleanField(
+    email_daily_digest = StrictBooleanField(
         required=False,
         help_text="One e-mail a day listing the last day's failures and drift (owners and "
         "admins only).",

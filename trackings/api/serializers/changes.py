@@ -65,6 +65,8 @@ PLAN_CHANGED = inline_serializer(
     name="PendingChangePlanChanged",
     fields={
         "error": ErrorDetailSerializer,
-        "change": PendingChangeDetailSerializer(),
+        # Only with `pending_change_plan_changed`; a reused Idempotency-Key, an approved change
+        # or a connection needing attention answer the plain error shape.
+        "change": PendingChangeDetailSerializer(required=False),
     },
 )

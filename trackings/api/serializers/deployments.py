@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from oneclicktag.core.fields import StrictBooleanField
 from trackings.models import ContainerVersion, Deployment
 
 
@@ -93,7 +94,7 @@ class ContainerVersionSerializer(serializers.ModelSerializer[ContainerVersion]):
 
 
 class RollbackSerializer(serializers.Serializer[Any]):
-    force = serializers.BooleanField(
+    force = StrictBooleanField(
         required=False,
         default=False,
         help_text="Republish even if someone else published a version since our last one.",

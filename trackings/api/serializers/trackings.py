@@ -7,10 +7,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oneclicktag.core.fields import StrictBooleanField
 from oneclicktag.core.representation import FastRepresentation
 from trackings.api.serializers.changes import PendingChangeSerializer
 from trackings.api.serializers.deployments import DeploymentSerializer
-from trackings.catalog import GA4, GOOGLE_ADS, TrackingType
+from trackings.catalog import GA4, GOOGLE_ADS, TrackingType, all_tracking_types
 from trackings.models import SiteStatus, Tracking, TrackingStatus, VolumeStatus
 from trackings.services.tracking_requests import Errors, TrackingRequest
 
@@ -198,17 +199,17 @@ class _TrackingInputBase(serializers.Serializer[Any]):
         required=False, help_text="Event parameters: name -> string or number (25 at most)."
     )
     ads_conversion = AdsConversionSerializer(required=False)
-    key_event = serializers.BooleanField(
+    key_event = StrictBooleanField(
         required=False,
         help_text="Whether GA4 counts the event as a key event (a conversion); the type's default "
         "(leads, sign-ups, purchases, calls) when omitted. Only with ga4.",
     )
-    ads_primary = serializers.BooleanField(
+    ads_primary = StrictBooleanField(
         required=False,
         help_text="Whether the Google Ads conversion action is primary (used for bidding) or "
         "secondary (reported only); the type's default when omitted. Only with google_ads.",
     )
-    allow_auto_collected_event_name = serializers.BooleanField(
+    allow_auto_collected_event_name = StrictBooleanField(
         required=False,
         default=False,
         write_only=True,
@@ -230,9 +231,14 @@ class _TrackingInputBase(serializers.Serializer[Any]):
         }
 
 
+@extend_schema_field({"type": "string", "enum": sorted(kind.key for kind in all_tracking_types())})
+class TrackingTypeKeyField(serializers.CharField):
+    """A key of /tracking-types/ (the services refuse others, naming the field)."""
+
+
 class TrackingCreateSerializer(_TrackingInputBase):
     customer = serializers.UUIDField(help_text="One of your organization's customers.")
-    type = serializers.CharField(max_length=64, help_text="A key of /tracking-types/.")
+    type = TrackingTypeKeyField(max_length=64, help_text="A key of /tracking-types/.")
     status = serializers.ChoiceField(
         choices=CREATE_STATUSES,
         required=False,
@@ -303,9 +309,15 @@ class TrackingBulkResultSerializer(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_field(TrackingCreateSerializer)
+class BulkTrackingField(serializers.DictField):
+    """One item of a bulk create: read as a dict here, then validated as POST /trackings/ reads
+    its body (per-item errors); the schema says so."""
+
+
 class TrackingBulkSerializer(serializers.Serializer[Any]):
     trackings = serializers.ListField(
-        child=serializers.DictField(),
+        child=BulkTrackingField(),
         min_length=1,
         max_length=500,
         help_text="Up to 500 trackings, each as for POST /trackings/. All or nothing.",
@@ -341,10 +353,10 @@ class TrackingTypeSerializer(serializers.Serializer[TrackingType]):
     )
     ads_category = serializers.CharField()
     ads_counting_type = serializers.CharField()
-    key_event = serializers.BooleanField(
+    key_event = StrictBooleanField(
         source="key_event_default", help_text="Whether its GA4 event is a key event by default."
     )
-    ads_primary = serializers.BooleanField(
+    ads_primary = StrictBooleanField(
         source="ads_primary_default",
         help_text="Whether its Ads conversion action is primary by default (micro events are not).",
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.request import Request
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 from customers.models import Customer
 from integrations.api.schema import GOOGLE_ERROR_RESPONSES
 from oneclicktag.core.errors import error_body
+from oneclicktag.core.filters import ChoiceFilter, FilterSet
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import UUID_LOOKUP, OrganizationScopedViewSet
 from tenants.models import Role
@@ -33,8 +33,8 @@ from trackings.models import PendingChange, PendingChangeStatus
 from trackings.services import pending_changes as services
 
 
-class PendingChangeFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=PendingChangeStatus.choices)
+class PendingChangeFilter(FilterSet):
+    status = ChoiceFilter(choices=PendingChangeStatus.choices)
 
     class Meta:
         model = PendingChange

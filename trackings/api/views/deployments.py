@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from customers.models import Customer
 from integrations.api.schema import GOOGLE_ERROR_RESPONSES
+from oneclicktag.core.filters import ChoiceFilter, FilterSet
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.serializers.deployments import (
@@ -29,10 +30,10 @@ from trackings.services import deployments as services
 from trackings.services.pending_changes import deployment_request_deploy
 
 
-class DeploymentFilter(filters.FilterSet):
+class DeploymentFilter(FilterSet):
     customer = filters.UUIDFilter(field_name="customer_id")
-    status = filters.ChoiceFilter(choices=DeploymentStatus.choices)
-    kind = filters.ChoiceFilter(choices=DeploymentKind.choices)
+    status = ChoiceFilter(choices=DeploymentStatus.choices)
+    kind = ChoiceFilter(choices=DeploymentKind.choices)
 
     class Meta:
         model = Deployment

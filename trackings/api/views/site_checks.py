@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers.models import Customer
+from oneclicktag.core.filters import ChoiceFilter, FilterSet
 from oneclicktag.core.idempotency import idempotent
 from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.serializers.site_checks import SiteCheckSerializer
@@ -18,9 +19,9 @@ from trackings.models import SiteCheck, SiteCheckStatus
 from trackings.services.site_checks import site_check_request
 
 
-class SiteCheckFilter(filters.FilterSet):
+class SiteCheckFilter(FilterSet):
     customer = filters.UUIDFilter(field_name="customer_id")
-    status = filters.ChoiceFilter(choices=SiteCheckStatus.choices)
+    status = ChoiceFilter(choices=SiteCheckStatus.choices)
 
     class Meta:
         model = SiteCheck

@@ -33,6 +33,7 @@ from customers.filters import filter_by_tag
 from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.errors import error_body
+from oneclicktag.core.filters import ChoiceFilter, FilterSet
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.schema import ErrorDetailSerializer, ErrorSerializer
 from tenants.api.viewsets import OrganizationScopedViewSet
@@ -100,19 +101,15 @@ class TrackingTypeDetailView(APIView):
         return Response(TrackingTypeSerializer(tracking_type).data)
 
 
-class TrackingFilter(django_filters.FilterSet):
+class TrackingFilter(FilterSet):
     customer = django_filters.UUIDFilter(field_name="customer_id")
     type = django_filters.CharFilter(field_name="type", max_length=64)
-    status = django_filters.ChoiceFilter(choices=TrackingStatus.choices)
-    health = django_filters.ChoiceFilter(choices=TrackingHealth.choices)
-    destination = django_filters.ChoiceFilter(
-        choices=[(d, d) for d in DESTINATIONS], method="filter_destination"
-    )
-    volume_status = django_filters.ChoiceFilter(
-        choices=VolumeStatus.choices, field_name="volume_status_value"
-    )
+    status = ChoiceFilter(choices=TrackingStatus.choices)
+    health = ChoiceFilter(choices=TrackingHealth.choices)
+    destination = ChoiceFilter(choices=[(d, d) for d in DESTINATIONS], method="filter_destination")
+    volume_status = ChoiceFilter(choices=VolumeStatus.choices, field_name="volume_status_value")
     # `unknown`: never site-checked (the API's null).
-    site_status = django_filters.ChoiceFilter(
+    site_status = ChoiceFilter(
         choices=[*SiteStatus.choices, ("unknown", "Unknown")], method="filter_site_status"
     )
 
