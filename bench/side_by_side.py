@@ -69,7 +69,12 @@ def run_batch(port: int, make: Callable[[], Request], concurrency: int) -> Batch
         while done < 2 or time.perf_counter() < deadline:
             request = make()
             started = time.perf_counter()
-            status = _send(port, request)
+            try:
+                status = _send(port, request)
+            except (OSError, http.client.HTTPException):
+                # A worker killed mid-request (gunicorn's 30 s timeout): counted as an error,
+                # the row still prints.
+                status = 599
             elapsed = time.perf_counter() - started
             done += 1
             with lock:
