@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from collections.abc import Iterator
 
 import redis
@@ -24,7 +25,7 @@ from webhooks.models import DeliveryStatus, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-CELERY_QUEUES = ("celery", "webhooks")
+CELERY_QUEUES = ("celery", "webhooks", "site_checks")
 # kombu's Redis transport keeps each priority of a queue in its own list: "<queue>",
 # "<queue>\x06\x163", "\x06\x166", "\x06\x169" (its default priority steps).
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
@@ -91,9 +92,10 @@ class StateCollector(Collector):
 
 
 def queue_depths() -> dict[str, int] | None:
-    """Messages waiting per Celery queue, when the broker is Redis (None otherwise)."""
+    """Messages waiting per Celery queue: Redis lists, or the embedded filesystem broker's
+    message files (None when the broker cannot be read)."""
     if not settings.REDIS_URL:
-        return None
+        return _filesystem_queue_depths()
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
         return {
@@ -103,6 +105,21 @@ def queue_depths() -> dict[str, int] | None:
     except redis.RedisError:
         logger.warning("Could not read the broker's queue depth")
         return None
+
+
+def _filesystem_queue_depths() -> dict[str, int] | None:
+    """kombu's filesystem transport keeps each waiting message as `<stamp>_<id>.<queue>.msg`
+    in its in-folder; a worker moves the file out when it takes the message."""
+    folder = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get("data_folder_in")
+    if not folder:
+        return None
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        logger.warning("Could not read the broker's queue depth")
+        return None
+    queues = [name.partition(".")[2] for name in names]
+    return {queue: queues.count(f"{queue}.msg") for queue in CELERY_QUEUES}
 
 
 _STATE = StateCollector()

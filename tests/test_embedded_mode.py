@@ -336,6 +336,10 @@ def test_make_run_serves_the_api_docs_admin_and_stops_everything(tmp_path):
         assert_the_worker_runs_a_deployment(base, token)
         assert_json_list_filters_work_on_sqlite(base, token)
         assert_a_newcomer_connects_google_reviews_and_checks_the_site(base, token)
+        # The queues' depth is read from the filesystem broker's folder (there is no Redis).
+        status, metrics = fetch(f"{base}/metrics")
+        assert status == 200, metrics
+        assert re.search(r'^oneclicktag_queue_depth\{queue="site_checks"\} \d', metrics, re.M)
         # The filesystem broker's exchange tables live under var/, never in the checkout.
         assert list((tmp_path / "var" / "broker" / "control").glob("*.exchange"))
         assert not (ROOT / "control").exists()

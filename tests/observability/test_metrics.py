@@ -3,12 +3,14 @@ with the work done; in production it answers only to the metrics token."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import resolve
 from prometheus_client.parser import text_string_to_metric_families
 
+from oneclicktag.observability import queue_depths
 from tests.fixtures.trackings import deploy, make_tracking
 from trackings.models import DeploymentStatus
 
@@ -60,6 +62,19 @@ def test_the_deployment_and_google_call_counters_move_after_a_deployment(
     # Read from the broker when scraped.
     assert ("oneclicktag_queue_depth", (("queue", "celery"),)) in after
     assert ("oneclicktag_queue_depth", (("queue", "webhooks"),)) in after
+    assert ("oneclicktag_queue_depth", (("queue", "site_checks"),)) in after
+
+
+def test_queue_depth_of_the_embedded_filesystem_broker(tmp_path: Path, settings: Any) -> None:
+    """`make run` has no Redis: the waiting messages are files named after their queue."""
+    settings.REDIS_URL = None
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path)}
+    for name in ("1_a.celery.msg", "2_b.celery.msg", "3_c.site_checks.msg", "4_d.other.msg"):
+        (tmp_path / name).write_bytes(b"{}")
+
+    assert queue_depths() == {"celery": 2, "webhooks": 0, "site_checks": 1}
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "gone")}
+    assert queue_depths() is None
 
 
 def test_requests_are_counted_by_route_not_by_path(alice: Any, anonymous_client: Any) -> None:
