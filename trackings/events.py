@@ -77,25 +77,40 @@ def deployment_finished(*, deployment: Deployment) -> None:
         )
 
 
+# What every tracking event says about its tracking; each event adds its own fields.
+_TRACKING_ROW = ("id", "organization_id", "customer_id", "name", "type")
+
+
+def _emit_tracking_event(event: str, row: dict[str, Any], **extra: Any) -> None:
+    webhook_event_emit(
+        organization_id=row["organization_id"],
+        event=event,
+        payload={
+            "tracking": {
+                "id": str(row["id"]),
+                "customer": str(row["customer_id"]),
+                "name": row["name"],
+                "type": row["type"],
+                **extra.pop("tracking", {}),
+            },
+            **extra,
+        },
+    )
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def trackings_failed(*, tracking_ids: Iterable[Any]) -> None:
     """Trackings that just became failed (each still wanted: the next deployment retries it)."""
     # Only those the UPDATE reached (one edited meanwhile waits for the next run instead).
     rows = Tracking.all_objects.filter(
         pk__in=list(tracking_ids), status=TrackingStatus.FAILED
-    ).values("id", "organization_id", "customer_id", "name", "type", "last_error")
+    ).values(*_TRACKING_ROW, "last_error")
     for row in rows:
-        webhook_event_emit(
-            organization_id=row["organization_id"],
-            event=WebhookEvent.TRACKING_FAILED,
-            payload={
-                "tracking": {
-                    "id": str(row["id"]),
-                    "customer": str(row["customer_id"]),
-                    "name": row["name"],
-                    "type": row["type"],
-                    "last_error": row["last_error"],
-                }
-            },
+        _emit_tracking_event(
+            WebhookEvent.TRACKING_FAILED, row, tracking={"last_error": row["last_error"]}
         )
 
 
@@ -114,24 +129,13 @@ def trackings_health_changed(*, drifted_ids: Iterable[Any], repaired_ids: Iterab
         if not ids:
             continue
         rows = Tracking.all_objects.filter(pk__in=ids).values(
-            "id", "organization_id", "customer_id", "name", "type", "health", "last_checked_at"
+            *_TRACKING_ROW, "health", "last_checked_at"
         )
         for row in rows:
-            webhook_event_emit(
-                organization_id=row["organization_id"],
-                event=event,
-                payload={
-                    "tracking": {
-                        "id": str(row["id"]),
-                        "customer": str(row["customer_id"]),
-                        "name": row["name"],
-                        "type": row["type"],
-                        "health": row["health"],
-                        "checked_at": (
-                            row["last_checked_at"].isoformat() if row["last_checked_at"] else None
-                        ),
-                    }
-                },
+            _emit_tracking_event(
+                event,
+                row,
+                tracking={"health": row["health"], "checked_at": _iso(row["last_checked_at"])},
             )
 
 
@@ -142,33 +146,18 @@ def trackings_site_check_failed(*, tracking_ids: Iterable[Any], site_check_id: A
     if not ids:
         return
     rows = Tracking.objects.filter(pk__in=ids).values(
-        "id",
-        "organization_id",
-        "customer_id",
-        "name",
-        "type",
-        "site_status",
-        "site_checked_at",
-        "site_detail",
+        *_TRACKING_ROW, "site_status", "site_checked_at", "site_detail"
     )
     for row in rows:
         detail = row["site_detail"] or {}
-        webhook_event_emit(
-            organization_id=row["organization_id"],
-            event=WebhookEvent.SITE_CHECK_FAILED,
-            payload={
-                "tracking": {
-                    "id": str(row["id"]),
-                    "customer": str(row["customer_id"]),
-                    "name": row["name"],
-                    "type": row["type"],
-                    "site_status": row["site_status"],
-                    "checked_at": (
-                        row["site_checked_at"].isoformat() if row["site_checked_at"] else None
-                    ),
-                    "page_url": detail.get("page_url"),
-                    "message": detail.get("message", ""),
-                },
-                "site_check": str(site_check_id),
+        _emit_tracking_event(
+            WebhookEvent.SITE_CHECK_FAILED,
+            row,
+            tracking={
+                "site_status": row["site_status"],
+                "checked_at": _iso(row["site_checked_at"]),
+                "page_url": detail.get("page_url"),
+                "message": detail.get("message", ""),
             },
+            site_check=str(site_check_id),
         )
