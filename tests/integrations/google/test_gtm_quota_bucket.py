@@ -145,7 +145,9 @@ def test_a_reserved_call_counts_from_when_it_is_made(bucket: str, settings: Any)
     gtm_quota_acquire(organization_id="org-a")  # the unspent token's place left with the window
     asked_at = time.monotonic()
     refusal = _refusal("org-a")  # the call made a second later still counts
-    assert abs(refusal.retry_after_seconds - (spent_at + 2.0 - asked_at)) < 0.25
+    # Counted from the reservation it would be a second less: half a second of slack tells the
+    # two apart and leaves room for a loaded machine's slow round trips.
+    assert abs(refusal.retry_after_seconds - (spent_at + 2.0 - asked_at)) < 0.5
 
 
 @pytest.fixture
