@@ -7,6 +7,11 @@ check, a deployment), the live and foreign sizes whenever the engine reads the l
 on a read. A write is refused only when it would GROW a container past the limit: a change
 that shrinks a container already over it (or keeps its size) goes through, so a customer can
 always work its way back under.
+
+A write far below the limit costs no compile of the whole container: the written trackings
+compiled alone (with every shared entity they need, present or not) bound what they can add,
+and the stored measure grows by that bound. Near the limit, or with no measure yet, the whole
+container is compiled and the measure is exact again (a deployment always makes it exact).
 """
 
 from __future__ import annotations
@@ -92,26 +97,39 @@ def our_sizes_record(sizes: Mapping[GoogleConnection, int]) -> None:
         GoogleConnection.objects.bulk_update(changed, ["gtm_our_size_bytes"])
 
 
+def growth_bound(customer: Customer, written: list[Tracking]) -> int:
+    """At most what writing these trackings adds to the customer's container: their entities
+    compiled alone, with the shared ones they need counted whether or not they exist already.
+    Removing a tracking's old entities only shrinks, so this bounds creates and updates."""
+    return our_size(customer, written)
+
+
 def budget_refusal(
     customer: Customer,
     *,
-    wanted: list[Tracking],
+    wanted: Callable[[], list[Tracking]],
     wanted_before: Callable[[], list[Tracking]],
+    written: list[Tracking] | None = None,
     measured: dict[GoogleConnection, int] | None = None,
 ) -> str | None:
-    """Measure the customer's container with `wanted` and keep the measure (or add it to
-    `measured`, for the caller to keep with others in one query); the reason to refuse the
-    write when it would grow the container past Google's limit, else None. `wanted_before`
-    (the trackings as they were) is compiled only when the limit is passed."""
+    """Measure the customer's container with the `wanted` trackings and keep the measure (or
+    add it to `measured`, for the caller to keep with others in one query); the reason to refuse
+    the write when it would grow the container past Google's limit, else None. With `written`
+    (the trackings this write creates or changes) a write far below the limit is judged by the
+    stored measure plus their growth bound, compiling only them. `wanted_before` (the trackings
+    as they were) is compiled only when the limit is passed."""
     connection = getattr(customer, "google_connection", None)
     if connection is None:
         return None
-    size = our_size(customer, wanted)
-    if measured is None:
-        our_size_record(connection, size)
-    else:
-        measured[connection] = size
     foreign = connection.gtm_foreign_size_bytes
+    stored = connection.gtm_our_size_bytes
+    if written is not None and stored > 0:
+        bound = stored + growth_bound(customer, written)
+        if bound + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
+            _keep(connection, bound, measured)
+            return None
+    size = our_size(customer, wanted())
+    _keep(connection, size, measured)
     if size + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
         return None
     if size <= our_size(customer, wanted_before()):
@@ -123,3 +141,12 @@ def budget_refusal(
         f"{total - CONTAINER_SIZE_LIMIT_BYTES} bytes over Google's limit of "
         f"{CONTAINER_SIZE_LIMIT_BYTES} bytes for a web container."
     )
+
+
+def _keep(
+    connection: GoogleConnection, size: int, measured: dict[GoogleConnection, int] | None
+) -> None:
+    if measured is None:
+        our_size_record(connection, size)
+    else:
+        measured[connection] = size

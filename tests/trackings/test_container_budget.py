@@ -12,6 +12,7 @@ from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_cust
 from tests.trackings.gtm_person import Person
 from trackings import desired as desired_module
 from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES
+from trackings.container_budget import growth_bound
 from trackings.models import Deployment, DeploymentStatus, Tracking, TrackingStatus
 from trackings.services.deployments import deployment_request_health_check
 from trackings.services.trackings import customer_container_size
@@ -99,9 +100,45 @@ def test_the_connection_shows_the_size_and_the_limit(alice: Any) -> None:
     assert shown["container_size_limit"] == CONTAINER_SIZE_LIMIT_BYTES == 204_800
     assert 0 < small["container_size_bytes"] < shown["container_size_bytes"]
     assert shown["container_size_bytes"] - small["container_size_bytes"] > 480
-    # Measured at the last write's compile: what a compile of the trackings says now.
-    assert shown["container_size_bytes"] == customer_container_size(customer=customer)
+    # The first write measured the whole container; the second, far below the limit, added
+    # its own entities compiled alone (shared ones included): never less than a compile of
+    # everything says, never more than the first measure plus that bound.
+    latest = Tracking.objects.filter(customer=customer).latest("created_at")
+    exact = customer_container_size(customer=customer)
+    bound = growth_bound(customer, [latest])
+    assert exact <= shown["container_size_bytes"] == small["container_size_bytes"] + bound
     assert shown["container_size_foreign_bytes"] == 0
+
+
+def test_a_write_far_below_the_limit_compiles_only_what_it_writes(
+    alice: Any, monkeypatch: Any
+) -> None:
+    customer = make_customer(alice)
+    for index in range(20):
+        create(alice, customer, name=f"T {index}", config={"selector": f"#b{index}"})
+    compiled: list[int] = []
+    original = desired_module.compile_desired
+
+    def counting(customer: Any, trackings: list[Any], *args: Any) -> Any:
+        compiled.append(len(trackings))
+        return original(customer, trackings, *args)
+
+    monkeypatch.setattr("trackings.container_budget.compile_desired", counting)
+    create(alice, customer, name="One more", config={"selector": "#one-more"})
+    assert compiled == [1]
+    # Near the limit (a person's entities take what our bound leaves) the whole container is
+    # compiled, the write judged exactly (it fits: the bound overcounts shared entities), and
+    # the stored measure is exact again.
+    connection = GoogleConnection.objects.get(customer=customer)
+    bound = connection.gtm_our_size_bytes
+    assert bound > customer_container_size(customer=customer)
+    connection.gtm_foreign_size_bytes = CONTAINER_SIZE_LIMIT_BYTES - bound - 10
+    connection.save(update_fields=["gtm_foreign_size_bytes"])
+    compiled.clear()
+    create(alice, customer, name="Near the limit", config={"selector": "#near"})
+    assert compiled == [1, 22]
+    connection.refresh_from_db()
+    assert connection.gtm_our_size_bytes == customer_container_size(customer=customer)
 
 
 def test_a_customer_without_a_connection_shows_zero(alice: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -148,29 +148,48 @@ def _budget_errors(
     organization: Organization, customers: Sequence[Customer], new_ids: set[uuid.UUID]
 ) -> dict[Any, str]:
     """Customers whose container the new trackings (`new_ids`, already written) would grow
-    past Google's limit: one query for all their wanted trackings."""
+    past Google's limit. Far below it only the new trackings are compiled; otherwise one query
+    reads all those customers' wanted trackings."""
     connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
     if not connected:
         return {}
-    wanted: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
+    new_by_customer: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
     for tracking in Tracking.objects.filter(
-        organization_id=organization.pk,
-        customer_id__in=list(wanted),
-        status__in=WANTED_STATUSES,
+        organization_id=organization.pk, pk__in=list(new_ids), customer_id__in=list(new_by_customer)
     ).order_by("created_at", "id"):
-        wanted[tracking.customer_id].append(tracking)
+        new_by_customer[tracking.customer_id].append(tracking)
+    wanted_by_customer: dict[Any, list[Tracking]] = {}
+
+    def wanted(customer_id: Any) -> list[Tracking]:
+        if not wanted_by_customer:
+            wanted_by_customer.update({c.pk: [] for c in connected})
+            for tracking in Tracking.objects.filter(
+                organization_id=organization.pk,
+                customer_id__in=list(wanted_by_customer),
+                status__in=WANTED_STATUSES,
+            ).order_by("created_at", "id"):
+                wanted_by_customer[tracking.customer_id].append(tracking)
+        return wanted_by_customer[customer_id]
+
     measured: dict[GoogleConnection, int] = {}
     errors = {
         c.pk: budget_refusal(
             c,
-            wanted=wanted[c.pk],
-            wanted_before=partial(_without, wanted[c.pk], new_ids),
+            wanted=partial(wanted, c.pk),
+            wanted_before=partial(_wanted_without, wanted, c.pk, new_ids),
+            written=new_by_customer[c.pk],
             measured=measured,
         )
         for c in connected
     }
     our_sizes_record(measured)
     return {pk: error for pk, error in errors.items() if error is not None}
+
+
+def _wanted_without(
+    wanted: Callable[[Any], list[Tracking]], customer_id: Any, ids: set[uuid.UUID]
+) -> list[Tracking]:
+    return _without(wanted(customer_id), ids)
 
 
 def _without(trackings: list[Tracking], ids: set[uuid.UUID]) -> list[Tracking]:
@@ -180,14 +199,19 @@ def _without(trackings: list[Tracking], ids: set[uuid.UUID]) -> list[Tracking]:
 def _refusal_for_one(customer: Customer, changed: Tracking, before: Tracking | None) -> str | None:
     """Whether writing `changed` grows the customer's container past the limit; `before` is the
     tracking as it was (None: it was not among the wanted ones)."""
-    wanted = wanted_trackings(customer)
+    read: list[list[Tracking]] = []
+
+    def wanted() -> list[Tracking]:
+        if not read:
+            read.append(wanted_trackings(customer))
+        return read[0]
 
     def as_before() -> list[Tracking]:
         if before is None:
-            return [t for t in wanted if t.pk != changed.pk]
-        return [before if t.pk == changed.pk else t for t in wanted]
+            return [t for t in wanted() if t.pk != changed.pk]
+        return [before if t.pk == changed.pk else t for t in wanted()]
 
-    return budget_refusal(customer, wanted=wanted, wanted_before=as_before)
+    return budget_refusal(customer, wanted=wanted, wanted_before=as_before, written=[changed])
 
 
 def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) -> TrackingWrite:
