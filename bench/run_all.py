@@ -72,6 +72,12 @@ def _http_part(workdir: Path, *, cpu_only: bool = False) -> None:
         customer_ids=[c.pk for c in seeded.customers],
         count=size,
     )
+    # The write rows' customers start with a typical site's 30 trackings each.
+    trackings_insert(
+        organization_id=seeded.organization.pk,
+        customer_ids=[c.pk for c in seeded.write_customers],
+        count=30 * len(seeded.write_customers),
+    )
     detail_ids = [
         str(pk)
         for pk in Tracking.objects.filter(organization_id=seeded.organization.pk).values_list(

@@ -25,6 +25,13 @@ class Seeded:
     customers: list[Customer]
     api_key: str
     id_token: str
+    # Customers of a realistic size that the write rows create trackings for: Google's 200 KB
+    # web-container limit holds a couple of hundred click trackings, so the read customers'
+    # thousand each would measure a refusal (and a whole-container compile), not a write.
+    write_customers: list[Customer]
+
+
+WRITE_CUSTOMERS = 20
 
 
 def seeded_organization(*, name: str, customers: int) -> Seeded:
@@ -35,16 +42,17 @@ def seeded_organization(*, name: str, customers: int) -> Seeded:
     # Bulk creates in the bench go well past the default 1,000 a customer.
     organization.max_trackings_per_customer = 10_000_000
     organization.save(update_fields=["max_trackings_per_customer"])
-    created = [
+    every = [
         Customer.objects.create(
             organization=organization,
             name=f"{name} shop {index}",
             slug=f"shop-{index}",
             website_url=f"https://shop{index}.bench.example/",
         )
-        for index in range(customers)
+        for index in range(customers + WRITE_CUSTOMERS)
     ]
-    for index, customer in enumerate(created):
+    created, writers = every[:customers], every[customers:]
+    for index, customer in enumerate(every):
         GoogleConnection.objects.create(
             organization=organization,
             customer=customer,
@@ -60,7 +68,7 @@ def seeded_organization(*, name: str, customers: int) -> Seeded:
     Membership.objects.create(organization=organization, user=member, role=Role.ADMIN)
     # A token for the whole run (the emulator mode accepts it unsigned).
     token = emulator_id_token(email, lifetime_seconds=6 * 3600)
-    return Seeded(organization, created, key, token)
+    return Seeded(organization, created, key, token, writers)
 
 
 def trackings_insert(

@@ -109,15 +109,15 @@ def scenarios(seeded: Seeded, detail_ids: list[str]) -> list[Scenario]:
         "Authorization": f"Bearer {seeded.id_token}",
         "X-Organization": str(seeded.organization.pk),
     }
-    customers = [str(c.pk) for c in seeded.customers]
-    first = customers[0]
+    first = str(seeded.customers[0].pk)
+    writers = [str(c.pk) for c in seeded.write_customers]
     counter = itertools.count()
     ids = itertools.cycle(detail_ids)
 
     def item() -> dict[str, Any]:
         n = next(counter)
         return {
-            "customer": random.choice(customers),
+            "customer": random.choice(writers),
             "name": f"Bench {n} {uuid.uuid4().hex[:6]}",
             "type": "button_click",
             "config": {"selector": f"#bench-{n}"},
