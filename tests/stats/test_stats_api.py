@@ -147,7 +147,9 @@ def test_today_and_partial_are_the_customers_not_utcs(alice: Any, shop: Any) -> 
 
     # Whatever the hour, one of these two is on another date than UTC right now.
     now = datetime.now(UTC)
-    zone = "Pacific/Pago_Pago" if now.hour < 11 else "Pacific/Kiritimati"
+    # An hour of margin each side: Pago_Pago (UTC-11) is on the day before until 11:00 UTC,
+    # Kiritimati (UTC+14) on the day after from 10:00 UTC.
+    zone = "Pacific/Pago_Pago" if now.hour < 10 else "Pacific/Kiritimati"
     local_today = now.astimezone(ZoneInfo(zone)).date()
     assert local_today != now.date()
     customer = shop["customer"]
