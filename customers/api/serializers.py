@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,7 +19,7 @@ from customers.models import (
     PublishPolicy,
 )
 from customers.selectors import google_connection_status
-from oneclicktag.core.fields import StrictSlugField
+from oneclicktag.core.fields import StrictCharField, StrictSlugField
 
 MAX_TAGS = services.MAX_TAGS
 MAX_TAG_LENGTH = services.MAX_TAG_LENGTH
@@ -43,8 +44,14 @@ class CurrencyField(serializers.CharField):
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
+    # The model's text columns read JSON strings only (DRF's CharField also takes 0 as "0").
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH, trim_whitespace=True),
+        child=StrictCharField(max_length=MAX_TAG_LENGTH, trim_whitespace=True),
         max_length=MAX_TAGS,
         required=False,
         help_text="Free labels; `?tag=` filters on one of them, exactly.",

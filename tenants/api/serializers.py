@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.utils import timezone
 from rest_framework import serializers
 
-from oneclicktag.core.fields import StrictSlugField
+from oneclicktag.core.fields import StrictCharField, StrictSlugField
 from tenants.models import ApiKey, AuditEvent, Invitation, Membership, Organization, Role, User
 
 
@@ -55,12 +55,12 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
 
 
 class OrganizationCreateSerializer(serializers.Serializer[Organization]):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     slug = StrictSlugField(max_length=80, required=False)
 
 
 class OrganizationUpdateSerializer(serializers.Serializer[Organization]):
-    name = serializers.CharField(max_length=200, required=False)
+    name = StrictCharField(max_length=200, required=False)
     version = serializers.IntegerField(
         min_value=1, required=False, help_text="The version you read; a stale one answers 409."
     )
@@ -137,7 +137,7 @@ class InvitationCreateSerializer(serializers.Serializer[Invitation]):
 
 
 class InvitationAcceptSerializer(serializers.Serializer[Membership]):
-    token = serializers.CharField(max_length=200)
+    token = StrictCharField(max_length=200)
 
 
 class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
@@ -170,7 +170,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class ApiKeyCreateSerializer(serializers.Serializer[ApiKey]):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 

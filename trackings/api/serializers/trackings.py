@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oneclicktag.core.fields import StrictBooleanField
+from oneclicktag.core.fields import StrictBooleanField, StrictCharField
 from oneclicktag.core.representation import FastRepresentation
 from trackings.api.serializers.changes import PendingChangeSerializer
 from trackings.api.serializers.deployments import DeploymentSerializer
@@ -177,7 +177,7 @@ class TrackingSerializer(FastRepresentation, serializers.ModelSerializer[Trackin
 
 
 class _TrackingInputBase(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     config = serializers.DictField(
         required=False, help_text="Validated by the type's JSON Schema (see /tracking-types/)."
     )
@@ -188,7 +188,7 @@ class _TrackingInputBase(serializers.Serializer[Any]):
         required=False,
         help_text="Where conversions go; a subset of the type's destinations. Default: ga4.",
     )
-    ga4_event_name = serializers.CharField(
+    ga4_event_name = StrictCharField(
         max_length=100,
         allow_blank=True,
         required=False,
