@@ -401,23 +401,24 @@ def _silence_payload(tracking: Tracking, volume: TrackingVolume) -> dict[str, An
     }
 
 
-def tracking_silence_report(*, tracking: Tracking, volume: TrackingVolume) -> None:
-    """The one place `tracking.silent` is emitted (once per episode: the caller opens it):
-    the organization's webhooks, an e-mail to its owners and admins, the audit trail."""
-    payload = _silence_payload(tracking, volume)
-    webhook_event_emit(
-        organization_id=tracking.organization_id,
-        event=WebhookEvent.TRACKING_SILENT,
-        payload=payload,
-    )
+def _announce(tracking: Tracking, event: str, payload: dict[str, Any]) -> None:
+    """A volume event to the organization's webhooks and the audit trail, with one payload."""
+    webhook_event_emit(organization_id=tracking.organization_id, event=event, payload=payload)
     audit_record(
         organization=tracking.organization_id,
         actor=SYSTEM,
-        action=WebhookEvent.TRACKING_SILENT,
+        action=event,
         object_type="tracking",
         object_id=tracking.pk,
         after=payload,
     )
+
+
+def tracking_silence_report(*, tracking: Tracking, volume: TrackingVolume) -> None:
+    """The one place `tracking.silent` is emitted (once per episode: the caller opens it):
+    the organization's webhooks, an e-mail to its owners and admins, the audit trail."""
+    payload = _silence_payload(tracking, volume)
+    _announce(tracking, WebhookEvent.TRACKING_SILENT, payload)
     cause = payload["likely_cause"]
     because = (
         f"\n\nIt went silent right after OneClickTag's deployment {cause['deployment']} "
@@ -453,16 +454,4 @@ def tracking_recovery_report(*, tracking: Tracking, volume: TrackingVolume) -> N
         "count": str(volume.last_count),
         "baseline": str(volume.baseline),
     }
-    webhook_event_emit(
-        organization_id=tracking.organization_id,
-        event=WebhookEvent.TRACKING_VOLUME_RECOVERED,
-        payload=payload,
-    )
-    audit_record(
-        organization=tracking.organization_id,
-        actor=SYSTEM,
-        action=WebhookEvent.TRACKING_VOLUME_RECOVERED,
-        object_type="tracking",
-        object_id=tracking.pk,
-        after=payload,
-    )
+    _announce(tracking, WebhookEvent.TRACKING_VOLUME_RECOVERED, payload)
