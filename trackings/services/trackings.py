@@ -145,19 +145,19 @@ def customer_container_size(*, customer: Customer) -> int:
 
 
 def _budget_errors(
-    organization: Organization, customers: Sequence[Customer], new_ids: set[uuid.UUID]
+    organization: Organization, customers: Sequence[Customer], new: list[Tracking]
 ) -> dict[Any, str]:
-    """Customers whose container the new trackings (`new_ids`, already written) would grow
-    past Google's limit. Far below it only the new trackings are compiled; otherwise one query
-    reads all those customers' wanted trackings."""
+    """Customers whose container the new trackings (already written) would grow past Google's
+    limit. Far below it only the new trackings are compiled; otherwise one query reads all
+    those customers' wanted trackings."""
     connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
     if not connected:
         return {}
+    new_ids = {t.pk for t in new}
     new_by_customer: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
-    for tracking in Tracking.objects.filter(
-        organization_id=organization.pk, pk__in=list(new_ids), customer_id__in=list(new_by_customer)
-    ).order_by("created_at", "id"):
-        new_by_customer[tracking.customer_id].append(tracking)
+    for tracking in new:
+        if tracking.customer_id in new_by_customer:
+            new_by_customer[tracking.customer_id].append(tracking)
     wanted_by_customer: dict[Any, list[Tracking]] = {}
 
     def wanted(customer_id: Any) -> list[Tracking]:
@@ -281,7 +281,7 @@ def tracking_bulk_create(
             [_new_tracking(organization, customer, user, spec) for _, customer, spec in resolved]
         )
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
-        too_large = _budget_errors(organization, customers, {t.pk for t in trackings})
+        too_large = _budget_errors(organization, customers, trackings)
         if too_large:
             raise BulkValidationError(
                 {
