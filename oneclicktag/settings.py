@@ -322,6 +322,11 @@ GOOGLE_HTTP_TIMEOUT_SECONDS = env_int("GOOGLE_HTTP_TIMEOUT_SECONDS", 30, minimum
 # How often a running deployment's heartbeat is written; four missed beats and the sweep hands
 # it to another worker.
 DEPLOYMENT_HEARTBEAT_SECONDS = env_int("DEPLOYMENT_HEARTBEAT_SECONDS", 10, minimum=1)
+# Google's limit for a web container version: 200 KB (support.google.com/tagmanager/answer/2772488).
+# Writes and deployments are refused past it before any Google call. Only the bench raises it
+# (with the emulator's own knob), to measure the engine on a deployment Google would refuse;
+# against Google, raising it only moves the refusal to Google's create_version.
+GTM_CONTAINER_SIZE_LIMIT_BYTES = env_int("GTM_CONTAINER_SIZE_LIMIT_BYTES", 200 * 1024, minimum=1)
 GTM_QUOTA_PER_100S = env_int("GTM_QUOTA_PER_100S", 25, minimum=1)
 GTM_QUOTA_PER_DAY = env_int("GTM_QUOTA_PER_DAY", 10000, minimum=1)
 # The share of the GTM quota one organization's reads for API requests (plan previews, the GTM

@@ -22,11 +22,8 @@ from typing import Any
 from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
-from trackings.compiler.size import (
-    CONTAINER_SIZE_LIMIT_BYTES,
-    container_size_bytes,
-    entities_size_bytes,
-)
+from integrations.google.container_size import gtm_container_limit_bytes
+from trackings.compiler.size import container_size_bytes, entities_size_bytes
 from trackings.desired import compile_desired, known_ads_tag_id
 from trackings.models import Tracking
 from trackings.planner.plan import managed_key
@@ -123,14 +120,15 @@ def budget_refusal(
         return None
     foreign = connection.gtm_foreign_size_bytes
     stored = connection.gtm_our_size_bytes
+    limit = gtm_container_limit_bytes()
     if written is not None and stored > 0:
         bound = stored + growth_bound(customer, written)
-        if bound + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
+        if bound + foreign <= limit:
             _keep(connection, bound, measured)
             return None
     size = our_size(customer, wanted())
     _keep(connection, size, measured)
-    if size + foreign <= CONTAINER_SIZE_LIMIT_BYTES:
+    if size + foreign <= limit:
         return None
     if size <= our_size(customer, wanted_before()):
         return None
@@ -138,8 +136,7 @@ def budget_refusal(
     theirs = f" ({foreign} of them taken by entities made in GTM by hand)" if foreign else ""
     return (
         f"The customer's GTM container would be {total} bytes{theirs}, "
-        f"{total - CONTAINER_SIZE_LIMIT_BYTES} bytes over Google's limit of "
-        f"{CONTAINER_SIZE_LIMIT_BYTES} bytes for a web container."
+        f"{total - limit} bytes over Google's limit of {limit} bytes for a web container."
     )
 
 

@@ -9,8 +9,8 @@ from rest_framework import serializers
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from customers.selectors import NOT_CONNECTED, google_connection_status
 from integrations.google.container_size import (
-    GTM_WEB_CONTAINER_LIMIT_BYTES,
     connection_container_size,
+    gtm_container_limit_bytes,
 )
 from integrations.google.oauth import missing_scopes
 from integrations.google.services.choices import CHOICE_FIELDS
@@ -75,7 +75,7 @@ class GoogleConnectionSerializer(serializers.Serializer):
             "last_error": connection.last_error if connection else "",
             "version": connection.version if connection else 0,
             "container_size_bytes": connection_container_size(connection),
-            "container_size_limit": GTM_WEB_CONTAINER_LIMIT_BYTES,
+            "container_size_limit": gtm_container_limit_bytes(),
             "container_size_foreign_bytes": connection.gtm_foreign_size_bytes if connection else 0,
             "container_live_size_bytes": connection.gtm_live_size_bytes if connection else 0,
             "container_live_size_read_at": (

@@ -88,6 +88,24 @@ def test_the_engine_refuses_before_any_google_call(
     assert not Tracking.objects.filter(customer=engine_customer, status=TrackingStatus.LIVE)
 
 
+def test_the_limit_is_a_setting_the_engine_and_the_connection_follow(
+    alice: Any, engine_customer: Any, settings: Any
+) -> None:
+    # GTM_CONTAINER_SIZE_LIMIT_BYTES (only the bench moves it: upwards, with the emulator's own
+    # knob) is read at each check; here it is lowered below three small trackings.
+    settings.GTM_CONTAINER_SIZE_LIMIT_BYTES = 3000
+    _fill(engine_customer, 3)
+
+    deployment = deploy(engine_customer)
+
+    assert deployment.status == DeploymentStatus.FAILED
+    assert deployment.error_code == "gtm_container_too_large"
+    assert "over Google's limit of 3000 bytes" in deployment.error_message
+    assert deployment.google_calls.get("gtm", 0) == 0
+    shown = alice.client.get(f"/api/v1/customers/{engine_customer.pk}/google/").json()
+    assert shown["container_size_limit"] == 3000
+
+
 def test_the_connection_shows_the_size_and_the_limit(alice: Any) -> None:
     customer = make_customer(alice)
     url = f"/api/v1/customers/{customer.pk}/google/"

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import DriftPolicy
+from integrations.google.container_size import gtm_container_limit_bytes
 from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
-from trackings.compiler.size import CONTAINER_SIZE_LIMIT_BYTES, container_size_bytes
+from trackings.compiler.size import container_size_bytes
 from trackings.compiler.types import DesiredContainer
 from trackings.container_budget import live_size_record, our_size_record
 from trackings.desired import (
@@ -72,13 +73,13 @@ def _succeed(ctx: RunContext, **fields: Any) -> None:
 
 
 def _refuse_oversized(desired: DesiredContainer) -> None:
-    size = container_size_bytes(desired)
-    if size > CONTAINER_SIZE_LIMIT_BYTES:
+    size, limit = container_size_bytes(desired), gtm_container_limit_bytes()
+    if size > limit:
         raise DeploymentFailed(
             "gtm_container_too_large",
-            f"The GTM container would be {size} bytes, {size - CONTAINER_SIZE_LIMIT_BYTES} "
-            f"bytes over Google's limit of {CONTAINER_SIZE_LIMIT_BYTES} bytes for a web "
-            "container. Nothing was sent to Google; remove or shorten trackings.",
+            f"The GTM container would be {size} bytes, {size - limit} bytes over Google's "
+            f"limit of {limit} bytes for a web container. Nothing was sent to Google; remove "
+            "or shorten trackings.",
         )
 
 
