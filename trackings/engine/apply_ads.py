@@ -114,6 +114,16 @@ def _resource_name(customer_id: str, action_id: str) -> str:
     return f"customers/{customer_id}/conversionActions/{action_id}"
 
 
+# What a created action leaves on its tracking, written in one statement per batch.
+_CREATED_FIELDS = (
+    "ads_conversion_action_id",
+    "ads_conversion_label",
+    "ads_tag_conversion_id",
+    "updated_at",
+)
+_CREATED_BATCH = 500
+
+
 def ads_sync(
     ctx: RunContext,
     *,
@@ -161,6 +171,8 @@ def ads_sync(
             outcome.tag_conversion_id = action["conversion_id"]
 
     now = timezone.now()
+    by_id = {tracking.pk: tracking for tracking in wanted}
+    made: list[Tracking] = []
     for index, desired in enumerate(to_create):
         action = ours.get(desired.tracking_id)
         if action is None or not action.get("conversion_label"):
@@ -172,18 +184,15 @@ def ads_sync(
             )
             continue
         # Adopted (DUPLICATE_NAME from an earlier lost answer) or created now: ours by its id.
-        Tracking.all_objects.filter(pk=desired.tracking_id).update(
-            ads_conversion_action_id=action["id"],
-            ads_conversion_label=action["conversion_label"],
-            ads_tag_conversion_id=action.get("conversion_id") or "",
-            updated_at=now,
-        )
         outcome.created.add(desired.tracking_id)
-        for tracking in wanted:
-            if tracking.pk == desired.tracking_id:
-                tracking.ads_conversion_action_id = action["id"]
-                tracking.ads_conversion_label = action["conversion_label"]
-                tracking.ads_tag_conversion_id = action.get("conversion_id") or ""
+        tracking = by_id[desired.tracking_id]
+        tracking.ads_conversion_action_id = action["id"]
+        tracking.ads_conversion_label = action["conversion_label"]
+        tracking.ads_tag_conversion_id = action.get("conversion_id") or ""
+        tracking.updated_at = now
+        made.append(tracking)
+    # One statement per batch, not one per tracking (a thousand actions made a thousand UPDATEs).
+    Tracking.all_objects.bulk_update(made, _CREATED_FIELDS, batch_size=_CREATED_BATCH)
     _update_goal_settings(ctx, outcome, desired_actions, wanted, ours)
 
     # A removing tracking whose action id was never stored (a crash between create and store)
