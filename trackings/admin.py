@@ -578,6 +578,11 @@ class PendingChangeAdmin(HistoryAdmin):
     def plan_pretty(self, change: PendingChange) -> str:
         return pretty_json(change.plan)
 
+    @admin.display(description="tracking ids")
+    def tracking_ids(self, change: PendingChange) -> str:
+        # Rows now (PendingChangeTracking); shown as the JSON list it was.
+        return json.dumps(change.tracking_ids)
+
 
 # A customer's page shows the latest rows of its history; the rest is one link away, in the
 # changelist filtered to the customer (a customer with years of deployments stays one page).

@@ -3,7 +3,13 @@ and ContainerVersions (what we published, for history and rollback)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 
 from oneclicktag.core.models import SoftDeletableTenantModel, TenantOwnedModel
 
@@ -392,9 +398,6 @@ class PendingChange(TenantOwnedModel):
     status = models.CharField(
         max_length=16, choices=PendingChangeStatus.choices, default=PendingChangeStatus.PENDING
     )
-    # The trackings whose writes it carries, in the order they came (the plan covers the whole
-    # customer, as a deployment does).
-    tracking_ids = models.JSONField(default=list, blank=True)
     # Bumped by every write it absorbs: a plan is stored only for the revision it was made for.
     revision = models.PositiveIntegerField(default=1)
     # The field-level plan (None until computed, and again after each write it absorbs).
@@ -438,6 +441,107 @@ class PendingChange(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"pending change {self.status} ({self.pk})"
+
+    @property
+    def tracking_ids(self) -> list[str]:
+        """The trackings whose writes it carries, in the order they came (the plan covers the
+        whole customer, as a deployment does). Rows of their own (`PendingChangeTracking`):
+        from the query's `CarriedTrackingIds` annotation when it made one, else read now."""
+        carried = self.__dict__.get(CARRIED_TRACKING_IDS)
+        if carried is None:
+            carried = list(self.carried.values_list("tracking_id", flat=True))
+        # PostgreSQL's JSON says a UUID with dashes, SQLite's (embedded mode) without.
+        return [str(uuid.UUID(str(value))) for value in carried]
+
+    def carry(self, tracking_ids: Iterable[str]) -> None:
+        """What the change carries is known without reading it (it was just opened with them)."""
+        self.__dict__[CARRIED_TRACKING_IDS] = list(tracking_ids)
+
+    def refresh_from_db(
+        self,
+        using: str | None = None,
+        fields: Iterable[str] | None = None,
+        from_queryset: models.QuerySet[Any] | None = None,
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None:
+            # Writes since may have added trackings: read them again when asked.
+            self.__dict__.pop(CARRIED_TRACKING_IDS, None)
+
+
+class PendingChangeTracking(models.Model):
+    """One tracking whose writes a pending change carries. A row, not an element of a JSON
+    list on the change: extending the open change costs one INSERT whatever it carries
+    already, instead of rewriting a list that grows with every write (as DeploymentRequest)."""
+
+    id = models.BigAutoField(primary_key=True)
+    change = models.ForeignKey(PendingChange, on_delete=models.CASCADE, related_name="carried")
+    # No foreign key: a tracking removed since stays named here, as it did in the list.
+    tracking_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "tracking_id"], name="pending_change_tracking_once"
+            ),
+        ]
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.tracking_id} waits in {self.change_id}"
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    assert field.column is not None
+    return field.column
+
+
+# The annotation `CarriedTrackingIds` is read under, by `PendingChange.tracking_ids`.
+CARRIED_TRACKING_IDS = "carried_tracking_ids"
+
+
+class CarriedTrackingIds(models.Func):
+    """A pending change's tracking ids, in the order they came, as one JSON list read with the
+    change's own row: a list of changes and a detail cost no query more for them. Annotate as
+    `CARRIED_TRACKING_IDS`."""
+
+    output_field = models.JSONField()
+
+    def __init__(self) -> None:
+        super().__init__(models.F("pk"))
+
+    def _carried(self, connection: BaseDatabaseWrapper) -> dict[str, str]:
+        quote = connection.ops.quote_name
+        columns = {"change": "change", "tracking": "tracking_id", "id": "id"}
+        return {
+            "table": quote(PendingChangeTracking._meta.db_table),
+            **{key: quote(_column(PendingChangeTracking, name)) for key, name in columns.items()},
+        }
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> Any:
+        template = (
+            "(SELECT COALESCE(JSONB_AGG(c.%(tracking)s ORDER BY c.%(id)s), '[]'::jsonb) "
+            "FROM %(table)s c WHERE c.%(change)s = %(expressions)s)"
+        )
+        return self.as_sql(
+            compiler, connection, template=template, **self._carried(connection), **extra_context
+        )
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> Any:
+        # SQLite orders inside an aggregate only from 3.44: it aggregates an ordered subquery.
+        template = (
+            "(SELECT JSON_GROUP_ARRAY(t) FROM (SELECT c.%(tracking)s AS t FROM %(table)s c "
+            "WHERE c.%(change)s = %(expressions)s ORDER BY c.%(id)s))"
+        )
+        return self.as_sql(
+            compiler, connection, template=template, **self._carried(connection), **extra_context
+        )
 
 
 class SiteCheckStatus(models.TextChoices):

@@ -4,6 +4,8 @@ the emulator, is in test_engine_review.py."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -16,9 +18,20 @@ from customers.models import Customer, PublishPolicy
 from oneclicktag.core.exceptions import Conflict
 from tenants.actors import Actor
 from tenants.models import AuditEvent
+from tests.fixtures.trackings import SYSTEM
 from tests.trackings.api_support import BULK, TRACKINGS, body, create, make_customer
-from trackings.models import Deployment, PendingChange, PendingChangeStatus, Tracking
-from trackings.services import pending_change_approve, pending_changes_sweep
+from trackings.models import (
+    Deployment,
+    PendingChange,
+    PendingChangeStatus,
+    PendingChangeTracking,
+    Tracking,
+)
+from trackings.services import (
+    pending_change_approve,
+    pending_change_record,
+    pending_changes_sweep,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -182,18 +195,25 @@ def test_list_and_detail_cost_a_fixed_number_of_queries(alice: Any) -> None:
     list_one = _count(alice.client, changes_url(customer))
     detail = _count(alice.client, changes_url(customer, change_id))
 
-    # Twenty more, approved (the list shows history too).
+    # Twenty more, approved (the list shows history too), carrying three trackings each.
     PendingChange.objects.filter(pk=change_id).update(status=PendingChangeStatus.APPROVED)
-    PendingChange.objects.bulk_create(
+    older = PendingChange.objects.bulk_create(
         PendingChange(
             organization=alice.organization,
             customer=customer,
             status=PendingChangeStatus.APPROVED,
-            tracking_ids=[],
         )
         for _ in range(20)
     )
+    carried = {str(change.pk): [str(uuid.uuid4()) for _ in range(3)] for change in older}
+    PendingChangeTracking.objects.bulk_create(
+        PendingChangeTracking(change_id=pk, tracking_id=uuid.UUID(value))
+        for pk, ids in carried.items()
+        for value in ids
+    )
     list_many = _count(alice.client, changes_url(customer))
+    listed = alice.client.get(changes_url(customer), {"page_size": 200}).json()["results"]
+    assert {row["id"]: row["tracking_ids"] for row in listed if row["id"] != change_id} == carried
 
     # The user with their memberships (one query), the customer, the page.
     assert list_one == list_many == 3
@@ -302,3 +322,37 @@ def test_a_write_between_the_check_and_the_approval_approves_nothing(alice: Any)
     assert refused.value.code == "pending_change_plan_changed"
     assert PendingChange.objects.get(pk=change_id).status == PendingChangeStatus.PENDING
     assert not Deployment.objects.filter(customer=customer).exists()
+
+
+def _statements_of_extending(customer: Customer, tracking_id: uuid.UUID) -> list[str]:
+    """The SQL of one tracking's write extending the customer's open change."""
+    with CaptureQueriesContext(connection) as captured:
+        pending_change_record(customer=customer, actor=SYSTEM, tracking_ids=[tracking_id])
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _shape(statements: list[str]) -> list[str]:
+    """Statements with their values masked."""
+    return [re.sub(r"'[^']*'", "?", sql) for sql in statements]
+
+
+def test_the_500th_tracking_extends_an_open_change_with_the_queries_of_the_first(
+    alice: Any,
+) -> None:
+    customer = _review(make_customer(alice))
+    opened = pending_change_record(customer=customer, actor=SYSTEM, tracking_ids=[])
+
+    first = _statements_of_extending(customer, uuid.uuid4())
+    for _ in range(498):
+        pending_change_record(customer=customer, actor=SYSTEM, tracking_ids=[uuid.uuid4()])
+    five_hundredth = _statements_of_extending(customer, uuid.uuid4())
+
+    # Lock the open change, insert the tracking's row, bump the revision (clearing the plan).
+    assert len(first) == 3, first
+    # The same statements, their values of the same size: nothing grows with what it carries.
+    assert _shape(five_hundredth) == _shape(first)
+    assert [len(sql) for sql in five_hundredth] == [len(sql) for sql in first]
+    change = PendingChange.objects.get(customer=customer)
+    assert change.pk == opened.pk
+    assert change.revision == 501
+    assert len(change.tracking_ids) == len(set(change.tracking_ids)) == 500

@@ -3,10 +3,12 @@ plan; they cannot add or delete one (approval is the API's, with its check at Go
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from customers.models import Customer, PublishPolicy
 from tenants.models import User
@@ -41,6 +43,8 @@ def test_staff_read_a_pending_change_with_its_plan_and_cannot_add_or_delete(
     assert change_id in listed.content.decode()
     assert page.status_code == 200
     assert "OCT - Buy button [1234abcd]" in page.content.decode()
+    tracking_ids = PendingChange.objects.get(pk=change_id).tracking_ids
+    assert escape(json.dumps(tracking_ids)) in page.content.decode()
     assert staff.get(f"{base}add/").status_code == 403
     assert staff.get(f"{base}{change_id}/delete/").status_code == 403
     assert PendingChange.objects.filter(pk=change_id).exists()

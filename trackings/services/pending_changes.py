@@ -24,7 +24,15 @@ from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.services import audit_record
 from trackings.lifecycle import pending_change_mark_approved
-from trackings.models import Deployment, DeploymentKind, PendingChange, PendingChangeStatus
+from trackings.models import (
+    CARRIED_TRACKING_IDS,
+    CarriedTrackingIds,
+    Deployment,
+    DeploymentKind,
+    PendingChange,
+    PendingChangeStatus,
+    PendingChangeTracking,
+)
 from trackings.services.deployments import deployment_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
@@ -86,7 +94,7 @@ def pending_change_snapshot(change: PendingChange) -> dict[str, Any]:
         "customer": str(change.customer_id),
         "status": change.status,
         "revision": change.revision,
-        "tracking_ids": list(change.tracking_ids or []),
+        "tracking_ids": change.tracking_ids,
         "deployment": str(change.deployment_id) if change.deployment_id else None,
     }
 
@@ -111,12 +119,23 @@ def _open_change(customer: Customer) -> PendingChange | None:
     )
 
 
+def _carry(change: PendingChange, tracking_ids: list[str]) -> None:
+    """Name the trackings whose writes `change` carries: one INSERT, whatever it carries
+    already (a tracking named before stays where it was, in the order it came)."""
+    rows = [
+        PendingChangeTracking(change=change, tracking_id=uuid.UUID(value)) for value in tracking_ids
+    ]
+    if rows:
+        PendingChangeTracking.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def pending_change_record(
     *, customer: Customer, actor: Actor, tracking_ids: Iterable[uuid.UUID | str]
 ) -> PendingChange:
     """The customer's writes wait for review: open a pending change (audited, announced with
-    `pending_change.created`) or extend the open one. Either way its plan is made again."""
-    ids = [str(value) for value in tracking_ids]
+    `pending_change.created`) or extend the open one. Either way its plan is made again.
+    Extending costs the same statements whatever the change carries already."""
+    ids = list(dict.fromkeys(str(value) for value in tracking_ids))
     with transaction.atomic(savepoint=False):
         change = _open_change(customer)
         if change is None:
@@ -125,10 +144,11 @@ def pending_change_record(
                     change = PendingChange.objects.create(
                         organization_id=customer.organization_id,
                         customer=customer,
-                        tracking_ids=list(dict.fromkeys(ids)),
                         created_by=_actor_user(actor),
                         updated_by=_actor_user(actor),
                     )
+                    _carry(change, ids)
+                    change.carry(ids)
             except IntegrityError:
                 # Another write opened one between our read and our insert: extend it.
                 change = _open_change(customer)
@@ -151,21 +171,25 @@ def pending_change_record(
                 )
                 _schedule_plan(change)
                 return change
-        merged = list(dict.fromkeys([*(change.tracking_ids or []), *ids]))
+        _carry(change, ids)
         # The stored plan no longer describes the desired state: cleared, made again.
+        cleared: dict[str, Any] = {
+            "plan": None,
+            "planned_revision": None,
+            "planned_at": None,
+            "desired_fingerprint": "",
+            "gtm_live_version_id": "",
+            "plan_fingerprint": "",
+            "updated_by": _actor_user(actor),
+            "updated_at": timezone.now(),
+        }
         PendingChange.objects.filter(pk=change.pk, organization_id=change.organization_id).update(
-            tracking_ids=merged,
-            revision=F("revision") + 1,
-            plan=None,
-            planned_revision=None,
-            planned_at=None,
-            desired_fingerprint="",
-            gtm_live_version_id="",
-            plan_fingerprint="",
-            updated_by=_actor_user(actor),
-            updated_at=timezone.now(),
+            revision=F("revision") + 1, **cleared
         )
-        change.refresh_from_db()
+        # The row is locked: what it holds now is what was read plus this write (no re-read).
+        for name, value in cleared.items():
+            setattr(change, name, value)
+        change.revision += 1
         _schedule_plan(change)
         return change
 
@@ -211,6 +235,7 @@ def pending_change_approve(*, change: PendingChange, actor: Actor, revision: int
         locked = (
             PendingChange.objects.select_for_update()
             .select_related("customer")
+            .annotate(**{CARRIED_TRACKING_IDS: CarriedTrackingIds()})
             .filter(pk=change.pk, organization_id=change.organization_id)
             .first()
         )
@@ -226,7 +251,7 @@ def pending_change_approve(*, change: PendingChange, actor: Actor, revision: int
             customer=locked.customer,
             actor=actor,
             kind=DeploymentKind.DEPLOY,
-            tracking_ids=locked.tracking_ids or [],
+            tracking_ids=locked.tracking_ids,
         )
         pending_change_mark_approved(
             locked, revision=revision, deployment=deployment, by=actor.label, now=timezone.now()
@@ -272,5 +297,5 @@ def pending_change_reopen(*, customer: Customer, change: PendingChange) -> Pendi
     return pending_change_record(
         customer=customer,
         actor=Actor.system_actor("review"),
-        tracking_ids=change.tracking_ids or [],
+        tracking_ids=change.tracking_ids,
     )

@@ -29,7 +29,12 @@ from trackings.api.serializers.changes import (
 )
 from trackings.api.serializers.deployments import DeploymentSerializer
 from trackings.engine import pending_change_check
-from trackings.models import PendingChange, PendingChangeStatus
+from trackings.models import (
+    CARRIED_TRACKING_IDS,
+    CarriedTrackingIds,
+    PendingChange,
+    PendingChangeStatus,
+)
 from trackings.services import pending_changes as services
 
 
@@ -74,7 +79,10 @@ class CustomerChangeViewSet(
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return queryset
-        queryset = queryset.filter(customer=self._customer())
+        queryset = queryset.filter(customer=self._customer()).annotate(
+            # The trackings each change carries, read with its row (no query per change).
+            **{CARRIED_TRACKING_IDS: CarriedTrackingIds()}
+        )
         # A list does not carry the plans (they can be large); the detail does.
         return queryset.defer("plan") if self.action == "list" else queryset
 
