@@ -5,8 +5,10 @@ Runs everything itself: a throwaway PostgreSQL database (DATABASE_URL's server, 
 BENCH_DATABASE_NAME), Redis (REDIS_URL, default db 15), the Google emulator, gunicorn for the
 product and for the floor (bench/floor/), a Celery worker for the Google part.
 
-Knobs: BENCH_ONLY=http|cpu|google|stats|sitecheck (one part; cpu: only the in-process CPU per
-request of product and floor, which the HTTP part prints first; stats: the stats endpoints on
+Knobs: BENCH_ONLY=http|cpu|scale|google|stats|sitecheck (one part; cpu: only the in-process CPU
+per request of product and floor, which the HTTP part prints first; scale: only the list
+requests at BENCH_TRACKINGS and, with BENCH_LARGE=1, at 1M, without the side-by-side rows,
+BENCH_SCALE_REQUESTS (200) each; stats: the stats endpoints on
 1,000 trackings × 365 days; sitecheck: the site check's time per page in headless Chromium),
 BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
@@ -19,6 +21,7 @@ every live-reading endpoint while another tenant deploys (BENCH_ONLY=noisy: that
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -59,10 +62,10 @@ def _point_subprocesses_at(database: str) -> None:
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def _http_part(workdir: Path, *, cpu_only: bool = False) -> None:
+def _http_part(workdir: Path, *, cpu_only: bool = False, scale_only: bool = False) -> None:
     from bench import scale, side_by_side
     from bench.cpu import print_cpu
-    from bench.seed import seeded_organization, trackings_insert
+    from bench.seed import seeded_organization, settle, trackings_insert
     from bench.servers import gunicorn
     from trackings.models import Tracking
 
@@ -72,6 +75,7 @@ def _http_part(workdir: Path, *, cpu_only: bool = False) -> None:
         organization_id=seeded.organization.pk,
         customer_ids=[c.pk for c in seeded.customers],
         count=size,
+        volumes=True,
     )
     # The write rows' customers start with a typical site's 30 trackings each.
     trackings_insert(
@@ -79,39 +83,54 @@ def _http_part(workdir: Path, *, cpu_only: bool = False) -> None:
         customer_ids=[c.pk for c in seeded.write_customers],
         count=30 * len(seeded.write_customers),
     )
+    settle()
     detail_ids = [
         str(pk)
         for pk in Tracking.objects.filter(organization_id=seeded.organization.pk).values_list(
             "pk", flat=True
         )[:200]
     ]
-    queries = _queries_per_request(seeded, detail_ids)
-    # CPU per request in this process: the evidence a loaded machine does not blur.
-    print_cpu(seeded, detail_ids)
+    if not scale_only:
+        queries = _queries_per_request(seeded, detail_ids)
+        # CPU per request in this process: the evidence a loaded machine does not blur.
+        print_cpu(seeded, detail_ids)
     if cpu_only:
         return
-    _index_usage("before the HTTP part")
-    with (
-        gunicorn(
+    usage = _index_usage("before the list requests", {})
+    with contextlib.ExitStack() as servers:
+        product = servers.enter_context(
+            gunicorn(
+                application="oneclicktag.wsgi:application",
+                settings="oneclicktag.settings",
+                workdir=workdir,
+                name="product",
+            )
+        )
+        # Lists at the seeded size first: the write rows below add trackings.
+        small = scale.print_scale(seeded, product, f"{size // 1000}k", show_explain=True)
+        if not scale_only:
+            floor = servers.enter_context(
+                gunicorn(
+                    application="bench.floor.wsgi:application",
+                    settings="bench.floor.settings",
+                    workdir=workdir,
+                    name="floor",
+                )
+            )
+            side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
+    # The workers' connections are closed: their index scans are counted now.
+    usage = _index_usage(f"after the list requests at {size // 1000}k", usage)
+    if os.environ.get("BENCH_LARGE"):
+        _grow_to_a_million(seeded)
+        with gunicorn(
             application="oneclicktag.wsgi:application",
             settings="oneclicktag.settings",
             workdir=workdir,
-            name="product",
-        ) as product,
-        gunicorn(
-            application="bench.floor.wsgi:application",
-            settings="bench.floor.settings",
-            workdir=workdir,
-            name="floor",
-        ) as floor,
-    ):
-        # Lists at the seeded size first: the write rows below add trackings.
-        scale.print_scale(seeded, product, f"{size // 1000}k", show_explain=True)
-        side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
-        if os.environ.get("BENCH_LARGE"):
-            _grow_to_a_million(seeded)
-            scale.print_scale(seeded, product, "1M", show_explain=True)
-    _index_usage("after the HTTP part")
+            name="product-1m",
+        ) as product:
+            large = scale.print_scale(seeded, product, "1M", show_explain=True)
+        scale.print_growth(small, large, (f"{size // 1000}k", "1M"))
+        _index_usage("after the list requests at 1M", usage)
 
 
 def _queries_per_request(seeded: Any, detail_ids: list[str]) -> dict[str, int]:
@@ -136,7 +155,7 @@ def _queries_per_request(seeded: Any, detail_ids: list[str]) -> dict[str, int]:
 
 
 def _grow_to_a_million(seeded: Any) -> None:
-    from bench.seed import seeded_organization, trackings_insert
+    from bench.seed import seeded_organization, settle, trackings_insert
     from trackings.models import Tracking
 
     started = time.monotonic()
@@ -145,6 +164,7 @@ def _grow_to_a_million(seeded: Any) -> None:
         organization_id=seeded.organization.pk,
         customer_ids=[c.pk for c in seeded.customers],
         count=max(0, 200_000 - mine),
+        volumes=True,
     )
     for index in range(8):
         other = seeded_organization(name=f"Bench other {index}", customers=10)
@@ -152,17 +172,23 @@ def _grow_to_a_million(seeded: Any) -> None:
             organization_id=other.organization.pk,
             customer_ids=[c.pk for c in other.customers],
             count=100_000,
+            volumes=True,
         )
+    settle()
     print(
         f"\n(seeded to {Tracking.objects.count():,} trackings "
         f"in {time.monotonic() - started:.0f} s)"
     )
 
 
-def _index_usage(moment: str) -> None:
+def _index_usage(moment: str, before: dict[str, int]) -> dict[str, int]:
+    """Scans of each index on trackings so far and since `before` (pg_stat_user_indexes)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # This process's own counts (the EXPLAIN ANALYZEs) are sent now, not within 10 s.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             """
             SELECT indexrelname, idx_scan, pg_size_pretty(pg_relation_size(indexrelid))
@@ -171,8 +197,11 @@ def _index_usage(moment: str) -> None:
         )
         rows = cursor.fetchall()
     print(f"\nIndexes on trackings_tracking, {moment} (pg_stat_user_indexes)")
+    print(f"  {'index':<48} {'scans':>8} {'since':>8} {'size':>10}")
     for name, scans, size in rows:
-        print(f"  {name:<48} {scans:>8} scans {size:>10}")
+        since = scans - before[name] if name in before else scans
+        print(f"  {name:<48} {scans:>8} {since:>8} {size:>10}")
+    return {name: scans for name, scans, _ in rows}
 
 
 def _connect_google_customers(emulator: Any, count: int) -> tuple[list[Any], Any, float]:
@@ -304,8 +333,8 @@ def main() -> None:
             if only in ("", "engine"):
                 _engine_part(emulator, google_customers[GOOGLE_CUSTOMERS:])
                 connected_at = time.monotonic()
-            if only in ("", "http", "cpu"):
-                _http_part(workdir, cpu_only=only == "cpu")
+            if only in ("", "http", "cpu", "scale"):
+                _http_part(workdir, cpu_only=only == "cpu", scale_only=only == "scale")
             if only in ("", "stats"):
                 from bench.stats import print_stats
 

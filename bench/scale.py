@@ -1,12 +1,18 @@
 """List requests at a given size: p50/p99 over HTTP (product, c=1), the deepest cursor page,
-SQL queries per request and the EXPLAIN ANALYZE of each list query (captured in process)."""
+SQL queries per request and the EXPLAIN ANALYZE of each list query (captured in process).
+
+The first five rows are the issue's (plain, ?customer&status, ?search=, ?ordering=name, the
+deepest cursor page); the others are every other filter and ordering the list offers, so each
+of its indexes is seen serving (or not) at 10k and at 1M."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import statistics
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +24,15 @@ from bench.seed import Seeded
 from bench.side_by_side import _send
 from trackings.models import Tracking
 
-REQUESTS = 30
+REQUESTS = int(os.environ.get("BENCH_SCALE_REQUESTS", "200"))
+# Untimed requests first, so that each gunicorn worker has connected and imported everything.
+WARM_UP = 6
+
+
+@dataclass(frozen=True)
+class Timing:
+    p50: float
+    p99: float
 
 
 def _cursor(position: str) -> str:
@@ -27,12 +41,11 @@ def _cursor(position: str) -> str:
 
 
 def list_queries(seeded: Seeded) -> dict[str, str]:
-    first = seeded.customers[0].pk
-    oldest = list(
-        Tracking.objects.filter(organization_id=seeded.organization.pk)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)[50:51]
-    )
+    first, second = seeded.customers[0].pk, seeded.customers[1].pk
+    mine = Tracking.objects.filter(organization_id=seeded.organization.pk)
+    # The 51st oldest (and the 51st last by name): a cursor there is the last page.
+    oldest = list(mine.order_by("created_at", "id").values_list("created_at", flat=True)[50:51])
+    last_names = list(mine.order_by("-name", "-id").values_list("name", flat=True)[50:51])
     queries = {
         "list 50": "",
         "list ?customer&status": f"?customer={first}&status=live",
@@ -41,6 +54,23 @@ def list_queries(seeded: Seeded) -> dict[str, str]:
     }
     if oldest:
         queries["deepest page"] = f"?cursor={_cursor(str(oldest[0]))}"
+    queries.update(
+        {
+            "?customer=": f"?customer={second}",
+            "?status=": "?status=live",
+            "?type=": "?type=form_submit",
+            "?health= (none)": "?health=drifted",
+            "?site_status=": "?site_status=unknown",
+            "?destination=": "?destination=google_ads",
+            "?volume_status=silent": "?volume_status=silent",
+            "?search= one term": "?search=4242",
+            "?ordering=-updated_at": "?ordering=-updated_at",
+            "?ordering=status": "?ordering=status",
+            "?ordering=-type": "?ordering=-type",
+        }
+    )
+    if last_names:
+        queries["deepest ?ordering=name"] = f"?ordering=name&cursor={_cursor(last_names[0])}"
     return queries
 
 
@@ -61,19 +91,22 @@ def explain(sql: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def print_scale(seeded: Seeded, port: int, label: str, *, show_explain: bool) -> None:
+def print_scale(seeded: Seeded, port: int, label: str, *, show_explain: bool) -> dict[str, Timing]:
     total = Tracking.objects.count()
     mine = Tracking.objects.filter(organization_id=seeded.organization.pk).count()
     print(
         f"\nList at {label}: {total:,} trackings, {mine:,} in the benchmark organization "
-        f"(c=1, {REQUESTS} requests)"
+        f"(c=1, {REQUESTS} requests each)"
     )
-    print(f"{'request':<24} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} {'status':>7}")
+    print(f"{'request':<26} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} {'status':>7} {'rows':>5}")
     headers = {"Authorization": f"Api-Key {seeded.api_key}"}
     plans: dict[str, list[str]] = {}
+    timings: dict[str, Timing] = {}
     for name, query in list_queries(seeded).items():
         path = f"/api/v1/trackings/{query}"
         durations = []
+        for _ in range(WARM_UP):
+            _send(port, ("GET", path, None, headers))
         status = 0
         for _ in range(REQUESTS):
             started = time.perf_counter()
@@ -81,16 +114,41 @@ def print_scale(seeded: Seeded, port: int, label: str, *, show_explain: bool) ->
             durations.append((time.perf_counter() - started) * 1000)
         durations.sort()
         p99 = durations[min(len(durations) - 1, int(len(durations) * 0.99))]
-        _, statements = in_process(seeded, "GET", path)
+        timings[name] = Timing(statistics.median(durations), p99)
+        rows, statements = _rows_and_statements(seeded, path)
         print(
-            f"{name:<24} {statistics.median(durations):>8.1f} {p99:>8.1f} "
-            f"{len(statements):>8} {status:>7}"
+            f"{name:<26} {timings[name].p50:>8.1f} {p99:>8.1f} "
+            f"{len(statements):>8} {status:>7} {rows:>5}"
         )
         listing = [s for s in statements if 'FROM "trackings_tracking"' in s and "LIMIT" in s]
         if listing:
             plans[name] = explain(listing[-1])
     if show_explain:
         for name, plan in plans.items():
-            print(f"\nEXPLAIN ANALYZE — {name}")
+            print(f"\nEXPLAIN ANALYZE at {label} — {name}")
             for line in plan:
                 print(f"  {line}")
+    return timings
+
+
+def _rows_and_statements(seeded: Seeded, path: str) -> tuple[int, list[str]]:
+    """How many trackings the page holds (a filter that finds none is served differently) and
+    its SQL, from one request in this process."""
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {seeded.api_key}")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    rows = len(response.json().get("results", [])) if response.status_code == 200 else 0
+    return rows, [q["sql"] for q in captured.captured_queries]
+
+
+def print_growth(
+    small: dict[str, Timing], large: dict[str, Timing], labels: tuple[str, str]
+) -> None:
+    """The target: p99 at the large size within 1.5x of p99 at the small one."""
+    print(f"\nList p99 from {labels[0]} to {labels[1]} (target: within 1.5x)")
+    print(f"{'request':<26} {labels[0] + ' p99':>9} {labels[1] + ' p99':>9} {'ratio':>7}")
+    for name, before in small.items():
+        after = large.get(name)
+        if after is None:
+            continue
+        print(f"{name:<26} {before.p99:>9.1f} {after.p99:>9.1f} {after.p99 / before.p99:>6.2f}x")

@@ -72,17 +72,28 @@ def seeded_organization(*, name: str, customers: int) -> Seeded:
 
 
 def trackings_insert(
-    *, organization_id: uuid.UUID, customer_ids: list[uuid.UUID], count: int
+    *,
+    organization_id: uuid.UUID,
+    customer_ids: list[uuid.UUID],
+    count: int,
+    volumes: bool = False,
 ) -> None:
     """`count` trackings spread over the customers, half live, in batches of 100k rows, with
     distinct creation times (one second apart, newest now). Each has its type's example config,
-    so the rows compile as the API's own would (the container budget compiles them)."""
+    so the rows compile as the API's own would (the container budget compiles them).
+
+    `volumes`: every tenth live tracking also has the volume alarm's state, `normal`, and one
+    in a thousand `silent` (what `?volume_status=` finds), as the stats app keeps them."""
     batch = 100_000
     configs = [json.dumps(get_tracking_type(key).example_config) for key in TYPES]
     with connection.cursor() as cursor:
         for start in range(0, count, batch):
             cursor.execute(
                 """
+                WITH numbered AS MATERIALIZED (
+                    SELECT g, gen_random_uuid() AS id
+                    FROM generate_series(%(first)s, %(last)s) AS g
+                ), inserted AS (
                 INSERT INTO trackings_tracking (
                     id, deleted, deleted_by_cascade, created_at, updated_at, name, type, config,
                     destinations, ga4_event_name, ga4_parameters, ads_conversion_action_id,
@@ -93,7 +104,7 @@ def trackings_insert(
                     site_status, site_checked_at, site_detail
                 )
                 SELECT
-                    gen_random_uuid(), NULL, false,
+                    id, NULL, false,
                     now() - g * interval '1 second', now() - g * interval '1 second',
                     'Button ' || g, (%(types)s::text[])[1 + g %% %(ntypes)s],
                     (%(configs)s::jsonb[])[1 + g %% %(ntypes)s], '["ga4", "google_ads"]',
@@ -102,7 +113,19 @@ def trackings_insert(
                     '[]', '[]', '[]', '', '', NULL, NULL, 1, NULL, NULL,
                     (%(customers)s::uuid[])[1 + g %% %(ncustomers)s], %(organization)s, '',
                     false, false, '', NULL, '{}'
-                FROM generate_series(%(first)s, %(last)s) AS g
+                FROM numbered
+                )
+                INSERT INTO stats_trackingvolume (
+                    tracking_id, organization_id, status, judged_day, last_count, baseline,
+                    silent_since, likely_cause_id, updated_at
+                )
+                SELECT
+                    id, %(organization)s,
+                    CASE WHEN g %% 1000 = 0 THEN 'silent' ELSE 'normal' END,
+                    current_date - 1, CASE WHEN g %% 1000 = 0 THEN 0 ELSE 100 END, 100,
+                    CASE WHEN g %% 1000 = 0 THEN current_date - 1 END, NULL, now()
+                FROM numbered
+                WHERE %(volumes)s AND g %% 10 = 0
                 """,
                 {
                     "types": list(TYPES),
@@ -113,6 +136,15 @@ def trackings_insert(
                     "organization": organization_id,
                     "first": start + 1,
                     "last": min(count, start + batch),
+                    "volumes": volumes,
                 },
             )
         cursor.execute("ANALYZE trackings_tracking")
+        cursor.execute("ANALYZE stats_trackingvolume")
+
+
+def settle() -> None:
+    """VACUUM ANALYZE the seeded tables, as autovacuum would have long since done in production:
+    the first list requests then do not pay for setting hint bits on rows just inserted."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) trackings_tracking, stats_trackingvolume")
