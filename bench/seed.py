@@ -3,6 +3,7 @@ trackings are inserted in bulk SQL (one INSERT … SELECT generate_series per ba
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ class Seeded:
 
 
 WRITE_CUSTOMERS = 20
+# GTM container ids are unique across organizations (one owner per container): each seeded
+# organization's connections take the next ones.
+_containers = itertools.count(1000)
 
 
 def seeded_organization(*, name: str, customers: int) -> Seeded:
@@ -52,13 +56,13 @@ def seeded_organization(*, name: str, customers: int) -> Seeded:
         for index in range(customers + WRITE_CUSTOMERS)
     ]
     created, writers = every[:customers], every[customers:]
-    for index, customer in enumerate(every):
+    for customer in every:
         GoogleConnection.objects.create(
             organization=organization,
             customer=customer,
             status=ConnectionStatus.CONNECTED,
             gtm_account_id="100",
-            gtm_container_id=str(1000 + index),
+            gtm_container_id=str(next(_containers)),
         )
     key = api_key_create(
         organization=organization, name="bench", role=Role.ADMIN, actor=actor, actor_role=Role.OWNER
