@@ -133,8 +133,9 @@ class Tracking(SoftDeletableTenantModel):
     class Meta:
         # Every list filter and ordering, each ending in the cursor's (created_at, id) or the
         # ordered field and id: a page is a range of one index, however deep. Partial: lists
-        # and the engine read live rows only (the default manager). `?search=` has none that
-        # the planner would use (see migration 0008).
+        # and the engine read live rows only (the default manager). `?ordering=status|type`
+        # read the filters' indexes (the view's `ordering_ties`). `?search=` has a trigram
+        # index on one expression, made by migration 0015 (trackings/search.py).
         indexes = [
             # The default list, newest first.
             models.Index(
@@ -176,6 +177,12 @@ class Tracking(SoftDeletableTenantModel):
             models.Index(
                 fields=["organization", "name", "id"],
                 name="tracking_org_name_idx",
+                condition=models.Q(deleted__isnull=True),
+            ),
+            # ?ordering=-updated_at (recently changed first)
+            models.Index(
+                fields=["organization", "-updated_at", "-id"],
+                name="tracking_org_updated_idx",
                 condition=models.Q(deleted__isnull=True),
             ),
         ]

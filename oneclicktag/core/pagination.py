@@ -19,13 +19,19 @@ class CursorPagination(pagination.CursorPagination):
     ordering = ("-created_at", "-id")
 
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
-        """The requested ordering with `id` as its tie-breaker (in the same direction), so
-        rows that share a value (`?ordering=name`) come in one stable order, page after page,
-        and an index on (…, field, id) serves it."""
+        """The requested ordering with its tie-breaker, so rows that share a value
+        (`?ordering=name`) come in one stable order, page after page, and an index on
+        (…, field, tie-breaker) serves it: `id` in the field's direction, or what the view's
+        `ordering_ties` names for the field (reversed under a descending field, as one index
+        read backwards gives them)."""
         ordering = tuple(super().get_ordering(request, queryset, view))
-        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
-            ordering += ("-id" if ordering[0].startswith("-") else "id",)
-        return ordering
+        if not ordering or ordering[-1].lstrip("-") in ("id", "pk"):
+            return ordering
+        descending = ordering[0].startswith("-")
+        ties: tuple[str, ...] = ("id",)
+        if len(ordering) == 1:
+            ties = getattr(view, "ordering_ties", {}).get(ordering[0].lstrip("-"), ties)
+        return ordering + tuple(_reversed(tie) if descending else tie for tie in ties)
 
     def decode_cursor(self, request: Request) -> Any:
         try:
@@ -64,3 +70,7 @@ class CursorPagination(pagination.CursorPagination):
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
         return min(size, self.max_page_size)
+
+
+def _reversed(field: str) -> str:
+    return field[1:] if field.startswith("-") else f"-{field}"

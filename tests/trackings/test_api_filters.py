@@ -53,3 +53,65 @@ def test_bad_filter_values_are_validation_errors(alice):
         response = alice.client.get(TRACKINGS, params)
         assert response.status_code == 400, params
         assert field in response.json()["error"]["fields"]
+
+
+def test_search_matches_every_term_inside_one_field_never_across_two(alice):
+    # Asked as one LIKE on the fields joined by a separator (trackings/search.py): the answer
+    # stays DRF's, every term inside the name, the type or the GA4 event name.
+    customer = make_customer(alice)
+    create(alice, customer, name="Hero", ga4_event_name="hero_tap")
+    create(alice, customer, name="Footer link", type="link_click", config={"selector": "a"})
+
+    def search(term: str) -> list[str]:
+        return names(alice.client.get(TRACKINGS, {"search": term}))
+
+    assert search("HERO button") == ["Hero"]  # two terms, two fields, any case
+    assert search("o tap") == ["Hero"]
+    assert search("link hero") == []  # each term must match
+    assert search('"footer link"') == ["Footer link"]  # a phrase inside one field
+    # Spanning the name's end and the type's start: no field holds it, with or without the
+    # separator the joined text puts there (only a quoted phrase keeps it: outside quotes it is
+    # white space that splits terms, as in DRF).
+    assert search('"link link"') == []
+    assert search('"link\x1flink_click"') == []
+    assert search('"o\x1fbutton" hero') == []
+    assert search("link\x1flink_click") == ["Footer link"]
+
+
+def test_search_is_served_by_its_trigram_index(db):
+    # The filter's expression is the index's (migration 0015): with sequential scans priced out,
+    # the planner can only answer it from the index, and does.
+    from django.db import connection
+
+    from trackings.search import searched_text
+
+    query = Tracking.all_objects.alias(searched=searched_text()).filter(searched__icontains="hero")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+    assert "tracking_search_trgm" in plan, plan
+
+
+def test_ordering_by_status_or_type_keeps_the_newest_first_within_a_value(alice):
+    # The order of the (organization, status | type, -created_at, -id) indexes, read forwards
+    # or backwards; the cursor walks it page by page.
+    customer = make_customer(alice)
+    for name in ("First", "Second", "Third"):
+        create(alice, customer, name=name)
+    create(alice, customer, name="Lead", type="form_submit", config={"selector": "form"})
+    Tracking.objects.filter(name="Second").update(status="live")
+
+    def walk(ordering: str) -> list[str]:
+        seen, page = [], alice.client.get(TRACKINGS, {"ordering": ordering, "page_size": 1})
+        while True:
+            assert page.status_code == 200, page.json()
+            seen += [row["name"] for row in page.json()["results"]]
+            if not page.json()["next"]:
+                return seen
+            page = alice.client.get(page.json()["next"])
+
+    assert walk("status") == ["Second", "Lead", "Third", "First"]  # live < pending
+    assert walk("-status") == ["First", "Third", "Lead", "Second"]
+    assert walk("type") == ["Third", "Second", "First", "Lead"]
+    assert walk("-type") == ["Lead", "First", "Second", "Third"]
+    assert walk("name") == ["First", "Lead", "Second", "Third"]

@@ -1,4 +1,4 @@
-"""Migration 0014: the tracking ids a pending change kept as a JSON list become rows
+"""Migration 0015: the tracking ids a pending change kept as a JSON list become rows
 (PendingChangeTracking), in the order they came, and go back into lists when unapplied."""
 
 from __future__ import annotations
