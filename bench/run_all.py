@@ -12,7 +12,8 @@ BENCH_SCALE_REQUESTS (200) each; stats: the stats endpoints on
 1,000 trackings × 365 days; sitecheck: the site check's time per page in headless Chromium),
 BENCH_ROUNDS (3), BENCH_SECONDS (2 a batch),
 BENCH_TRACKINGS (10000), BENCH_LARGE=1 (then again at 1M trackings, 200k in one organization),
-BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings). BENCH_ONLY=engine: the engine's CPU
+BENCH_GOOGLE_LARGE=1 (adds 10 customers × 100 trackings), BENCH_KEEP_DATABASE=1 (leaves the
+database for a look with psql). BENCH_ONLY=engine: the engine's CPU
 for one deployment of 100, 300 and 1,000 trackings and a health check of each (also part of the
 Google part; the 200 KB container limit is raised for that table alone, bench/engine_cpu.py).
 The Google part ends with the noisy neighbour (bench/noisy.py): a viewer of one tenant polls
@@ -354,7 +355,10 @@ def main() -> None:
                 )
         finally:
             app.control.purge()
-            connection.creation.destroy_test_db(database, verbosity=0)
+            if os.environ.get("BENCH_KEEP_DATABASE"):
+                print(f"(database {database} kept for a look with psql; drop it when done)")
+            else:
+                connection.creation.destroy_test_db(database, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def print_scale(seeded: Seeded, port: int, label: str, *, show_explain: bool) ->
     mine = Tracking.objects.filter(organization_id=seeded.organization.pk).count()
     print(
         f"\nList at {label}: {total:,} trackings, {mine:,} in the benchmark organization "
-        f"(c=1, {REQUESTS} requests each)"
+        f"(c=1, {REQUESTS} requests each; load average {_load()})"
     )
     print(
         f"{'request':<26} {'p50 ms':>8} {'p99 ms':>8} {'sql ms':>8} {'queries':>8} "
@@ -146,12 +146,17 @@ def print_scale(seeded: Seeded, port: int, label: str, *, show_explain: bool) ->
         )
         if listing:
             plans[name] = explain(listing[-1])
+    print(f"(load average {_load()}: the machine is shared; `sql ms` is what it barely moves)")
     if show_explain:
         for name, plan in plans.items():
             print(f"\nEXPLAIN ANALYZE at {label} — {name}")
             for line in plan:
                 print(f"  {line}")
     return timings
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _rows_and_statements(seeded: Seeded, path: str) -> tuple[int, list[str]]:
