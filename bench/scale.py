@@ -66,7 +66,7 @@ def list_queries(seeded: Seeded) -> dict[str, str]:
             "?status=": "?status=live",
             "?type=": "?type=form_submit",
             "?health= (none)": "?health=drifted",
-            "?site_status=": "?site_status=unknown",
+            "?site_status= (none)": "?site_status=snippet_missing",
             "?destination=": "?destination=google_ads",
             "?volume_status=silent": "?volume_status=silent",
             "?search= one term": "?search=4242",
