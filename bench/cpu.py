@@ -6,7 +6,10 @@ this process: the product with its settings' middleware and URLs, the floor with
 and bench/floor/'s URLs, as its gunicorn would serve it. What is timed is the handler's
 `get_response` (routing, middleware, view, rendering; not the client): process CPU time, which
 the machine's load barely moves, and wall time, which adds the database's answers.
-`BENCH_PROFILE=<label>` prints a cProfile of the product's side of that row.
+`BENCH_PROFILE=<label>` prints a cProfile of the product's side of that row (CPU time; with
+`BENCH_SAMPLER=1` a pyinstrument sampling profile, when pyinstrument is installed),
+`BENCH_QUERIES=<label>` the SQL one product request of that row runs, and
+`BENCH_ROWS=<label>,<label>` runs only those rows.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import statistics
 import time
 from collections.abc import Callable
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
 from django.test import Client
 from django.test.client import ClientHandler
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from bench.seed import Seeded
-from bench.side_by_side import Request, scenarios
+from bench.side_by_side import Request, Scenario, scenarios
 
 REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "60"))
 FLOOR_URLCONF = "bench.floor.urls"
@@ -90,6 +94,27 @@ def _measure(
     return statistics.median(handler.cpu) * 1000, statistics.median(handler.wall) * 1000, statuses
 
 
+def _print_queries(client: Client, request: Request) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        _send(client, request)
+    print(f"\n{len(captured)} queries:")
+    for query in captured:
+        print(f"  {query['sql'][:300]}")
+
+
+def _print_sampled(client: Client, scenario: Scenario, count: int) -> None:
+    """A sampling profile (pyinstrument, when installed: it is no requirement of the project),
+    which does not inflate call-heavy code the way cProfile does."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0002)
+    with profiler:
+        for _ in range(count * 3):
+            _send(client, scenario.product())
+    print(f"\nSampled profile — {scenario.label}")
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
 def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
     print(
         f"\nCPU per request in process (product handler vs floor handler, median of {REQUESTS}; "
@@ -104,8 +129,12 @@ def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
     product_client = _client(product, no_middleware=False)
     floor_client = _client(floor, no_middleware=True)
     wanted = os.environ.get("BENCH_PROFILE", "")
+    queries_of = os.environ.get("BENCH_QUERIES", "")
     profiles: dict[str, cProfile.Profile] = {}
+    only = [label.strip() for label in os.environ.get("BENCH_ROWS", "").split(",") if label.strip()]
     for scenario in scenarios(seeded, detail_ids):
+        if only and not any(label in scenario.label for label in only):
+            continue
         count = max(6, REQUESTS // 10) if "bulk" in scenario.label else REQUESTS
         # Interleaved halves, so neither side always runs on the busier moment.
         p_cpu, p_wall, p_status = _measure(product_client, product, scenario.product, count)
@@ -118,13 +147,18 @@ def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
             f"{p_wall:>8.2f}m {f_wall:>9.2f}m {f_wall / p_wall:>9.2f}× {statuses or '-':>14}",
             flush=True,
         )
-        if wanted and wanted in scenario.label:
-            product.profile = cProfile.Profile()
+        if queries_of and queries_of in scenario.label:
+            _print_queries(product_client, scenario.product())
+        if wanted and wanted in scenario.label and os.environ.get("BENCH_SAMPLER"):
+            _print_sampled(product_client, scenario, count)
+        elif wanted and wanted in scenario.label:
+            product.profile = cProfile.Profile(time.process_time)
             for _ in range(count):
                 _send(product_client, scenario.product())
             profiles[scenario.label] = product.profile
             product.profile = None
     for label, profile in profiles.items():
+        profile.dump_stats(f"/tmp/bench-profile-{label.replace(' ', '-')}.prof")
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats("cumulative").print_stats(45)

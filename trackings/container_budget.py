@@ -88,6 +88,10 @@ def live_size_record(connection: GoogleConnection, live: Mapping[str, Any] | Non
 def our_sizes_record(sizes: Mapping[GoogleConnection, int]) -> None:
     """Keep several measures in one UPDATE (a bulk write's customers)."""
     changed = [c for c, size in sizes.items() if c.gtm_our_size_bytes != size]
+    if len(changed) == 1:
+        # A plain UPDATE costs less to build than bulk_update's CASE for one row.
+        our_size_record(changed[0], sizes[changed[0]])
+        return
     for connection in changed:
         connection.gtm_our_size_bytes = sizes[connection]
     if changed:

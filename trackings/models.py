@@ -312,8 +312,21 @@ class Deployment(TenantOwnedModel):
     def requested_tracking_ids(self) -> list[str]:
         """Trackings whose changes asked for this deployment, in the order they asked (the
         engine always syncs the whole customer; this says why it ran). Read from the
-        prefetched `requested` rows when a list prefetched them."""
+        prefetched `requested` rows when a list prefetched them, or as the write that just
+        added some read them back (`requested_tracking_ids_known`)."""
+        known = self.__dict__.get("_requested_known")
+        if known is not None:
+            return list(known)
         return [str(row.tracking_id) for row in self.requested.all()]
+
+    def requested_tracking_ids_known(self, ids: list[str] | None) -> None:
+        """What the `requested` rows hold now, as a write read it back (None: not known). Like
+        a prefetch, it is what was true then; `refresh_from_db` forgets it."""
+        self.__dict__["_requested_known"] = ids
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_requested_known", None)
+        super().refresh_from_db(*args, **kwargs)
 
 
 class DeploymentRequest(models.Model):

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
+from oneclicktag.core.rows import uses_postgresql
 from tenants.models import Organization
 from trackings.models import (
     RUNNING_STATUSES,
@@ -26,14 +28,28 @@ def tracking_counts_by_customer(
 ) -> dict[uuid.UUID, int]:
     """How many trackings each customer keeps, in one query. Trackings on their way out
     (`removing`) do not count: a customer at its limit can replace them right away."""
+    ids = list(customer_ids)
+    if uses_postgresql():
+        # The query below as text: on a create its compile cost more than the count itself.
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNTS_SQL, [organization.pk, ids, list(_NOT_KEPT)])
+            return dict(cursor.fetchall())
     rows = (
-        Tracking.objects.filter(organization=organization, customer_id__in=list(customer_ids))
-        .exclude(status__in=(TrackingStatus.REMOVING, TrackingStatus.REMOVED))
+        Tracking.objects.filter(organization=organization, customer_id__in=ids)
+        .exclude(status__in=_NOT_KEPT)
         .values("customer_id")
         .annotate(n=Count("id"))
         .values_list("customer_id", "n")
     )
     return dict(rows)
+
+
+_NOT_KEPT = (TrackingStatus.REMOVING.value, TrackingStatus.REMOVED.value)
+_COUNTS_SQL = (
+    f"SELECT customer_id, COUNT(*) FROM {Tracking._meta.db_table} "  # noqa: S608 - names only
+    "WHERE organization_id = %s AND customer_id = ANY(%s) AND deleted IS NULL "
+    "AND NOT (status = ANY(%s)) GROUP BY customer_id"
+)
 
 
 # What the staff console calls failing now: failures of the last day, and deployments still

@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
-from rest_framework import ISO_8601, fields, serializers
+from rest_framework import ISO_8601, fields, relations, serializers
 from rest_framework.settings import api_settings
 
 Converter = Callable[[Any], Any]
@@ -139,7 +139,25 @@ def _converter(field: Any) -> Converter:
     if kind is fields.DecimalField:
         # Quantizing is the field's own business; one value a row.
         return field.to_representation
+    if kind is fields.JSONField and not field.binary:
+        return _same
     raise _Unsupported(field)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _related_pk(field: relations.PrimaryKeyRelatedField[Any]) -> Converter:
+    """The whole step of a primary-key relation, given the instance: DRF reads the foreign
+    key's column (no query for the related row) and answers None for no relation."""
+
+    def convert(instance: Any) -> Any:
+        attribute = field.get_attribute(instance)
+        pk = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        return None if pk is None else field.to_representation(attribute)
+
+    return convert
 
 
 def _plan(serializer: serializers.Serializer[Any]) -> list[_Step]:
@@ -151,6 +169,12 @@ def _plan(serializer: serializers.Serializer[Any]) -> list[_Step]:
         converter: Converter | None = None
         if type(field) is serializers.SerializerMethodField:
             method = field.method_name
+        elif type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
+            if len(field.source_attrs) != 1:
+                raise _Unsupported(field)
+            # Given the instance itself (as source="*" is), like DRF's get_attribute.
+            steps.append((name, None, _related_pk(field), field, None))
+            continue
         elif isinstance(field, serializers.Serializer):
             nested = _plan_for(type(field)) if _plain(type(field)) else None
             if nested is None or any(step[4] is not None for step in nested):

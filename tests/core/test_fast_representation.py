@@ -23,7 +23,7 @@ from trackings.api.serializers.trackings import (
     TrackingSerializer,
     TrackingWriteResultSerializer,
 )
-from trackings.models import Tracking, TrackingStatus, VolumeStatus
+from trackings.models import Deployment, Tracking, TrackingStatus, VolumeStatus
 from trackings.services.deployments import deployment_enqueue
 
 
@@ -153,3 +153,32 @@ def test_missing_values_follow_drfs_rules(as_mapping: bool) -> None:
     assert rendered["defaulted"] == "fallback"
     assert rendered["nullable"] is None
     assert rendered["when"] == "2026-01-01T17:00:00Z"
+
+
+def test_a_deployment_renders_as_drf_renders_it(alice: Any) -> None:
+    tracking = _varied_trackings(alice)[0]
+    queued = deployment_enqueue(
+        customer=tracking.customer, actor=Actor(user=alice.owner), tracking_ids=[tracking.pk]
+    )
+    finished = Deployment.objects.create(
+        organization_id=tracking.organization_id,
+        customer=tracking.customer,
+        kind="rollback",
+        status="failed",
+        plan={"gtm": {"tags": [{"name": "x", "change": "create"}]}, "n": [1, None]},
+        google_calls={"gtm": 5, "ads": 1},
+        error_code="gtm_container_too_large",
+        error_message="Too large.",
+        attempts=2,
+        target_gtm_version_id="12",
+        started_at=dt.datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=dt.UTC),
+        finished_at=dt.datetime(2026, 3, 4, 5, 6, 9, tzinfo=dt.timezone(dt.timedelta(hours=3))),
+    )
+    serializer = DeploymentSerializer()
+    for zone in ("UTC", "America/New_York"):
+        with timezone.override(zone):
+            for deployment in (queued, finished, Deployment.objects.get(pk=queued.pk)):
+                rendered = serializer.to_representation(deployment)
+                assert rendered == _drf(serializer, deployment)
+                assert type(rendered["customer"]) is type(_drf(serializer, deployment)["customer"])
+    assert serializer.to_representation(queued)["requested_tracking_ids"] == [str(tracking.pk)]

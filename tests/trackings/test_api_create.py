@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tenants.models import AuditEvent, Role
 from tests.trackings.api_support import TRACKINGS, body, make_customer
@@ -282,3 +285,51 @@ def test_trackings_being_removed_do_not_count_against_the_limit(alice):
     response = alice.client.post(TRACKINGS, body(customer, name="Replacement"), format="json")
 
     assert response.status_code == 202, response.json()
+
+
+def _create_statements(client: Any, customer: Any, name: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(TRACKINGS, body(customer, name=name), format="json")
+    assert response.status_code == 202, response.json()
+    answered.append(response.json())
+    return [q["sql"] for q in captured.captured_queries]
+
+
+answered: list[dict[str, Any]] = []
+
+
+def test_a_create_runs_a_fixed_set_of_statements_whatever_the_deployment_carries(alice):
+    customer = make_customer(alice)
+    first = _create_statements(alice.client, customer, "First")
+    second = _create_statements(alice.client, customer, "Second")
+    for n in range(28):
+        alice.client.post(TRACKINGS, body(customer, name=f"T{n}"), format="json")
+    thirtieth = _create_statements(alice.client, customer, "Thirtieth")
+
+    # Joining the queued deployment: the user with their memberships; then in one
+    # transaction the customer read and locked, the count against the limit, the tracking,
+    # the container's size kept, the audit event, the queued deployment locked, the request
+    # added and all of them read back for the answer.
+    assert len(second) == len(thirtieth) == 10, second
+    # (In a test the request's transaction is a savepoint inside the test's.)
+    verbs = {"SAVEPOINT": "BEGIN", "RELEASE": "COMMIT"}
+    assert [verbs.get(sql.split()[0], sql.split()[0]) for sql in thirtieth] == [
+        "SELECT",
+        "BEGIN",
+        "SELECT",
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "INSERT",
+        "SELECT",
+        "WITH",
+        "COMMIT",
+    ]
+    # The first write measures the whole container (no size is stored yet: one read of the
+    # wanted trackings) and queues the deployment instead: created in a savepoint (a creator
+    # racing it is joined instead), audited, and the answer reads its requested trackings.
+    assert len(first) == 16, "\n".join(q[:120] for q in first)
+    # The answer still names every tracking the deployment carries, in the order they asked.
+    carried = list(Tracking.objects.order_by("created_at").values_list("pk", flat=True))
+    assert answered[-1]["deployment"]["requested_tracking_ids"] == [str(pk) for pk in carried]
+    assert len(carried) == 31

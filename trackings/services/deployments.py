@@ -9,16 +9,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Customer
 from oneclicktag.core.exceptions import Conflict
 from oneclicktag.core.infrastructure import broker_check
+from oneclicktag.core.rows import instance, select_list, uses_postgresql
 from oneclicktag.core.tasks import enqueue_on_commit
 from tenants.actors import Actor
 from tenants.services import audit_record
@@ -93,8 +95,44 @@ def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) ->
         DeploymentRequest(deployment=deployment, tracking_id=_as_uuid(value))
         for value in dict.fromkeys(str(value) for value in tracking_ids)
     ]
+    deployment.requested_tracking_ids_known(None)
     if rows:
         DeploymentRequest.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# Adds the rows and reads them all back in one statement. The CTE's new rows are not visible
+# to the outer SELECT (one snapshot), hence the UNION; the snapshot is taken after the caller
+# locked the deployment, so rows other writers committed before that are all seen.
+_REQUEST_AND_READ = """
+WITH added AS (
+    INSERT INTO {table} (deployment_id, tracking_id)
+    SELECT %(deployment)s, asked.tracking_id
+    FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS asked(tracking_id, position)
+    ORDER BY asked.position
+    ON CONFLICT DO NOTHING
+    RETURNING id, tracking_id
+)
+SELECT tracking_id FROM (
+    SELECT id, tracking_id FROM {table} WHERE deployment_id = %(deployment)s
+    UNION ALL
+    SELECT id, tracking_id FROM added
+) AS requested ORDER BY id
+"""
+
+
+def _request_and_read(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) -> None:
+    """`_request`, and the deployment's requested ids read back in the same statement (the
+    write's answer shows them) — still one statement whatever the deployment carries."""
+    if not uses_postgresql():
+        _request(deployment, tracking_ids)
+        return
+    ids = [_as_uuid(value) for value in dict.fromkeys(str(value) for value in tracking_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REQUEST_AND_READ.format(table=DeploymentRequest._meta.db_table),
+            {"deployment": deployment.pk, "ids": ids},
+        )
+        deployment.requested_tracking_ids_known([str(row[0]) for row in cursor.fetchall()])
 
 
 def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
@@ -157,6 +195,15 @@ def deployment_enqueue(
 
 
 def _queued_sync_deployment(customer: Customer) -> Deployment | None:
+    if uses_postgresql():
+        # The query below as text: on a create its compile cost more than the read.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _queued_sql(),
+                [customer.pk, customer.organization_id, DeploymentKind.ROLLBACK.value],
+            )
+            row = cursor.fetchone()
+        return None if row is None else instance(Deployment, row)
     return (
         Deployment.objects.select_for_update()
         .filter(
@@ -169,9 +216,19 @@ def _queued_sync_deployment(customer: Customer) -> Deployment | None:
     )
 
 
+@cache
+def _queued_sql() -> str:
+    return (
+        f"SELECT {select_list(Deployment, 'd')} FROM {Deployment._meta.db_table} d "  # noqa: S608
+        f"WHERE d.customer_id = %s AND d.organization_id = %s "
+        f"AND d.status = '{DeploymentStatus.QUEUED.value}' AND NOT (d.kind = %s) "
+        "ORDER BY d.id LIMIT 1 FOR UPDATE"
+    )
+
+
 def _coalesce(queued: Deployment, *, kind: str, tracking_ids: list[Any]) -> Deployment:
     # Constant work: the new rows only, never what the deployment already carries.
-    _request(queued, tracking_ids)
+    _request_and_read(queued, tracking_ids)
     if _KIND_RANK.get(DeploymentKind(kind), 0) > _KIND_RANK.get(DeploymentKind(queued.kind), 0):
         queued.kind = kind
         queued.save(update_fields=["kind", "updated_at"])

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
+from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.context import current_context
 from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
@@ -214,10 +215,14 @@ def _refusal_for_one(customer: Customer, changed: Tracking, before: Tracking | N
     return budget_refusal(customer, wanted=wanted, wanted_before=as_before, written=[changed])
 
 
-def tracking_create(*, customer: Customer, actor: Actor, spec: TrackingRequest) -> TrackingWrite:
+def tracking_create(
+    *, organization: Organization, actor: Actor, customer_id: Any, spec: TrackingRequest
+) -> TrackingWrite:
+    """Create one tracking for the organization's customer `customer_id` (as the client sent
+    it: an unknown or foreign one is a `customer` error)."""
     try:
         result = tracking_bulk_create(
-            organization=customer.organization, actor=actor, items=[(customer, spec)]
+            organization=organization, actor=actor, items=[(customer_id, spec)]
         )
     except BulkValidationError as error:
         # One item: its errors are the request's, named by field without the index.
@@ -231,41 +236,45 @@ def tracking_bulk_create(
     *,
     organization: Organization,
     actor: Actor,
-    items: Sequence[tuple[Customer | None, TrackingRequest | Errors]],
+    items: Sequence[tuple[Any, TrackingRequest | Errors]],
 ) -> BulkWrite:
-    """Create every item or none. An item is (customer, spec); a customer of None (not found)
-    or a dict of errors (the caller's own checks failed) makes it an item error.
+    """Create every item or none. An item is (customer id as the client sent it, spec); a
+    customer the organization does not have, or a dict of errors (the caller's own checks
+    failed), makes it an item error.
 
-    The cost is constant in the number of items: one validation pass without I/O, one count
-    per request, one INSERT of trackings, one of audit events, then one deployment per customer.
+    The cost is constant in the number of items: one validation pass without I/O, then in one
+    transaction one read that locks the customers, one count, one INSERT of trackings, one of
+    audit events, then one deployment per customer.
     """
-    errors: dict[int, Errors] = {}
-    resolved: list[tuple[int, Customer, TrackingRequest]] = []
-    for index, (customer, spec) in enumerate(items):
-        item_errors: Errors = {}
-        if customer is None or customer.organization_id != organization.pk:
-            item_errors["customer"] = ["Customer not found."]
+    specs: list[TrackingRequest | Errors] = []
+    for _, spec in items:
         if isinstance(spec, dict):
-            item_errors.update(spec)
-        else:
-            resolved_spec, spec_errors = tracking_request_resolve(spec)
-            item_errors.update(spec_errors)
-        if item_errors or customer is None or isinstance(spec, dict):
-            errors[index] = item_errors
-        else:
-            resolved.append((index, customer, resolved_spec))
-    if errors:
-        raise BulkValidationError(errors)
-    customers = list({customer.pk: customer for _, customer, _ in resolved}.values())
+            specs.append(spec)
+            continue
+        resolved_spec, spec_errors = tracking_request_resolve(spec)
+        specs.append(spec_errors or resolved_spec)
     user = _actor_user(actor)
     with transaction.atomic():
         # Locking the customers serializes concurrent creations for them, so the limit holds.
-        list(
-            Customer.objects.select_for_update()
-            .filter(pk__in=sorted(c.pk for c in customers))
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        found = customers_by_ids(
+            organization=organization,
+            ids=[customer_id for customer_id, _ in items],
+            for_update=True,
         )
+        errors: dict[int, Errors] = {}
+        resolved: list[tuple[int, Customer, TrackingRequest]] = []
+        for index, ((customer_id, _), spec) in enumerate(zip(items, specs, strict=True)):
+            customer = found.get(_as_uuid(customer_id))  # type: ignore[arg-type]
+            item_errors: Errors = {} if customer else {"customer": ["Customer not found."]}
+            if isinstance(spec, dict):
+                item_errors.update(spec)
+            if item_errors or customer is None or isinstance(spec, dict):
+                errors[index] = item_errors
+            else:
+                resolved.append((index, customer, spec))
+        if errors:
+            raise BulkValidationError(errors)
+        customers = list({customer.pk: customer for _, customer, _ in resolved}.values())
         over = _limit_errors(
             organization, customers, Counter(customer.pk for _, customer, _ in resolved)
         )
@@ -306,6 +315,13 @@ def tracking_bulk_create(
             deployments += [deployment] if deployment is not None else []
             changes += [change] if change is not None else []
     return BulkWrite(trackings, deployments, changes)
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _new_tracking(

@@ -9,10 +9,11 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from oneclicktag.core.fields import StrictBooleanField
+from oneclicktag.core.representation import FastRepresentation
 from trackings.models import ContainerVersion, Deployment
 
 
-class DeploymentSerializer(serializers.ModelSerializer[Deployment]):
+class DeploymentSerializer(FastRepresentation, serializers.ModelSerializer[Deployment]):
     progress = serializers.SerializerMethodField()
     google_calls = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()

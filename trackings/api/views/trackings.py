@@ -6,7 +6,6 @@ Writes answer 202 with the tracking and the deployment that carries it to Google
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import django_filters
@@ -31,7 +30,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.filters import filter_by_tag
-from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.errors import error_body
 from oneclicktag.core.filters import ChoiceFilter, FilterBackend, FilterSet
@@ -262,14 +260,10 @@ class TrackingViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = TrackingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        customer = customers_by_ids(
-            organization=self.tenant.organization, ids=[serializer.validated_data["customer"]]
-        )
-        if not customer:
-            raise ValidationError({"customer": ["Customer not found."]})
         result = services.tracking_create(
-            customer=next(iter(customer.values())),
+            organization=self.tenant.organization,
             actor=self.tenant.actor,
+            customer_id=serializer.validated_data["customer"],
             spec=serializer.spec(),
         )
         return self._written(result, quiet_status=status.HTTP_201_CREATED)
@@ -354,26 +348,15 @@ class TrackingViewSet(
                 parsed.append((raw.get("customer"), flatten_errors(error.detail)))
             else:
                 parsed.append((validated["customer"], item_serializer.spec(validated)))
-        customers = customers_by_ids(
-            organization=self.tenant.organization, ids=[customer for customer, _ in parsed]
-        )
-        items = [(customers.get(_as_uuid(customer)), spec) for customer, spec in parsed]
         try:
             result = services.tracking_bulk_create(
-                organization=self.tenant.organization, actor=self.tenant.actor, items=items
+                organization=self.tenant.organization, actor=self.tenant.actor, items=parsed
             )
         except services.BulkValidationError as error:
             return _bulk_error_response(error)
         body = TrackingBulkResultSerializer(result, context=self.get_serializer_context()).data
         code = status.HTTP_202_ACCEPTED if result.deployments else status.HTTP_201_CREATED
         return Response(body, status=code)
-
-
-def _as_uuid(value: Any) -> Any:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _bulk_error_response(error: services.BulkValidationError) -> Response:
