@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
 from integrations.google.container_size import gtm_container_limit_bytes
+from oneclicktag.core.rows import update, update_each
 from trackings.compiler.size import container_size_bytes, entities_size_bytes
 from trackings.desired import compile_desired, known_ads_tag_id
 from trackings.models import Tracking
@@ -55,7 +56,8 @@ def our_size(customer: Customer, wanted: list[Tracking]) -> int:
 def our_size_record(connection: GoogleConnection, size: int) -> None:
     """Keep the size just measured (inside the caller's transaction: a refusal rolls it back)."""
     if connection.gtm_our_size_bytes != size:
-        GoogleConnection.objects.filter(pk=connection.pk).update(gtm_our_size_bytes=size)
+        # Kept on every tracking write: an UPDATE without the ORM's compile.
+        update(GoogleConnection, connection.pk, {"gtm_our_size_bytes": size})
         connection.gtm_our_size_bytes = size
 
 
@@ -87,15 +89,10 @@ def live_size_record(connection: GoogleConnection, live: Mapping[str, Any] | Non
 
 def our_sizes_record(sizes: Mapping[GoogleConnection, int]) -> None:
     """Keep several measures in one UPDATE (a bulk write's customers)."""
-    changed = [c for c, size in sizes.items() if c.gtm_our_size_bytes != size]
-    if len(changed) == 1:
-        # A plain UPDATE costs less to build than bulk_update's CASE for one row.
-        our_size_record(changed[0], sizes[changed[0]])
-        return
-    for connection in changed:
-        connection.gtm_our_size_bytes = sizes[connection]
-    if changed:
-        GoogleConnection.objects.bulk_update(changed, ["gtm_our_size_bytes"])
+    changed = {c: size for c, size in sizes.items() if c.gtm_our_size_bytes != size}
+    update_each(GoogleConnection, "gtm_our_size_bytes", {c.pk: s for c, s in changed.items()})
+    for connection, size in changed.items():
+        connection.gtm_our_size_bytes = size
 
 
 def growth_bound(customer: Customer, written: list[Tracking]) -> int:

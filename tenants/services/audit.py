@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from oneclicktag.core.context import current_context
+from oneclicktag.core.rows import insert
 from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 
@@ -20,7 +21,7 @@ def audit_record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event. Call it inside the same transaction as the write it describes."""
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         organization_id=getattr(organization, "pk", organization),
         actor_user=actor.user,
         actor_api_key=actor.api_key,
@@ -32,3 +33,6 @@ def audit_record(
         after=after,
         request_id=current_context().request_id or "",
     )
+    # Every write appends one: an INSERT without the ORM's compile (oneclicktag.core.rows).
+    insert([event])
+    return event

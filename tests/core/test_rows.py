@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
 from customers.selectors import customers_by_ids
-from oneclicktag.core.rows import uses_postgresql
+from oneclicktag.core.rows import COPY_FROM_ROWS, uses_postgresql
 from tenants.actors import Actor
 from tests.fixtures.trackings import make_tracking
 from tests.trackings.api_support import make_customer
@@ -94,3 +96,58 @@ def test_the_queued_deployment_reads_as_the_orm_reads_it(alice: Any) -> None:
     assert read is not None
     assert _values(read) == _values(Deployment.objects.get(pk=queued.pk))
     assert read.plan == {"gtm": [{"a": 1}]}
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_an_insert_stores_what_bulk_create_stores(alice: Any, count: int) -> None:
+    from oneclicktag.core.rows import insert
+    from trackings.models import Tracking
+
+    customer = make_customer(alice)
+
+    def new(name: str) -> Tracking:
+        return Tracking(
+            organization_id=alice.organization.pk,
+            customer=customer,
+            created_by=alice.owner,
+            name=name,
+            type="purchase",
+            config={"source": "datalayer", "nested": {"a": [1, None, "x"]}},
+            destinations=["ga4", "google_ads"],
+            ga4_parameters={"value": 1.5},
+            ads_value=Decimal("12.50"),
+            ads_currency="EUR",
+        )
+
+    mine = [new(f"Mine {n}") for n in range(count)]
+    theirs = [new(f"Theirs {n}") for n in range(count)]
+    with CaptureQueriesContext(connection) as captured:
+        insert(mine)  # 12 rows go as one COPY, one as an INSERT
+    Tracking.objects.bulk_create(theirs)
+
+    assert len(captured) == 1
+    assert captured[0]["sql"].split()[0] == ("COPY" if count >= COPY_FROM_ROWS else "INSERT")
+    assert all(obj._state.adding is False for obj in mine)
+    skip = {"id", "name", "created_at", "updated_at"}
+    for a, b in zip(mine, theirs, strict=True):
+        stored, expected = Tracking.objects.get(pk=a.pk), Tracking.objects.get(pk=b.pk)
+        assert {k: v for k, v in _values(stored).items() if k not in skip} == {
+            k: v for k, v in _values(expected).items() if k not in skip
+        }
+        assert stored.created_at == a.created_at
+        assert stored.updated_at == a.updated_at
+
+
+def test_each_row_gets_its_own_value(alice: Any) -> None:
+    from customers.models import GoogleConnection
+    from oneclicktag.core.rows import update_each
+
+    first, second, third = (make_customer(alice, name=n) for n in ("A", "B", "C"))
+    connections = [c.google_connection for c in (first, second, third)]
+
+    update_each(
+        GoogleConnection, "gtm_our_size_bytes", {connections[0].pk: 10, connections[1].pk: 20}
+    )
+
+    sizes = dict(GoogleConnection.objects.values_list("pk", "gtm_our_size_bytes"))
+    assert [sizes[c.pk] for c in connections] == [10, 20, connections[2].gtm_our_size_bytes]

@@ -136,6 +136,25 @@ def test_bulk_costs_the_same_queries_for_5_and_50_items(alice):
     # 15 since the size check judges the rows just inserted instead of reading them again;
     # 12 since the customers are read and locked in one statement (not a read, then a lock)
     # and a customer's queued deployment reads its requested trackings back in the statement
-    # that adds the new ones (the answer shows them).
-    assert five == 12, five
+    # that adds the new ones (the answer shows them); 10 since the customers' queued
+    # deployments are locked in one read and joined in one statement, not two per customer.
+    assert five == 10, five
     assert Tracking.objects.count() == 57
+
+
+def test_bulk_costs_the_same_queries_for_2_and_10_customers_with_queued_deployments(alice):
+    customers = [make_customer(alice, name=f"C{i}") for i in range(10)]
+    # Each customer's deployment queued by a first write.
+    count_bulk_queries(alice.client, customers, 10)
+
+    two = count_bulk_queries(alice.client, customers[:2], 20)
+    ten = count_bulk_queries(alice.client, customers, 20)
+
+    # The customers read and locked, the count, the trackings, the sizes kept, the audit
+    # events, every queued deployment locked (one read) and every request added (one
+    # statement): nothing per customer.
+    assert two == ten == 10, (two, ten)
+    queued = Deployment.objects.filter(status="queued")
+    assert queued.count() == 10
+    # 1 + 2 trackings each, and 10 more for the first two customers.
+    assert sorted(len(d.requested_tracking_ids) for d in queued) == [3] * 8 + [13] * 2

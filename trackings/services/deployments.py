@@ -7,7 +7,7 @@ everything here is a short database write that enqueues that task on commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -102,37 +102,52 @@ def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) ->
 
 # Adds the rows and reads them all back in one statement. The CTE's new rows are not visible
 # to the outer SELECT (one snapshot), hence the UNION; the snapshot is taken after the caller
-# locked the deployment, so rows other writers committed before that are all seen.
+# locked the deployments, so rows other writers committed before that are all seen.
 _REQUEST_AND_READ = """
 WITH added AS (
     INSERT INTO {table} (deployment_id, tracking_id)
-    SELECT %(deployment)s, asked.tracking_id
-    FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS asked(tracking_id, position)
+    SELECT asked.deployment_id, asked.tracking_id
+    FROM unnest(%(deployments)s::uuid[], %(ids)s::uuid[])
+        WITH ORDINALITY AS asked(deployment_id, tracking_id, position)
     ORDER BY asked.position
     ON CONFLICT DO NOTHING
-    RETURNING id, tracking_id
+    RETURNING id, deployment_id, tracking_id
 )
-SELECT tracking_id FROM (
-    SELECT id, tracking_id FROM {table} WHERE deployment_id = %(deployment)s
+SELECT deployment_id, tracking_id FROM (
+    SELECT id, deployment_id, tracking_id FROM {table} WHERE deployment_id = ANY(%(all)s)
     UNION ALL
-    SELECT id, tracking_id FROM added
+    SELECT id, deployment_id, tracking_id FROM added
 ) AS requested ORDER BY id
 """
 
 
-def _request_and_read(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) -> None:
-    """`_request`, and the deployment's requested ids read back in the same statement (the
-    write's answer shows them) — still one statement whatever the deployment carries."""
+def _request_and_read(asks: Sequence[tuple[Deployment, Iterable[uuid.UUID | str]]]) -> None:
+    """`_request` for each (locked) deployment, and their requested ids read back in the same
+    statement (a write's answer shows them): one statement however many deployments and
+    whatever they carry."""
     if not uses_postgresql():
-        _request(deployment, tracking_ids)
+        for deployment, tracking_ids in asks:
+            _request(deployment, tracking_ids)
         return
-    ids = [_as_uuid(value) for value in dict.fromkeys(str(value) for value in tracking_ids)]
+    pairs = [
+        (deployment.pk, _as_uuid(value))
+        for deployment, tracking_ids in asks
+        for value in dict.fromkeys(str(value) for value in tracking_ids)
+    ]
+    read: dict[Any, list[str]] = {deployment.pk: [] for deployment, _ in asks}
     with connection.cursor() as cursor:
         cursor.execute(
             _REQUEST_AND_READ.format(table=DeploymentRequest._meta.db_table),
-            {"deployment": deployment.pk, "ids": ids},
+            {
+                "deployments": [pk for pk, _ in pairs],
+                "ids": [tracking_id for _, tracking_id in pairs],
+                "all": list(read),
+            },
         )
-        deployment.requested_tracking_ids_known([str(row[0]) for row in cursor.fetchall()])
+        for deployment_id, tracking_id in cursor.fetchall():
+            read[deployment_id].append(str(tracking_id))
+    for deployment, _ in asks:
+        deployment.requested_tracking_ids_known(read[deployment.pk])
 
 
 def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
@@ -194,12 +209,60 @@ def deployment_enqueue(
         return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
 
 
+def deployments_enqueue(
+    *,
+    asks: Sequence[tuple[Customer, list[uuid.UUID]]],
+    actor: Actor,
+    kind: str = DeploymentKind.DEPLOY,
+) -> list[Deployment]:
+    """`deployment_enqueue` for several customers of one organization (a bulk write), one
+    deployment each in the order asked. Joining the deployments already queued costs two
+    statements however many customers: one read locks them all, one adds every request."""
+    if not uses_postgresql() or len(asks) < 2:
+        return [
+            deployment_enqueue(customer=customer, actor=actor, kind=kind, tracking_ids=ids)
+            for customer, ids in asks
+        ]
+    with transaction.atomic(savepoint=False):
+        queued = _queued_sync_deployments([customer for customer, _ in asks])
+        joining = [(queued[customer.pk], ids) for customer, ids in asks if customer.pk in queued]
+        _request_and_read(joining)
+        for deployment, _ in joining:
+            _raise_kind(deployment, kind)
+        # A customer with nothing queued yet gets its own (rare: once per deployment cycle).
+        return [
+            queued.get(customer.pk)
+            or deployment_enqueue(customer=customer, actor=actor, kind=kind, tracking_ids=ids)
+            for customer, ids in asks
+        ]
+
+
+def _queued_sync_deployments(customers: Sequence[Customer]) -> dict[Any, Deployment]:
+    """Each customer's queued deployment (not a rollback), locked; one query."""
+    organization_id = customers[0].organization_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _queued_sql(many=True),
+            [
+                sorted(customer.pk for customer in customers),
+                organization_id,
+                DeploymentKind.ROLLBACK.value,
+            ],
+        )
+        found = [instance(Deployment, row) for row in cursor.fetchall()]
+    # At most one each (deployment_one_queued_per_customer); the first, as for one customer.
+    queued: dict[Any, Deployment] = {}
+    for deployment in found:
+        queued.setdefault(deployment.customer_id, deployment)
+    return queued
+
+
 def _queued_sync_deployment(customer: Customer) -> Deployment | None:
     if uses_postgresql():
         # The query below as text: on a create its compile cost more than the read.
         with connection.cursor() as cursor:
             cursor.execute(
-                _queued_sql(),
+                _queued_sql(many=False),
                 [customer.pk, customer.organization_id, DeploymentKind.ROLLBACK.value],
             )
             row = cursor.fetchone()
@@ -217,22 +280,32 @@ def _queued_sync_deployment(customer: Customer) -> Deployment | None:
 
 
 @cache
-def _queued_sql() -> str:
+def _queued_sql(*, many: bool) -> str:
+    # Only the model's table and column names are formatted in; values are parameters.
+    which = "d.customer_id = ANY(%s)" if many else "d.customer_id = %s"
     return (
         f"SELECT {select_list(Deployment, 'd')} FROM {Deployment._meta.db_table} d "  # noqa: S608
-        f"WHERE d.customer_id = %s AND d.organization_id = %s "
+        f"WHERE {which} AND d.organization_id = %s "
         f"AND d.status = '{DeploymentStatus.QUEUED.value}' AND NOT (d.kind = %s) "
-        "ORDER BY d.id LIMIT 1 FOR UPDATE"
+        + (
+            "ORDER BY d.customer_id, d.id FOR UPDATE"
+            if many
+            else "ORDER BY d.id LIMIT 1 FOR UPDATE"
+        )
     )
 
 
 def _coalesce(queued: Deployment, *, kind: str, tracking_ids: list[Any]) -> Deployment:
     # Constant work: the new rows only, never what the deployment already carries.
-    _request_and_read(queued, tracking_ids)
+    _request_and_read([(queued, tracking_ids)])
+    _raise_kind(queued, kind)
+    return queued
+
+
+def _raise_kind(queued: Deployment, kind: str) -> None:
     if _KIND_RANK.get(DeploymentKind(kind), 0) > _KIND_RANK.get(DeploymentKind(queued.kind), 0):
         queued.kind = kind
         queued.save(update_fields=["kind", "updated_at"])
-    return queued
 
 
 def trackings_remove_for_customer(*, customer: Customer, actor: Actor) -> Deployment | None:

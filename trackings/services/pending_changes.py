@@ -9,7 +9,7 @@ The plan itself (a read of GTM and Google Ads) is made by trackings.engine.revie
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,7 +33,7 @@ from trackings.models import (
     PendingChangeStatus,
     PendingChangeTracking,
 )
-from trackings.services.deployments import deployment_enqueue
+from trackings.services.deployments import deployment_enqueue, deployments_enqueue
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_emit
 
@@ -62,6 +62,20 @@ def changes_publish(
         customer=customer, actor=actor, kind=kind, tracking_ids=tracking_ids
     )
     return deployment, None
+
+
+def changes_publish_many(
+    *, asks: Sequence[tuple[Customer, list[uuid.UUID]]], actor: Actor
+) -> tuple[list[Deployment], list[PendingChange]]:
+    """`changes_publish` for each (customer, tracking ids) of a bulk write: the deployments
+    queued or joined (together: `deployments_enqueue`) and the pending changes."""
+    changes = [
+        pending_change_record(customer=customer, actor=actor, tracking_ids=ids)
+        for customer, ids in asks
+        if publishes_after_review(customer)
+    ]
+    deploying = [(customer, ids) for customer, ids in asks if not publishes_after_review(customer)]
+    return deployments_enqueue(asks=deploying, actor=actor), changes
 
 
 def deployment_request_deploy(*, customer: Customer, actor: Actor) -> Deployment:

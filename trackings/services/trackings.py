@@ -23,6 +23,7 @@ from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.context import current_context
 from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
+from oneclicktag.core.rows import insert
 from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
@@ -45,7 +46,7 @@ from trackings.models import (
     TrackingStatus,
 )
 from trackings.selectors import tracking_counts_by_customer
-from trackings.services.pending_changes import changes_publish
+from trackings.services.pending_changes import changes_publish, changes_publish_many
 from trackings.services.tracking_requests import Errors, TrackingRequest, tracking_request_resolve
 
 BULK_MAX_ITEMS = 500
@@ -286,9 +287,10 @@ def tracking_bulk_create(
                     if customer.pk in over
                 }
             )
-        trackings = Tracking.objects.bulk_create(
-            [_new_tracking(organization, customer, user, spec) for _, customer, spec in resolved]
-        )
+        trackings = [
+            _new_tracking(organization, customer, user, spec) for _, customer, spec in resolved
+        ]
+        insert(trackings)
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
         too_large = _budget_errors(organization, customers, trackings)
         if too_large:
@@ -300,20 +302,13 @@ def tracking_bulk_create(
                 }
             )
         _audit_many(organization, actor, "tracking.create", trackings)
-        deployments: list[Deployment] = []
-        changes: list[PendingChange] = []
-        for customer in customers:
-            # Drafts wait for their publish; they ask for no deployment.
-            ids = [
-                t.pk
-                for t in trackings
-                if t.customer_id == customer.pk and t.status != TrackingStatus.DRAFT
-            ]
-            if not ids or not _deployable(customer):
-                continue
-            deployment, change = changes_publish(customer=customer, actor=actor, tracking_ids=ids)
-            deployments += [deployment] if deployment is not None else []
-            changes += [change] if change is not None else []
+        # Drafts wait for their publish; they ask for no deployment.
+        asking: dict[Any, list[uuid.UUID]] = {c.pk: [] for c in customers if _deployable(c)}
+        for tracking in trackings:
+            if tracking.customer_id in asking and tracking.status != TrackingStatus.DRAFT:
+                asking[tracking.customer_id].append(tracking.pk)
+        asks = [(c, asking[c.pk]) for c in customers if asking.get(c.pk)]
+        deployments, changes = changes_publish_many(asks=asks, actor=actor)
     return BulkWrite(trackings, deployments, changes)
 
 
@@ -355,7 +350,7 @@ def _audit_many(
         return
     # One INSERT for the whole batch, with the fields audit_record writes for one event.
     request_id = current_context().request_id or ""
-    AuditEvent.objects.bulk_create(
+    insert(
         [
             AuditEvent(
                 organization_id=organization.pk,
