@@ -12,12 +12,14 @@ PostgreSQL and keep the ORM query elsewhere (the embedded SQLite mode).
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
@@ -84,16 +86,14 @@ def insert(objs: Sequence[Model], alias: str = "default") -> None:
     if model._meta.pk is None or model._meta.pk.db_returning:
         raise ValueError(f"{model.__name__}'s key comes from the database; use bulk_create.")
     connection = connections[alias]
-    fields = _fields(model)
+    preparers = _preparers(model, alias)
     rows: list[list[Any]] = []
     for obj in objs:
         new: Any = obj  # Django's own preparation steps, which django-stubs does not declare
         if not new._is_pk_set():
             new.pk = model._meta.pk.get_pk_value_on_save(obj)
         new._prepare_related_fields_for_save(operation_name="bulk_create")
-        rows.append(
-            [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-        )
+        rows.append([prepare(obj) for prepare in preparers])
     with connection.cursor() as cursor:
         if len(rows) >= COPY_FROM_ROWS and connection.vendor == "postgresql":
             _copy(cursor, model, rows, alias)
@@ -102,6 +102,49 @@ def insert(objs: Sequence[Model], alias: str = "default") -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+# Values PostgreSQL takes as they are, by field class: what `get_db_prep_save` answers for
+# them there is the value itself (an aware datetime, a UUID, a string...), so it is skipped.
+_READY_AS_THEY_ARE: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    models.DateTimeField: (datetime.datetime,),
+    models.UUIDField: (uuid.UUID,),
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.SlugField: (str,),
+    models.EmailField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.BigIntegerField: (int,),
+}
+
+
+@cache
+def _preparers(model: type[Model], alias: str) -> tuple[Callable[[Model], Any], ...]:
+    """For each column, the instance's value as `bulk_create` sends it: `pre_save`, then
+    `get_db_prep_save`, skipped where the value is ready as it is (on PostgreSQL)."""
+    connection = connections[alias]
+    on_postgresql = connection.vendor == "postgresql"
+
+    def preparer(field: Field[Any, Any]) -> Callable[[Model], Any]:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        ready = _READY_AS_THEY_ARE.get(type(target), ()) if on_postgresql else ()
+        attname, own_pre_save = field.attname, type(field).pre_save is not Field.pre_save
+
+        def prepare(obj: Model) -> Any:
+            value = field.pre_save(obj, True) if own_pre_save else getattr(obj, attname)
+            if value is None and field.null:
+                return None
+            # A naive datetime takes Django's path (its warning, the default time zone).
+            naive = type(value) is datetime.datetime and value.tzinfo is None
+            if type(value) in ready and not naive:
+                return value
+            return field.get_db_prep_save(value, connection)
+
+        return prepare
+
+    return tuple(preparer(field) for field in _fields(model))
 
 
 # From this many rows a COPY costs less than an INSERT: psycopg writes COPY rows in C, where an

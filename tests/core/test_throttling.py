@@ -138,3 +138,19 @@ def test_the_admin_login_is_throttled_per_address(
     assert 0 < int(blocked["Retry-After"]) <= 60
     other = Client(REMOTE_ADDR="10.0.0.7")
     assert other.post("/admin/login/", right).status_code == 302
+
+
+def test_a_window_count_expires_after_its_window() -> None:
+    from django.core.cache import caches
+
+    throttle = UserOrKeyRateThrottle()
+    throttle.duration = 60
+    key = f"expiry-check-{random.randrange(10**9)}"
+    assert [throttle.count(key) for _ in range(3)] == [1, 2, 3]
+    assert throttle.current(key) == 3
+
+    cache: Any = caches["default"]
+    window_key = cache.make_and_validate_key(throttle._window_key(key)[0])
+    ttl = cache._cache.get_client(window_key).ttl(window_key)
+    # Set by the first increment of the window, not pushed back by the later ones.
+    assert 0 < ttl <= 61

@@ -8,7 +8,6 @@ with enums in the discovery document's spelling (``cssSelector`` where an export
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 # GTM's built-in variables we reference, by API type -> the name used in ``{{…}}``.
@@ -43,16 +42,20 @@ BUILT_IN_BY_NAME = {name: api_type for api_type, name in BUILT_IN_VARIABLES.item
 VARIABLE_REFERENCE = re.compile(r"\{\{([^{}]+)\}\}")
 
 
-def strings_in(value: Any) -> Iterator[str]:
-    """Every string anywhere inside an entity body."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
+def strings_in(value: Any) -> list[str]:
+    """Every string anywhere inside an entity body, in no particular order. A loop over a
+    stack, not nested generators: every compile walks every entity body with it."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 # The catalog's URL operators -> GTM condition types.

@@ -19,10 +19,10 @@ from trackings.catalog import (
     get_tracking_type,
     validate_tracking_config,
 )
-from trackings.compiler import ContainerSpec, TrackingSpec, compile_container
-from trackings.compiler.compile import ga4_name_for_data_layer_event
+from trackings.compiler import ContainerSpec, TrackingSpec
+from trackings.compiler.compile import compile_tracking_alone, ga4_name_for_data_layer_event
 from trackings.compiler.entities import BUILT_IN_BY_NAME, VARIABLE_REFERENCE, strings_in
-from trackings.compiler.types import DesiredContainer
+from trackings.compiler.types import DesiredEntity
 
 Errors = dict[str, list[str]]
 
@@ -235,12 +235,12 @@ def _reference_errors(spec: TrackingRequest) -> Errors:
         ga4_parameters={str(k): str(v) for k, v in spec.ga4_parameters.items()},
     )
     try:
-        desired = compile_container([probe], _PROBE_CONTAINER)
+        entities = compile_tracking_alone(probe, _PROBE_CONTAINER)
     except (ValueError, KeyError, TypeError) as error:
         return {"config": [f"This tracking cannot be compiled for GTM: {error}"]}
     known = {"_event", *BUILT_IN_BY_NAME}
-    known |= {e.name for e in desired.entities if e.entity_type == "variable"}
-    errors: Errors = _compiled_ga4_errors(desired)
+    known |= {e.name for e in entities if e.entity_type == "variable"}
+    errors: Errors = _compiled_ga4_errors(entities)
     for path, value in (
         *((f"config.{k}", v) for k, v in spec.config.items()),
         *((f"ga4_parameters.{k}", v) for k, v in spec.ga4_parameters.items()),
@@ -258,11 +258,11 @@ def _reference_errors(spec: TrackingRequest) -> Errors:
     return errors
 
 
-def _compiled_ga4_errors(desired: DesiredContainer) -> Errors:
+def _compiled_ga4_errors(entities: list[DesiredEntity]) -> Errors:
     """GA4's limits on what the compiled tags send: the parameters the tracking type adds count
     toward GA4's 25 next to the client's, and every event name is checked as sent."""
     errors: Errors = {}
-    for entity in desired.entities:
+    for entity in entities:
         if entity.entity_type != "tag" or entity.body.get("type") != "gaawe":
             continue
         values = {p.get("key"): p for p in entity.body.get("parameter") or []}
