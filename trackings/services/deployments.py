@@ -113,7 +113,7 @@ WITH added AS (
     ON CONFLICT DO NOTHING
     RETURNING id, deployment_id, tracking_id
 )
-SELECT deployment_id, tracking_id FROM (
+SELECT deployment_id, tracking_id::text FROM (
     SELECT id, deployment_id, tracking_id FROM {table} WHERE deployment_id = ANY(%(all)s)
     UNION ALL
     SELECT id, deployment_id, tracking_id FROM added
@@ -145,7 +145,8 @@ def _request_and_read(asks: Sequence[tuple[Deployment, Iterable[uuid.UUID | str]
             },
         )
         for deployment_id, tracking_id in cursor.fetchall():
-            read[deployment_id].append(str(tracking_id))
+            # As text from the database: no UUID object made, only to be turned back into text.
+            read[deployment_id].append(tracking_id)
     for deployment, _ in asks:
         deployment.requested_tracking_ids_known(read[deployment.pk])
 
