@@ -34,6 +34,7 @@ from oneclicktag.core.throttling import AuthFailureThrottle
 from tenants.actors import ApiKeyPrincipal, FirebaseIdentity
 from tenants.id_tokens import IdTokenRejected, verify_firebase_id_token
 from tenants.models import ApiKey, Membership, Organization, User
+from tenants.selectors import memberships_with_user
 
 logger = logging.getLogger(__name__)
 
@@ -139,16 +140,7 @@ def _memberships_with_user(uid: Any) -> tuple[Membership, ...]:
     person has none (or is not known yet)."""
     if not isinstance(uid, str) or not uid or len(uid) > 128:
         return ()
-    found = tuple(
-        Membership.objects.select_related("user", "organization").filter(
-            user__firebase_uid=uid, organization__deleted__isnull=True
-        )
-    )
-    if found:
-        # One person: every membership holds the same user object.
-        for membership in found[1:]:
-            membership.user = found[0].user
-    return found
+    return memberships_with_user(uid)
 
 
 def _user_by_uid(uid: Any) -> User | None:

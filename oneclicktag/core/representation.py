@@ -191,7 +191,8 @@ def _plan(serializer: serializers.Serializer[Any]) -> list[_Step]:
 
 
 def _runner(steps: list[_Step]) -> Converter:
-    return lambda instance: _run(steps, None, instance)
+    readers = _readers(steps)
+    return lambda instance: _render(steps, readers, None, instance)
 
 
 def _plain(cls: type) -> bool:
@@ -243,6 +244,74 @@ def _run(steps: list[_Step], serializer: Any, instance: Any) -> dict[str, Any]:
     return result
 
 
+class _Slow(Exception):
+    """A value the fast path does not read as DRF would (a callable attribute): the row is
+    rendered by `_run` instead."""
+
+
+# (serializer, instance) -> the field's output value.
+_Reader = Callable[[Any, Any], Any]
+_READERS: dict[type, tuple[tuple[str, _Reader], ...]] = {}
+
+
+def _reader(step: _Step) -> _Reader:
+    """One step as a single call, for the common case: a model attribute that is there and is
+    no callable. Anything else raises, and `_render` gives the row to `_run`."""
+    _, attribute, converter, _, method = step
+    if method is not None:
+        name = method
+        return lambda serializer, instance: getattr(serializer, name)(instance)
+    if converter is None:
+        return lambda serializer, instance: instance
+    convert = converter
+    if attribute is None:
+        return lambda serializer, instance: convert(instance)
+    if convert is _string:
+        # Most fields are text: no converter call for a str.
+        def read_text(serializer: Any, instance: Any) -> Any:
+            value = getattr(instance, attribute)
+            if type(value) is str:
+                return value
+            if value is None:
+                return None
+            if callable(value):
+                raise _Slow
+            return str(value)
+
+        return read_text
+
+    def read(serializer: Any, instance: Any) -> Any:
+        value = getattr(instance, attribute)
+        if value is None:
+            return None
+        if callable(value):
+            raise _Slow
+        return convert(value)
+
+    return read
+
+
+def _readers(steps: list[_Step]) -> tuple[tuple[str, _Reader], ...]:
+    return tuple((step[0], _reader(step)) for step in steps)
+
+
+def _render(
+    steps: list[_Step],
+    readers: tuple[tuple[str, _Reader], ...],
+    serializer: Any,
+    instance: Any,
+) -> dict[str, Any]:
+    """`_run`'s answer, one call per field: a page of objects is the hot path (issue 15: the
+    loop's per-field bookkeeping was most of rendering). Mappings, missing attributes
+    (defaults, optional fields, SkipField) and callables go through `_run`, field by field."""
+    if isinstance(instance, Mapping):
+        return _run(steps, serializer, instance)
+    try:
+        return {name: read(serializer, instance) for name, read in readers}
+    except (_Slow, AttributeError, KeyError, ObjectDoesNotExist):
+        return _run(steps, serializer, instance)
+
+
 def _with_timezone(render: Callable[[], Any]) -> Any:
     if _timezone.get() is not None:
         return render()
@@ -270,7 +339,11 @@ class FastRepresentation:
         return listing
 
     def to_representation(self, instance: Any) -> Any:
-        steps = _plan_for(type(self))
+        cls = type(self)
+        steps = _plan_for(cls)
         if steps is None:
             return super().to_representation(instance)  # type: ignore[misc]
-        return _with_timezone(lambda: _run(steps, self, instance))
+        readers = _READERS.get(cls)
+        if readers is None:
+            readers = _READERS[cls] = _readers(steps)
+        return _with_timezone(lambda: _render(steps, readers, self, instance))

@@ -182,3 +182,22 @@ def test_a_deployment_renders_as_drf_renders_it(alice: Any) -> None:
                 assert rendered == _drf(serializer, deployment)
                 assert type(rendered["customer"]) is type(_drf(serializer, deployment)["customer"])
     assert serializer.to_representation(queued)["requested_tracking_ids"] == [str(tracking.pk)]
+
+
+class _Labelled:
+    """An object whose `name` is a method, as a model property or method can be."""
+
+    id = uuid.UUID(int=1)
+    nullable = None
+    flags: list[Any] = []
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def name(self) -> str:
+        return "called"
+
+
+def test_a_callable_attribute_is_called_as_drf_calls_it() -> None:
+    serializer = _Row()
+    rendered = serializer.to_representation(_Labelled())
+    assert rendered == _drf(serializer, _Labelled())
+    assert rendered["name"] == "called"
