@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, fields, relations, serializers
 from rest_framework.settings import api_settings
@@ -64,6 +65,9 @@ def _choice(field: fields.ChoiceField) -> Converter:
     mapping = field.choice_strings_to_values
 
     def convert(value: Any) -> Any:
+        if type(value) is str:
+            # What a row read from the database holds.
+            return mapping.get(value, value) if value else value
         if value == "":
             return value
         if isinstance(value, Enum) and str(value) != str(value.value):
@@ -106,6 +110,9 @@ def _list(field: fields.ListField) -> Converter:
     item = _children(field.child)
     if item is None:
         return lambda value: [i for i in value]  # noqa: C416 - a new list, as DRF answers
+    if item is _string:
+        # Id lists: no call per item.
+        return lambda value: [i if type(i) is str else None if i is None else str(i) for i in value]
     return lambda value: [item(i) if i is not None else None for i in value]
 
 
@@ -190,9 +197,19 @@ def _plan(serializer: serializers.Serializer[Any]) -> list[_Step]:
     return steps
 
 
+class _Nested:
+    """A nested serializer's whole rendering, as the converter of its step."""
+
+    def __init__(self, steps: list[_Step]) -> None:
+        self.steps = steps
+        self.readers = _readers(steps)
+
+    def __call__(self, instance: Any) -> dict[str, Any]:
+        return _render(self.steps, self.readers, None, instance)
+
+
 def _runner(steps: list[_Step]) -> Converter:
-    readers = _readers(steps)
-    return lambda instance: _render(steps, readers, None, instance)
+    return _Nested(steps)
 
 
 def _plain(cls: type) -> bool:
@@ -264,6 +281,11 @@ def _reader(step: _Step) -> _Reader:
     if converter is None:
         return lambda serializer, instance: instance
     convert = converter
+    if attribute is None and isinstance(convert, _Nested):
+        # `source="*"`: the same object, read in the same pass (what the nested part cannot
+        # read makes the whole row go to `_run`).
+        nested = convert.readers
+        return lambda serializer, instance: {name: read(None, instance) for name, read in nested}
     if attribute is None:
         return lambda serializer, instance: convert(instance)
     if convert is _string:
@@ -324,7 +346,28 @@ def _with_timezone(render: Callable[[], Any]) -> Any:
 
 class _FastList(serializers.ListSerializer[Any]):
     def to_representation(self, data: Any) -> Any:
-        return _with_timezone(lambda: super(_FastList, self).to_representation(data))
+        child = self.child
+        # A subclass with a to_representation of its own keeps it.
+        by_plan = type(child).to_representation is FastRepresentation.to_representation
+        plan = _fast_plan(type(child)) if by_plan else None
+        if plan is None:
+            return _with_timezone(lambda: super(_FastList, self).to_representation(data))
+        steps, readers = plan
+        # DRF's list (a manager's rows, or the page), each item as the child renders it.
+        rows = data.all() if isinstance(data, models.manager.BaseManager) else data
+        return _with_timezone(lambda: [_render(steps, readers, child, row) for row in rows])
+
+
+def _fast_plan(
+    cls: type,
+) -> tuple[list[_Step], tuple[tuple[str, _Reader], ...]] | None:
+    steps = _plan_for(cls)
+    if steps is None:
+        return None
+    readers = _READERS.get(cls)
+    if readers is None:
+        readers = _READERS[cls] = _readers(steps)
+    return steps, readers
 
 
 class FastRepresentation:
@@ -339,11 +382,8 @@ class FastRepresentation:
         return listing
 
     def to_representation(self, instance: Any) -> Any:
-        cls = type(self)
-        steps = _plan_for(cls)
-        if steps is None:
+        plan = _fast_plan(type(self))
+        if plan is None:
             return super().to_representation(instance)  # type: ignore[misc]
-        readers = _READERS.get(cls)
-        if readers is None:
-            readers = _READERS[cls] = _readers(steps)
+        steps, readers = plan
         return _with_timezone(lambda: _render(steps, readers, self, instance))
