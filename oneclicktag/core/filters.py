@@ -64,6 +64,14 @@ class PresentChoiceField(django_filters.fields.ChoiceField):
             )
         return super().clean(value)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> PresentChoiceField:
+        # Every request's form deep-copies its fields, and Django's ChoiceField its choices
+        # with them (a twentieth of a filtered list, issue 15). A filter's choices are fixed
+        # pairs that nothing changes per request: the copy shares them, and gets its own
+        # widget, messages and validators as any field does.
+        result: PresentChoiceField = forms.Field.__deepcopy__(self, memo)
+        return result
+
 
 class ChoiceFilter(django_filters.ChoiceFilter):
     """django-filter's ChoiceFilter, with an empty value refused (PresentChoiceField)."""
