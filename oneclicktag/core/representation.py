@@ -346,7 +346,7 @@ def _with_timezone(render: Callable[[], Any]) -> Any:
 
 class _FastList(serializers.ListSerializer[Any]):
     def to_representation(self, data: Any) -> Any:
-        child = self.child
+        child: Any = self.child
         # A subclass with a to_representation of its own keeps it.
         by_plan = type(child).to_representation is FastRepresentation.to_representation
         plan = _fast_plan(type(child)) if by_plan else None
