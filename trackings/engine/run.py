@@ -28,6 +28,7 @@ from integrations.google.errors import (
 )
 from integrations.google.quota import gtm_quota_acquire, gtm_quota_release
 from oneclicktag.core.infrastructure import INFRASTRUCTURE_RETRY_AFTER_SECONDS, INTERRUPTIONS
+from trackings.engine.collector import collector_held
 from trackings.engine.context import DeploymentFailed, RunContext
 from trackings.engine.heartbeat import deployment_heartbeat
 from trackings.engine.locks import container_lock, supports_advisory_locks
@@ -102,7 +103,7 @@ def deployment_run(*, organization_id: Any, deployment_id: Any) -> None:
                 return
             deployment.refresh_from_db()
             try:
-                with deployment_heartbeat(deployment):
+                with deployment_heartbeat(deployment), collector_held():
                     _execute(deployment, customer, connection, reservation)
             finally:
                 if connection is not None:
