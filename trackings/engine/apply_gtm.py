@@ -241,13 +241,21 @@ def workspace_reread(ctx: RunContext, workspace: Workspace) -> Workspace:
 
 
 def _bulk_update(
-    ctx: RunContext, desired: DesiredContainer, workspace: Workspace
+    ctx: RunContext,
+    desired: DesiredContainer,
+    workspace: Workspace,
+    planned: tuple[Any, WorkspacePlan] | None = None,
 ) -> tuple[WorkspacePlan, Workspace]:
     """Plan and send one bulk_update. A lost answer is never blindly re-sent: the workspace is
-    read again and re-planned, so entities created by the lost call are found by marker."""
+    read again and re-planned, so entities created by the lost call are found by marker.
+    `planned`: entities already planned against, and that plan (used while the workspace is
+    believed to hold exactly those entities)."""
     gtm = ctx.clients.gtm
     for attempt in range(1, STEP_ATTEMPTS + 1):
-        plan = plan_workspace(desired, workspace.entities)
+        if planned is not None and planned[0] is workspace.entities:
+            plan = planned[1]
+        else:
+            plan = plan_workspace(desired, workspace.entities)
         changes = plan.bulk_changes()
         ctx.deployment.plan = {**ctx.deployment.plan, "gtm": plan.summary()}
         ctx.move(
@@ -509,21 +517,27 @@ def gtm_apply(ctx: RunContext, desired: DesiredContainer) -> GtmOutcome:
     """Make the container's managed entities match `desired` and publish them."""
     live = known_live(ctx)
     _refuse_unreviewed_live(ctx, live)
-    if plan_workspace(desired, version_entities(live.version or {})).is_empty:
+    entities = version_entities(live.version or {})
+    plan = plan_workspace(desired, entities)
+    if plan.is_empty:
         # Nothing to change against what we last saw live: one read says whether that holds.
         if not live.fresh:
             live = read_live(ctx)
-        plan = plan_workspace(desired, version_entities(live.version or {}))
+            entities = version_entities(live.version or {})
+            plan = plan_workspace(desired, entities)
         if plan.is_empty:
             ctx.deployment.plan = {**ctx.deployment.plan, "gtm": plan.summary()}
             ctx.move(DeploymentStatus.APPLYING, plan=ctx.deployment.plan, progress_total=3)
             ctx.advance(3)
             return GtmOutcome(published=None, live_before=live.version)
-    workspace = workspace_open(ctx, version_entities(live.version or {}))
+    workspace = workspace_open(ctx, entities)
+    # The plan just made holds for the workspace while it is believed to hold `entities`.
+    planned: tuple[Any, WorkspacePlan] | None = (entities, plan)
     conflicts = rounds = 0
     while True:
         try:
-            plan, workspace = _bulk_update(ctx, desired, workspace)
+            plan, workspace = _bulk_update(ctx, desired, workspace, planned)
+            planned = None
             # What we version must be only what we wrote (one getStatus).
             _check_ours(ctx, workspace, plan, desired, live)
             ctx.move(DeploymentStatus.PUBLISHING)

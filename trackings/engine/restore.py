@@ -42,14 +42,19 @@ SNAPSHOT_FIELDS = (
 
 def trackings_snapshot(customer: Customer) -> list[dict[str, Any]]:
     """The customer's live trackings as the version just published holds them."""
-    rows = Tracking.objects.filter(
-        organization_id=customer.organization_id, customer=customer, status=TrackingStatus.LIVE
-    ).order_by("created_at", "id")
+    # Rows of the snapshot's columns only, not whole trackings: a model instance per tracking
+    # (and every JSON column parsed) was a twentieth of a 1,000-tracking deployment's CPU.
+    rows = (
+        Tracking.objects.filter(
+            organization_id=customer.organization_id, customer=customer, status=TrackingStatus.LIVE
+        )
+        .order_by("created_at", "id")
+        .values_list("id", *SNAPSHOT_FIELDS)
+    )
     snapshot = []
-    for tracking in rows:
-        item: dict[str, Any] = {"id": str(tracking.pk)}
-        for name in SNAPSHOT_FIELDS:
-            value = getattr(tracking, name)
+    for pk, *values in rows:
+        item: dict[str, Any] = {"id": str(pk)}
+        for name, value in zip(SNAPSHOT_FIELDS, values, strict=True):
             item[name] = str(value) if isinstance(value, Decimal) else value
         snapshot.append(item)
     return snapshot

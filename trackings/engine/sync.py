@@ -15,7 +15,6 @@ from integrations.google.container_size import gtm_container_limit_bytes
 from integrations.google.services.choices import connection_release_resources
 from tenants.actors import Actor
 from trackings.compiler.size import container_size_bytes
-from trackings.compiler.types import DesiredContainer
 from trackings.container_budget import live_size_record, our_size_record
 from trackings.desired import (
     compile_desired,
@@ -72,8 +71,8 @@ def _succeed(ctx: RunContext, **fields: Any) -> None:
     )
 
 
-def _refuse_oversized(desired: DesiredContainer) -> None:
-    size, limit = container_size_bytes(desired), gtm_container_limit_bytes()
+def _refuse_oversized(size: int) -> None:
+    limit = gtm_container_limit_bytes()
     if size > limit:
         raise DeploymentFailed(
             "gtm_container_too_large",
@@ -93,10 +92,12 @@ def sync_run(ctx: RunContext) -> None:
     trackings_start_deploying(Tracking.objects.filter(pk__in=[t.pk for t in wanted]))
 
     # The Ads actions first: the awct tags need their labels. A first compile lists the actions.
-    first = compile_desired(customer, wanted, connection, known_ads_tag_id(wanted))
-    our_size_record(connection, container_size_bytes(first.desired))
+    first_tag_id = known_ads_tag_id(wanted)
+    first = compile_desired(customer, wanted, connection, first_tag_id)
+    size = container_size_bytes(first.desired)
+    our_size_record(connection, size)
     # Before any Google call: Google would refuse the version anyway, after our writes.
-    _refuse_oversized(first.desired)
+    _refuse_oversized(size)
     ads = ads_sync(
         ctx,
         wanted=[t for t in wanted if t.pk not in first.failures],
@@ -105,7 +106,12 @@ def sync_run(ctx: RunContext) -> None:
     )
     ctx.deployment.plan = {"gtm": {}, "ads": ads.plan}
     ctx.report(plan=ctx.deployment.plan)
-    compiled = compile_desired(customer, wanted, connection, ads.tag_conversion_id)
+    # The compiler is pure: with no action made and the same conversion id, compiling again
+    # would give the first compile back (a second compile was a tenth of a large run's CPU).
+    if ads.created or ads.tag_conversion_id != first_tag_id:
+        compiled = compile_desired(customer, wanted, connection, ads.tag_conversion_id)
+    else:
+        compiled = first
     failures = {**compiled.failures, **ads.failures}
 
     try:
