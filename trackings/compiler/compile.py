@@ -301,6 +301,8 @@ def built_ins_referenced(entities: Iterable[DesiredEntity]) -> set[str]:
     found: set[str] = set()
     for entity in entities:
         for text in strings_in(entity.body):
+            if "{{" not in text:
+                continue
             for name in VARIABLE_REFERENCE.findall(text):
                 if name.strip() in BUILT_IN_BY_NAME:
                     found.add(BUILT_IN_BY_NAME[name.strip()])

@@ -28,9 +28,12 @@ CONTAINER_SIZE_LIMIT_BYTES = GTM_WEB_CONTAINER_LIMIT_BYTES
 
 
 def entities_size_bytes(grouped: Mapping[str, list[dict[str, Any]]]) -> int:
-    """Bytes of entity bodies grouped by kind (empty kinds left out, as an export has none)."""
-    payload = {kind: sorted(bodies, key=str) for kind, bodies in grouped.items() if bodies}
-    return len(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+    """Bytes of entity bodies grouped by kind (empty kinds left out, as an export has none).
+    The sorting of the definition is left out: the order of a list's items or of an object's
+    keys does not change the length of its JSON (sorting bodies by their text was a fifth of
+    the measure's cost), and ASCII-only JSON has as many bytes as characters."""
+    payload = {kind: bodies for kind, bodies in grouped.items() if bodies}
+    return len(json.dumps(payload, separators=(",", ":")))
 
 
 def container_size_bytes(desired: DesiredContainer) -> int:
