@@ -47,13 +47,15 @@ def managed_key(entity: Mapping[str, Any], owner: str) -> str | None:
     is as foreign as one a person made: seen, named around, never changed. One marked before
     owners were recorded is adopted (a container has had one owner since; see GoogleConnection's
     constraint) and gets the owner line at its next update."""
-    key = marker_of(entity)
-    if key is None:
+    # marker_of and owner_of in one reading of the notes: a deployment asks this of every
+    # entity of the container several times.
+    lines = [line for raw in str(entity.get("notes") or "").splitlines() if (line := raw.strip())]
+    if not lines or not _MARKER.match(lines[0]):
         return None
-    entity_owner = owner_of(entity)
-    if entity_owner is not None and entity_owner != owner:
+    theirs = len(lines) >= 2 and lines[1].startswith(OWNER_PREFIX)
+    if theirs and lines[1].removeprefix(OWNER_PREFIX) != owner:
         return None
-    return key
+    return lines[0]
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,9 @@ def plan_workspace(
 
     for entity in entities:
         id_field = ID_FIELDS[entity.entity_type]
-        body = _resolve(entity.body, plan.ids)
+        # An entity referring to no other (its `refs`, every `@ref:` of its body) is sent as
+        # compiled: nothing planned here changes a body in place.
+        body = _resolve(entity.body, plan.ids) if entity.refs else entity.body
         plan.bodies[entity.key] = (entity.entity_type, body)
         existing = ours.get((entity.entity_type, entity.key))
         if existing is None:
