@@ -23,6 +23,18 @@ class GtmClient:
     def __init__(self, service: Any, context: CallContext) -> None:
         self._service = service
         self._context = context
+        # googleapiclient builds a Resource (every method, with its docstring) at each step of
+        # `accounts().containers().workspaces()`: these are built once per client instead of
+        # once per call (a deployment's five calls built 17, ~7 % of a 1,000-tracking run's CPU).
+        self._resources: dict[str, Any] = {}
+
+    def _resource(self, name: str) -> Any:
+        """A sub-resource of `accounts().containers()` (`workspaces`, `versions`, ...)."""
+        if "containers" not in self._resources:
+            self._resources["containers"] = self._service.accounts().containers()
+        if name not in self._resources:
+            self._resources[name] = getattr(self._resources["containers"], name)()
+        return self._resources[name]
 
     def _execute(self, method: str, request: Any, *, fingerprinted: bool = False) -> dict[str, Any]:
         result = google_call(
@@ -85,7 +97,7 @@ class GtmClient:
     # --- workspaces -------------------------------------------------------------------------
 
     def _workspaces(self) -> Any:
-        return self._service.accounts().containers().workspaces()
+        return self._resource("workspaces")
 
     def list_workspaces(self, container_path: str) -> list[dict[str, Any]]:
         workspaces = self._workspaces()
@@ -169,7 +181,7 @@ class GtmClient:
     # --- versions ---------------------------------------------------------------------------
 
     def _versions(self) -> Any:
-        return self._service.accounts().containers().versions()
+        return self._resource("versions")
 
     def publish_version(self, version_path: str, fingerprint: str | None = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"path": version_path}
@@ -210,7 +222,7 @@ class GtmClient:
 
     def list_version_headers(self, container_path: str) -> list[dict[str, Any]]:
         """Every version's header (deleted ones left out), oldest first."""
-        headers = self._service.accounts().containers().version_headers()
+        headers = self._resource("version_headers")
         return self._list_all(
             "accounts.containers.version_headers.list",
             lambda token: headers.list(parent=container_path, pageToken=token),
@@ -218,7 +230,5 @@ class GtmClient:
         )
 
     def latest_version_header(self, container_path: str) -> dict[str, Any]:
-        request = (
-            self._service.accounts().containers().version_headers().latest(parent=container_path)
-        )
+        request = self._resource("version_headers").latest(parent=container_path)
         return self._execute("accounts.containers.version_headers.latest", request)
