@@ -28,7 +28,7 @@ from django.test import Client
 from django.test.client import ClientHandler
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from bench.seed import Seeded
+from bench.seed import Seeded, queued_deployments_taken
 from bench.side_by_side import Request, Scenario, scenarios
 
 REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "60"))
@@ -137,6 +137,7 @@ def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
             continue
         count = max(6, REQUESTS // 10) if "bulk" in scenario.label else REQUESTS
         # Interleaved halves, so neither side always runs on the busier moment.
+        queued_deployments_taken()
         p_cpu, p_wall, p_status = _measure(product_client, product, scenario.product, count)
         f_cpu, f_wall, f_status = _measure(floor_client, floor, scenario.floor, count)
         statuses = ",".join(

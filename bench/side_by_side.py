@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.seed import Seeded
+from bench.seed import Seeded, queued_deployments_taken
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
@@ -177,6 +177,7 @@ def compare(product_port: int, floor_port: int, scenario: Scenario, concurrency:
         results: dict[str, Batch] = {}
         for side in order:
             if side == "product":
+                queued_deployments_taken()
                 results[side] = run_batch(product_port, scenario.product, concurrency)
             else:
                 results[side] = run_batch(floor_port, scenario.floor, concurrency)
@@ -221,7 +222,10 @@ def print_side_by_side(
     )
     print(header)
     rows = []
+    only = [label.strip() for label in os.environ.get("BENCH_ROWS", "").split(",") if label.strip()]
     for scenario in scenarios(seeded, detail_ids):
+        if only and not any(label in scenario.label for label in only):
+            continue
         for concurrency in CONCURRENCY:
             row = compare(product_port, floor_port, scenario, concurrency)
             rows.append(row)
