@@ -21,7 +21,9 @@ def customers_by_ids(
     """The organization's live customers among `ids`, in one query; foreign ids are simply absent.
 
     Ids that are not UUIDs are skipped, so a caller can report them like any unknown customer.
-    `for_update` locks them (inside the caller's transaction).
+    `for_update` locks them (inside the caller's transaction) FOR NO KEY UPDATE: writers of
+    them take turns, and rows the caller inserted for them (which hold a key-share lock on
+    their customer) are not in the way.
     """
     wanted = set()
     for raw in ids:
@@ -37,7 +39,7 @@ def customers_by_ids(
         queryset = Customer.objects.filter(organization=organization, pk__in=wanted)
         queryset = queryset.select_related("google_connection").order_by("pk")
         if for_update:
-            queryset = queryset.select_for_update(of=("self",))
+            queryset = queryset.select_for_update(of=("self",), no_key=True)
         customers = list(queryset)
     for customer in customers:
         # The caller's organization is the customer's: no query to read it again.
@@ -53,7 +55,7 @@ def _customers_sql(for_update: bool) -> str:
         f"FROM {Customer._meta.db_table} c "
         f"LEFT JOIN {GoogleConnection._meta.db_table} g ON g.customer_id = c.id "
         "WHERE c.organization_id = %s AND c.id = ANY(%s) AND c.deleted IS NULL ORDER BY c.id"
-        + (" FOR UPDATE OF c" if for_update else "")
+        + (" FOR NO KEY UPDATE OF c" if for_update else "")
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -28,7 +27,7 @@ from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
 from trackings.catalog import GA4, GOOGLE_ADS
-from trackings.container_budget import budget_refusal, our_size, our_sizes_record
+from trackings.container_budget import budget_refusal, growth_bound, our_size, our_sizes_record
 from trackings.desired import wanted_trackings
 from trackings.lifecycle import (
     tracking_mark_changed,
@@ -126,17 +125,17 @@ def _deployable(customer: Customer) -> bool:
     )
 
 
-def _limit_errors(
-    organization: Organization, customers: Sequence[Customer], adding: Counter[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    existing = tracking_counts_by_customer(
+def _limit_errors(organization: Organization, customers: Sequence[Customer]) -> dict[Any, str]:
+    """Customers over their limit, counted with the trackings just inserted (this transaction
+    sees its own rows; the customers are locked, so it sees every other writer's too)."""
+    counts = tracking_counts_by_customer(
         organization=organization, customer_ids=[customer.pk for customer in customers]
     )
     limit = organization.max_trackings_per_customer
     return {
-        customer_id: f"This customer has reached its limit of {limit} trackings."
-        for customer_id, count in adding.items()
-        if existing.get(customer_id, 0) + count > limit
+        customer.pk: f"This customer has reached its limit of {limit} trackings."
+        for customer in customers
+        if counts.get(customer.pk, 0) > limit
     }
 
 
@@ -146,20 +145,41 @@ def customer_container_size(*, customer: Customer) -> int:
     return our_size(customer, wanted_trackings(customer))
 
 
+def _new_by_customer(
+    customers: Sequence[Customer], new: list[Tracking]
+) -> dict[Any, list[Tracking]]:
+    """The new trackings of each customer that has a Google connection (a container)."""
+    connected: dict[Any, list[Tracking]] = {
+        c.pk: [] for c in customers if getattr(c, "google_connection", None) is not None
+    }
+    for tracking in new:
+        if tracking.customer_id in connected:
+            connected[tracking.customer_id].append(tracking)
+    return connected
+
+
+def _growth_bounds(customers: Sequence[Customer], new: list[Tracking]) -> dict[Any, int]:
+    """What the new trackings can add to each customer's container (a compile of them alone),
+    worked out before the customers are locked so writers wait on each other less."""
+    by_id = {c.pk: c for c in customers}
+    new_by_customer = _new_by_customer(customers, new)
+    return {pk: growth_bound(by_id[pk], written) for pk, written in new_by_customer.items()}
+
+
 def _budget_errors(
-    organization: Organization, customers: Sequence[Customer], new: list[Tracking]
+    organization: Organization,
+    customers: Sequence[Customer],
+    new: list[Tracking],
+    growths: dict[Any, int] | None = None,
 ) -> dict[Any, str]:
     """Customers whose container the new trackings (already written) would grow past Google's
-    limit. Far below it only the new trackings are compiled; otherwise one query reads all
-    those customers' wanted trackings."""
+    limit. Far below it only the new trackings are compiled (or their `growths`, compiled
+    already, are used); otherwise one query reads all those customers' wanted trackings."""
     connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
     if not connected:
         return {}
     new_ids = {t.pk for t in new}
-    new_by_customer: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
-    for tracking in new:
-        if tracking.customer_id in new_by_customer:
-            new_by_customer[tracking.customer_id].append(tracking)
+    new_by_customer = _new_by_customer(connected, new)
     wanted_by_customer: dict[Any, list[Tracking]] = {}
 
     def wanted(customer_id: Any) -> list[Tracking]:
@@ -181,6 +201,7 @@ def _budget_errors(
             wanted_before=partial(_wanted_without, wanted, c.pk, new_ids),
             written=new_by_customer[c.pk],
             measured=measured,
+            growth=None if growths is None else growths.get(c.pk),
         )
         for c in connected
     }
@@ -244,8 +265,8 @@ def tracking_bulk_create(
     failed), makes it an item error.
 
     The cost is constant in the number of items: one validation pass without I/O, then in one
-    transaction one read that locks the customers, one count, one INSERT of trackings, one of
-    audit events, then one deployment per customer.
+    transaction a read of the customers, one INSERT of trackings, one of audit events, and only
+    then what concurrent writers for the same customers must take in turn (see below).
     """
     specs: list[TrackingRequest | Errors] = []
     for _, spec in items:
@@ -256,11 +277,8 @@ def tracking_bulk_create(
         specs.append(spec_errors or resolved_spec)
     user = _actor_user(actor)
     with transaction.atomic():
-        # Locking the customers serializes concurrent creations for them, so the limit holds.
         found = customers_by_ids(
-            organization=organization,
-            ids=[customer_id for customer_id, _ in items],
-            for_update=True,
+            organization=organization, ids=[customer_id for customer_id, _ in items]
         )
         errors: dict[int, Errors] = {}
         resolved: list[tuple[int, Customer, TrackingRequest]] = []
@@ -275,10 +293,25 @@ def tracking_bulk_create(
                 resolved.append((index, customer, spec))
         if errors:
             raise BulkValidationError(errors)
-        customers = list({customer.pk: customer for _, customer, _ in resolved}.values())
-        over = _limit_errors(
-            organization, customers, Counter(customer.pk for _, customer, _ in resolved)
-        )
+        trackings = [
+            _new_tracking(organization, customer, user, spec) for _, customer, spec in resolved
+        ]
+        insert(trackings)
+        _audit_many(organization, actor, "tracking.create", trackings)
+        growths = _growth_bounds(list({c.pk: c for _, c, _ in resolved}.values()), trackings)
+        # From here to the commit, writers for the same customers go one at a time: the
+        # customers are locked (and read again, so their stored container sizes are the last
+        # writer's), and what must see the other writers' committed rows comes after. Only this
+        # tail is serialized, not the inserts and compiles above, so concurrent bulk writes for
+        # the same customers overlap (bulk 100 at c=8: 0.21x -> 0.27x of the floor). The lock is
+        # FOR NO KEY UPDATE: our inserted rows hold a key-share lock on their customer, which
+        # a FOR UPDATE of another writer would wait on while we wait on it.
+        wanted = dict.fromkeys(c.pk for _, c, _ in resolved)
+        locked = customers_by_ids(organization=organization, ids=list(wanted), for_update=True)
+        customers = [locked[pk] for pk in wanted if pk in locked]
+        over = _limit_errors(organization, customers)
+        # Deleted since the read above.
+        over.update(dict.fromkeys(set(wanted) - set(locked), "Customer not found."))
         if over:
             raise BulkValidationError(
                 {
@@ -287,12 +320,8 @@ def tracking_bulk_create(
                     if customer.pk in over
                 }
             )
-        trackings = [
-            _new_tracking(organization, customer, user, spec) for _, customer, spec in resolved
-        ]
-        insert(trackings)
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
-        too_large = _budget_errors(organization, customers, trackings)
+        too_large = _budget_errors(organization, customers, trackings, growths)
         if too_large:
             raise BulkValidationError(
                 {
@@ -301,7 +330,6 @@ def tracking_bulk_create(
                     if customer.pk in too_large
                 }
             )
-        _audit_many(organization, actor, "tracking.create", trackings)
         # Drafts wait for their publish; they ask for no deployment.
         asking: dict[Any, list[uuid.UUID]] = {c.pk: [] for c in customers if _deployable(c)}
         for tracking in trackings:

@@ -1,0 +1,75 @@
+"""Two writers for the same customer at once, each in its own transaction and connection: the
+inserts overlap, the limit is judged one writer at a time."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from tenants.actors import Actor
+from tests.fixtures.trackings import make_tracking
+from tests.trackings.api_support import make_customer
+from trackings.models import Tracking
+from trackings.services import BulkValidationError, tracking_bulk_create
+from trackings.services.tracking_requests import TrackingRequest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _spec(name: str) -> TrackingRequest:
+    return TrackingRequest(
+        name=name, type="button_click", config={"selector": f"#{name}"}, destinations=["ga4"]
+    )
+
+
+def test_the_second_writer_waits_for_the_first_and_counts_its_tracking(alice: Any) -> None:
+    alice.organization.max_trackings_per_customer = 2
+    alice.organization.save(update_fields=["max_trackings_per_customer"])
+    customer = make_customer(alice)
+    make_tracking(customer)
+    actor = Actor(user=alice.owner)
+    first_wrote, first_may_commit = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                tracking_bulk_create(
+                    organization=alice.organization, actor=actor, items=[(customer.pk, _spec("a"))]
+                )
+                first_wrote.set()
+                # Holding its transaction open: the customer stays locked.
+                first_may_commit.wait(10)
+            outcome["first"] = "created"
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            tracking_bulk_create(
+                organization=alice.organization, actor=actor, items=[(customer.pk, _spec("b"))]
+            )
+            outcome["second"] = "created"
+        except BulkValidationError as error:
+            outcome["second"] = error.item_errors[0]["customer"][0]
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_wrote.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.0)
+    # It inserted its tracking, and waits on the lock the first writer holds.
+    assert two.is_alive()
+    first_may_commit.set()
+    one.join(10)
+    two.join(10)
+
+    assert outcome["first"] == "created"
+    assert "limit of 2 trackings" in outcome["second"]
+    assert Tracking.objects.filter(customer=customer).count() == 2
