@@ -31,6 +31,7 @@ from schemathesis.engine import events, from_schema
 from schemathesis.specs.openapi import _auth_retry
 
 from customers.models import Customer
+from integrations.google.services.choices import CHOICE_FIELDS
 from oneclicktag.core.throttling import AuthFailureThrottle
 from oneclicktag.wsgi import application
 from tests.fixtures.tenants import make_id_token
@@ -66,15 +67,7 @@ SEMANTIC_RULES: dict[tuple[str, str, str], str] = {
             "an id the Google grant can see (GET .../gtm-containers/, ads-accounts/, "
             "ga4-properties/), under the chosen account or manager"
         )
-        for name in (
-            "gtm_account_id",
-            "gtm_container_id",
-            "ga4_account_id",
-            "ga4_property_id",
-            "ga4_stream_id",
-            "ads_customer_id",
-            "ads_login_customer_id",
-        )
+        for name in CHOICE_FIELDS
     },
     ("POST", "/api/v1/customers/{customer_pk}/site-check/", "gtm_container_id"): (
         "a GTM container is chosen first"
