@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 
 from customers.models import ConnectionStatus, Customer, GoogleConnection
-from oneclicktag.core.rows import column_count, instance, select_list, uses_postgresql
+from oneclicktag.core.rows import instances, select_list, uses_postgresql
 from tenants.models import Organization
 
 
@@ -64,15 +64,13 @@ def _customers_with_connections(
 ) -> list[Customer]:
     """The ORM query above as text (its compile cost more than the query: oneclicktag.core.rows),
     in key order, so two writers locking overlapping customers never deadlock."""
-    split = column_count(Customer)
     connection_of = Customer._meta.get_field("google_connection")
     customer_of = GoogleConnection._meta.get_field("customer")
     customers = []
     with connection.cursor() as cursor:
         cursor.execute(_customers_sql(for_update), [organization.pk, ids])
         for row in cursor.fetchall():
-            customer = instance(Customer, row[:split])
-            google = instance(GoogleConnection, row[split:]) if row[split] is not None else None
+            customer, google = instances(row, Customer, GoogleConnection)
             # What select_related caches: no connection reads as RelatedObjectDoesNotExist.
             connection_of.set_cached_value(customer, google)
             if google is not None:

@@ -13,7 +13,7 @@ from functools import cache
 
 from django.db import connection
 
-from oneclicktag.core.rows import column_count, instance, select_list, uses_postgresql
+from oneclicktag.core.rows import instances, select_list, uses_postgresql
 from tenants.models import Membership, Organization, User
 
 
@@ -50,13 +50,12 @@ def memberships_with_user(uid: str) -> tuple[Membership, ...]:
         rows = cursor.fetchall()
     if not rows:
         return ()
-    m_end = column_count(Membership)
-    o_end = m_end + column_count(Organization)
-    user = instance(User, rows[0][o_end:])
-    memberships = []
-    for row in rows:
-        membership = instance(Membership, row[:m_end])
-        membership.organization = instance(Organization, row[m_end:o_end])
+    # One person: the user columns are read once, and every membership holds that object.
+    first, organization, user = instances(rows[0], Membership, Organization, User)
+    memberships = [first]
+    first.organization, first.user = organization, user
+    for row in rows[1:]:
+        membership, membership.organization = instances(row, Membership, Organization)
         membership.user = user
         memberships.append(membership)
     return tuple(memberships)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from customers.models import Customer, GoogleConnection
 from integrations.google.container_size import gtm_container_limit_bytes
-from oneclicktag.core.rows import update, update_each
+from oneclicktag.core.rows import update_each
 from trackings.compiler.size import container_size_bytes, entities_size_bytes
 from trackings.desired import compile_desired, known_ads_tag_id
 from trackings.models import Tracking
@@ -57,7 +57,7 @@ def our_size_record(connection: GoogleConnection, size: int) -> None:
     """Keep the size just measured (inside the caller's transaction: a refusal rolls it back)."""
     if connection.gtm_our_size_bytes != size:
         # Kept on every tracking write: an UPDATE without the ORM's compile.
-        update(GoogleConnection, connection.pk, {"gtm_our_size_bytes": size})
+        update_each(GoogleConnection, "gtm_our_size_bytes", {connection.pk: size})
         connection.gtm_our_size_bytes = size
 
 

@@ -42,8 +42,22 @@ def select_list(model: type[Model], table: str) -> str:
     return ", ".join(f'{table}."{field.column}"' for field in _fields(model))
 
 
-def column_count(model: type[Model]) -> int:
-    return len(_fields(model))
+def instances(row: Sequence[Any], *models: type[Model]) -> list[Any]:
+    """A row of several models' `select_list`s, joined in that order, as one instance each
+    (None for a model whose key is NULL: an outer join found nothing)."""
+    found: list[Any] = []
+    start = 0
+    for model in models:
+        end = start + len(_fields(model))
+        key = row[start + _key_index(model)]
+        found.append(None if key is None else instance(model, row[start:end]))
+        start = end
+    return found
+
+
+@cache
+def _key_index(model: type[Model]) -> int:
+    return next(i for i, field in enumerate(_fields(model)) if field.primary_key)
 
 
 @cache
@@ -172,25 +186,6 @@ def _insert_sql(model: type[Model], rows: int, alias: str) -> str:
     values = ", ".join([one] * rows)
     # Only the model's table and column names are formatted in; values are parameters.
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
-
-
-def update(model: type[Model], pk: Any, values: dict[str, Any], alias: str = "default") -> None:
-    """`model.objects.filter(pk=pk).update(**values)` (each field's `get_db_prep_save`; like
-    `update()`, no `auto_now`), without the SQL compiler."""
-    connection = connections[alias]
-    meta: Any = model._meta
-    fields = [meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
-    params.append(meta.pk.get_db_prep_value(pk, connection))
-    # Only the model's table and column names are formatted in; values are parameters.
-    table, key = quote(meta.db_table), quote(meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE {key} = %s", params)  # noqa: S608
 
 
 def update_each(model: type[Model], name: str, values: dict[Any, Any]) -> None:
