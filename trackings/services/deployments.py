@@ -181,33 +181,40 @@ def deployment_enqueue(
     with transaction.atomic(savepoint=False):
         queued = _queued_sync_deployment(customer)
         if queued is None:
-            try:
-                with transaction.atomic():
-                    deployment = Deployment.objects.create(
-                        organization_id=customer.organization_id,
-                        customer=customer,
-                        kind=kind,
-                        created_by=_actor_user(actor),
-                        updated_by=_actor_user(actor),
-                    )
-                    _request(deployment, tracking_ids)
-            except IntegrityError:
-                # Another request queued one between our read and our insert: join it.
-                queued = _queued_sync_deployment(customer)
-                if queued is None:
-                    raise
-            else:
-                audit_record(
-                    organization=customer.organization_id,
-                    actor=actor,
-                    action="deployment.create",
-                    object_type="deployment",
-                    object_id=deployment.pk,
-                    after=deployment_snapshot(deployment),
-                )
-                _schedule(deployment)
-                return deployment
+            return _queue_new(customer, actor=actor, kind=kind, tracking_ids=tracking_ids)
         return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
+
+
+def _queue_new(
+    customer: Customer, *, actor: Actor, kind: str, tracking_ids: list[Any]
+) -> Deployment:
+    """A new queued deployment for a customer that had none when read (locked)."""
+    try:
+        with transaction.atomic():
+            deployment = Deployment.objects.create(
+                organization_id=customer.organization_id,
+                customer=customer,
+                kind=kind,
+                created_by=_actor_user(actor),
+                updated_by=_actor_user(actor),
+            )
+            _request(deployment, tracking_ids)
+    except IntegrityError:
+        # Another request queued one between our read and our insert: join it.
+        queued = _queued_sync_deployment(customer)
+        if queued is None:
+            raise
+        return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
+    audit_record(
+        organization=customer.organization_id,
+        actor=actor,
+        action="deployment.create",
+        object_type="deployment",
+        object_id=deployment.pk,
+        after=deployment_snapshot(deployment),
+    )
+    _schedule(deployment)
+    return deployment
 
 
 def deployments_enqueue(
@@ -219,39 +226,42 @@ def deployments_enqueue(
     """`deployment_enqueue` for several customers of one organization (a bulk write), one
     deployment each in the order asked. Joining the deployments already queued costs two
     statements however many customers: one read locks them all, one adds every request."""
-    if not uses_postgresql() or len(asks) < 2:
+    if not uses_postgresql():
         return [
             deployment_enqueue(customer=customer, actor=actor, kind=kind, tracking_ids=ids)
             for customer, ids in asks
         ]
+    if not asks:
+        return []
     with transaction.atomic(savepoint=False):
         queued = _queued_sync_deployments([customer for customer, _ in asks])
         joining = [(queued[customer.pk], ids) for customer, ids in asks if customer.pk in queued]
-        _request_and_read(joining)
+        if joining:
+            _request_and_read(joining)
         for deployment, _ in joining:
             _raise_kind(deployment, kind)
         # A customer with nothing queued yet gets its own (rare: once per deployment cycle).
         return [
             queued.get(customer.pk)
-            or deployment_enqueue(customer=customer, actor=actor, kind=kind, tracking_ids=ids)
+            or _queue_new(customer, actor=actor, kind=kind, tracking_ids=ids)
             for customer, ids in asks
         ]
 
 
 def _queued_sync_deployments(customers: Sequence[Customer]) -> dict[Any, Deployment]:
-    """Each customer's queued deployment (not a rollback), locked; one query."""
-    organization_id = customers[0].organization_id
+    """Each customer's queued deployment (not a rollback), locked; one query as text (on a
+    write its ORM compile cost more than the read). PostgreSQL only."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _queued_sql(many=True),
+            _queued_sql(),
             [
                 sorted(customer.pk for customer in customers),
-                organization_id,
+                customers[0].organization_id,
                 DeploymentKind.ROLLBACK.value,
             ],
         )
         found = [instance(Deployment, row) for row in cursor.fetchall()]
-    # At most one each (deployment_one_queued_per_customer); the first, as for one customer.
+    # At most one each (deployment_one_queued_per_customer).
     queued: dict[Any, Deployment] = {}
     for deployment in found:
         queued.setdefault(deployment.customer_id, deployment)
@@ -260,14 +270,7 @@ def _queued_sync_deployments(customers: Sequence[Customer]) -> dict[Any, Deploym
 
 def _queued_sync_deployment(customer: Customer) -> Deployment | None:
     if uses_postgresql():
-        # The query below as text: on a create its compile cost more than the read.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _queued_sql(many=False),
-                [customer.pk, customer.organization_id, DeploymentKind.ROLLBACK.value],
-            )
-            row = cursor.fetchone()
-        return None if row is None else instance(Deployment, row)
+        return _queued_sync_deployments([customer]).get(customer.pk)
     return (
         Deployment.objects.select_for_update()
         .filter(
@@ -281,18 +284,13 @@ def _queued_sync_deployment(customer: Customer) -> Deployment | None:
 
 
 @cache
-def _queued_sql(*, many: bool) -> str:
+def _queued_sql() -> str:
     # Only the model's table and column names are formatted in; values are parameters.
-    which = "d.customer_id = ANY(%s)" if many else "d.customer_id = %s"
     return (
         f"SELECT {select_list(Deployment, 'd')} FROM {Deployment._meta.db_table} d "  # noqa: S608
-        f"WHERE {which} AND d.organization_id = %s "
+        "WHERE d.customer_id = ANY(%s) AND d.organization_id = %s "
         f"AND d.status = '{DeploymentStatus.QUEUED.value}' AND NOT (d.kind = %s) "
-        + (
-            "ORDER BY d.customer_id, d.id FOR UPDATE"
-            if many
-            else "ORDER BY d.id LIMIT 1 FOR UPDATE"
-        )
+        "ORDER BY d.customer_id, d.id FOR UPDATE"
     )
 
 
