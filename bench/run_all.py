@@ -67,7 +67,6 @@ def _http_part(workdir: Path, *, cpu_only: bool = False, scale_only: bool = Fals
     from bench import scale, side_by_side
     from bench.cpu import print_cpu
     from bench.seed import seeded_organization, settle, trackings_insert
-    from bench.servers import gunicorn
     from trackings.models import Tracking
 
     size = int(os.environ.get("BENCH_TRACKINGS", "10000"))
@@ -99,39 +98,33 @@ def _http_part(workdir: Path, *, cpu_only: bool = False, scale_only: bool = Fals
         return
     usage = _index_usage("before the list requests", {})
     with contextlib.ExitStack() as servers:
-        product = servers.enter_context(
-            gunicorn(
-                application="oneclicktag.wsgi:application",
-                settings="oneclicktag.settings",
-                workdir=workdir,
-                name="product",
-            )
-        )
+        product = servers.enter_context(_serving(workdir, "product"))
         # Lists at the seeded size first: the write rows below add trackings.
         small = scale.print_scale(seeded, product, f"{size // 1000}k", show_explain=True)
         if not scale_only:
-            floor = servers.enter_context(
-                gunicorn(
-                    application="bench.floor.wsgi:application",
-                    settings="bench.floor.settings",
-                    workdir=workdir,
-                    name="floor",
-                )
-            )
+            floor = servers.enter_context(_serving(workdir, "floor"))
             side_by_side.print_side_by_side(product, floor, seeded, detail_ids, queries)
     # The workers' connections are closed: their index scans are counted now.
     usage = _index_usage(f"after the list requests at {size // 1000}k", usage)
     if os.environ.get("BENCH_LARGE"):
         _grow_to_a_million(seeded)
-        with gunicorn(
-            application="oneclicktag.wsgi:application",
-            settings="oneclicktag.settings",
-            workdir=workdir,
-            name="product-1m",
-        ) as product:
+        with _serving(workdir, "product-1m") as product:
             large = scale.print_scale(seeded, product, "1M", show_explain=True)
         scale.print_growth(small, large, (f"{size // 1000}k", "1M"))
         _index_usage("after the list requests at 1M", usage)
+
+
+def _serving(workdir: Path, name: str) -> Any:
+    """gunicorn serving the product, or the floor (bench/floor/) when `name` says so."""
+    from bench.servers import gunicorn
+
+    package = "bench.floor" if name == "floor" else "oneclicktag"
+    return gunicorn(
+        application=f"{package}.wsgi:application",
+        settings=f"{package}.settings",
+        workdir=workdir,
+        name=name,
+    )
 
 
 def _queries_per_request(seeded: Any, detail_ids: list[str]) -> dict[str, int]:
