@@ -5,7 +5,11 @@ Both sides run the same requests (bench.side_by_side's scenarios) through a Djan
 this process: the product with its settings' middleware and URLs, the floor with no middleware
 and bench/floor/'s URLs, as its gunicorn would serve it. What is timed is the handler's
 `get_response` (routing, middleware, view, rendering; not the client): process CPU time, which
-the machine's load barely moves, and wall time, which adds the database's answers.
+the machine's load barely moves, and wall time, which adds the database's answers. `db cpu` is
+the CPU the PostgreSQL backend serving this process spent per request (its /proc counters, in
+clock ticks, over the whole batch): on a 2-core machine at c=8 the server's CPU is shared with
+the database's, so `total ratio` (floor's process + database CPU ÷ the product's) is the
+throughput ratio a CPU-bound machine would reach.
 `BENCH_PROFILE=<label>` prints a cProfile of the product's side of that row (CPU time; with
 `BENCH_SAMPLER=1` a pyinstrument sampling profile, when pyinstrument is installed),
 `BENCH_QUERIES=<label>` the SQL one product request of that row runs, and
@@ -21,6 +25,8 @@ import pstats
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
@@ -31,7 +37,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from bench.seed import Seeded, queued_deployments_taken
 from bench.side_by_side import Request, Scenario, scenarios
 
-REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "60"))
+# Enough requests that the database's CPU, counted in ticks of 10 ms, reads to a few percent.
+REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "200"))
 FLOOR_URLCONF = "bench.floor.urls"
 
 
@@ -79,19 +86,48 @@ def _send(client: Client, request: Request) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Measured:
+    """Milliseconds per request: median process CPU and wall time, mean database CPU."""
+
+    cpu: float
+    wall: float
+    database_cpu: float
+    statuses: dict[int, int]
+
+
+def _database_cpu_seconds() -> float:
+    """CPU seconds the PostgreSQL backend of this process's connection has used so far (the
+    server runs on this machine: its /proc entry is readable)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # utime and stime: fields 14 and 15 of proc(5), the 12th and 13th after the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _measure(
     client: Client, handler: _TimedHandler, make: Callable[[], Request], count: int
-) -> tuple[float, float, dict[int, int]]:
-    """Median CPU and wall milliseconds per request over `count` requests after two warm-ups."""
+) -> Measured:
+    """Per-request costs over `count` requests after two warm-ups."""
     statuses: dict[int, int] = {}
     for _ in range(2):
         _send(client, make())
     handler.cpu.clear()
     handler.wall.clear()
+    database_before = _database_cpu_seconds()
     for _ in range(count):
         status = _send(client, make())
         statuses[status] = statuses.get(status, 0) + 1
-    return statistics.median(handler.cpu) * 1000, statistics.median(handler.wall) * 1000, statuses
+    # The reading's own query is a rounding error next to `count` requests.
+    database = (_database_cpu_seconds() - database_before) / count
+    return Measured(
+        cpu=statistics.median(handler.cpu) * 1000,
+        wall=statistics.median(handler.wall) * 1000,
+        database_cpu=database * 1000,
+        statuses=statuses,
+    )
 
 
 def _print_queries(client: Client, request: Request) -> None:
@@ -99,7 +135,7 @@ def _print_queries(client: Client, request: Request) -> None:
         _send(client, request)
     print(f"\n{len(captured)} queries:")
     for query in captured:
-        print(f"  {query['sql'][:300]}")
+        print(f"  {float(query['time']) * 1000:6.2f} ms  {query['sql'][:300]}")
 
 
 def _print_sampled(client: Client, scenario: Scenario, count: int) -> None:
@@ -122,7 +158,8 @@ def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
     )
     print(
         f"{'request':<24} {'prod cpu':>9} {'floor cpu':>9} {'cpu ratio':>9} "
-        f"{'prod wall':>9} {'floor wall':>10} {'wall ratio':>10} {'statuses':>14}"
+        f"{'prod wall':>9} {'floor wall':>10} {'wall ratio':>10} "
+        f"{'prod db':>8} {'floor db':>8} {'total ratio':>11} {'statuses':>14}"
     )
     product = _TimedHandler()
     floor = _TimedHandler(urlconf=FLOOR_URLCONF)
@@ -135,17 +172,20 @@ def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
     for scenario in scenarios(seeded, detail_ids):
         if only and not any(label in scenario.label for label in only):
             continue
-        count = max(6, REQUESTS // 10) if "bulk" in scenario.label else REQUESTS
+        count = max(6, REQUESTS // 8) if "bulk" in scenario.label else REQUESTS
         # Interleaved halves, so neither side always runs on the busier moment.
         queued_deployments_taken()
-        p_cpu, p_wall, p_status = _measure(product_client, product, scenario.product, count)
-        f_cpu, f_wall, f_status = _measure(floor_client, floor, scenario.floor, count)
+        p = _measure(product_client, product, scenario.product, count)
+        f = _measure(floor_client, floor, scenario.floor, count)
         statuses = ",".join(
-            f"{n}×{code}" for code, n in sorted({**f_status, **p_status}.items()) if code >= 300
+            f"{n}×{code}" for code, n in sorted({**f.statuses, **p.statuses}.items()) if code >= 300
         )
+        total = (f.cpu + f.database_cpu) / (p.cpu + p.database_cpu)
         print(
-            f"{scenario.label:<24} {p_cpu:>8.2f}m {f_cpu:>8.2f}m {f_cpu / p_cpu:>8.2f}× "
-            f"{p_wall:>8.2f}m {f_wall:>9.2f}m {f_wall / p_wall:>9.2f}× {statuses or '-':>14}",
+            f"{scenario.label:<24} {p.cpu:>8.2f}m {f.cpu:>8.2f}m {f.cpu / p.cpu:>8.2f}× "
+            f"{p.wall:>8.2f}m {f.wall:>9.2f}m {f.wall / p.wall:>9.2f}× "
+            f"{p.database_cpu:>7.2f}m {f.database_cpu:>7.2f}m {total:>10.2f}× "
+            f"{statuses or '-':>14}",
             flush=True,
         )
         if queries_of and queries_of in scenario.label:
