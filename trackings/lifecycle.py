@@ -59,6 +59,7 @@ from trackings.models import (
     TrackingHealth,
     TrackingStatus,
 )
+from trackings.write_lock import customers_kept_forget
 
 # --- Tracking ---------------------------------------------------------------------------------
 
@@ -295,6 +296,7 @@ def trackings_record_site_check(
 def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
     """A rollback put their entities back live as a version published them: live again, deleted
     or not (a deleted one comes back), with the fields that version had."""
+    customers_kept_forget(customer_ids=trackings.values("customer_id"))
     return trackings.update(
         status=TrackingStatus.LIVE,
         last_error="",
@@ -307,6 +309,7 @@ def trackings_restore(trackings: QuerySet[Tracking], **fields: Any) -> int:
 def trackings_bring_back(trackings: QuerySet[Tracking]) -> int:
     """Their customer was restored: removing/removed -> pending (no longer deleted). Their Ads
     conversion actions were removed with them, so the next deployment makes new ones."""
+    customers_kept_forget(customer_ids=trackings.values("customer_id"))
     return trackings.update(
         status=TrackingStatus.PENDING,
         last_error="",

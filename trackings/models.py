@@ -351,6 +351,23 @@ class DeploymentRequest(models.Model):
         return f"{self.tracking_id} asked for {self.deployment_id}"
 
 
+class CustomerTrackingCount(models.Model):
+    """At least as many as the customer's kept trackings (not removing, removed or deleted), so
+    a create far below the limit counts nothing (trackings/write_lock.py). No row: unknown, the
+    next create counts them. Creates add to it, removals leave it high, and whatever brings
+    trackings back without a create (a rollback, a restored customer) drops it. A table of its
+    own, written only by those statements: a save of the customer never writes an old value
+    back."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    kept_at_most = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} keeps at most {self.kept_at_most} trackings"
+
+
 class ContainerVersion(TenantOwnedModel):
     """A GTM container version we saw published (by us, or by someone else, found at deploy)."""
 

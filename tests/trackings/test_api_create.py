@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tenants.models import AuditEvent, Role
 from tests.trackings.api_support import TRACKINGS, body, make_customer
-from trackings.models import Deployment, Tracking
+from trackings.lifecycle import trackings_restore
+from trackings.models import CustomerTrackingCount, Deployment, Tracking
 
 
 def test_creating_queues_a_deployment_and_answers_202(alice):
@@ -308,10 +309,11 @@ def test_a_create_runs_a_fixed_set_of_statements_whatever_the_deployment_carries
 
     # Joining the queued deployment: the user with their memberships; then in one
     # transaction the customer read, the tracking and its audit event inserted, and (the part
-    # writers of one customer take in turn) the customer locked and read again, the count
-    # against the limit, the container's size kept, the queued deployment locked, the request
+    # writers of one customer take in turn) the customer locked with the new tracking counted
+    # into its kept trackings and into its container's stored size (one statement: far below
+    # both limits nothing is counted or compiled), the queued deployment locked, the request
     # added and all of them read back for the answer.
-    assert len(second) == len(thirtieth) == 11, second
+    assert len(second) == len(thirtieth) == 9, second
     # (In a test the request's transaction is a savepoint inside the test's.)
     verbs = {"SAVEPOINT": "BEGIN", "RELEASE": "COMMIT"}
     assert [verbs.get(sql.split()[0], sql.split()[0]) for sql in thirtieth] == [
@@ -320,18 +322,81 @@ def test_a_create_runs_a_fixed_set_of_statements_whatever_the_deployment_carries
         "SELECT",
         "INSERT",
         "INSERT",
-        "SELECT",
-        "SELECT",
-        "UPDATE",
+        "WITH",
         "SELECT",
         "WITH",
         "COMMIT",
     ]
     # The first write measures the whole container (no size is stored yet: one read of the
     # wanted trackings) and queues the deployment instead: created in a savepoint (a creator
-    # racing it is joined instead), audited, and the answer reads its requested trackings.
-    assert len(first) == 17, "\n".join(q[:120] for q in first)
+    # racing it is joined instead), audited, and the answer reads its requested trackings. Its
+    # kept trackings are counted too, and the count kept (nothing was known of them yet).
+    assert len(first) == 18, "\n".join(q[:120] for q in first)
     # The answer still names every tracking the deployment carries, in the order they asked.
     carried = list(Tracking.objects.order_by("created_at").values_list("pk", flat=True))
     assert answered[-1]["deployment"]["requested_tracking_ids"] == [str(pk) for pk in carried]
     assert len(carried) == 31
+
+
+def test_a_create_far_below_the_limit_counts_nothing_and_one_at_it_counts_exactly(alice):
+    alice.organization.max_trackings_per_customer = 3
+    alice.organization.save(update_fields=["max_trackings_per_customer"])
+    customer = make_customer(alice)
+    created = [
+        alice.client.post(TRACKINGS, body(customer, name=f"T{n}"), format="json").json()
+        for n in range(2)
+    ]
+    assert _kept_at_most(customer) == 2
+    # Two removals leave the count high (an upper bound)...
+    for tracking in created:
+        assert alice.client.delete(f"{TRACKINGS}{tracking['id']}/").status_code in (202, 204)
+    alice.client.post(TRACKINGS, body(customer, name="T2"), format="json")
+    assert _kept_at_most(customer) == 3
+
+    # ...until it passes the limit: then the trackings are counted (1 kept, the removing ones
+    # do not count), the write goes through and the exact count is kept.
+    with CaptureQueriesContext(connection) as captured:
+        response = alice.client.post(TRACKINGS, body(customer, name="T3"), format="json")
+
+    assert response.status_code == 202, response.json()
+    assert any("COUNT(*)" in q["sql"] for q in captured.captured_queries)
+    assert _kept_at_most(customer) == 2
+
+
+def test_a_create_over_the_limit_is_refused_after_a_restore_brought_trackings_back(alice):
+    alice.organization.max_trackings_per_customer = 2
+    alice.organization.save(update_fields=["max_trackings_per_customer"])
+    customer = make_customer(alice)
+    for n in range(2):
+        alice.client.post(TRACKINGS, body(customer, name=f"T{n}"), format="json")
+    # Its trackings asked for a deployment: they are being removed from Google.
+    assert alice.client.delete(f"/api/v1/customers/{customer.pk}/").status_code in (202, 204)
+    assert set(Tracking.all_objects.filter(customer=customer).values_list("status", flat=True)) == {
+        "removing"
+    }
+    restored = alice.client.post(f"/api/v1/customers/{customer.pk}/restore/")
+    assert restored.status_code == 200, restored.json()
+    # The restore brought both back without a create: what the count knew is forgotten.
+    assert _kept_at_most(customer) is None
+    assert Tracking.objects.filter(customer=customer).count() == 2
+
+    response = alice.client.post(TRACKINGS, body(customer, name="One too many"), format="json")
+
+    assert response.status_code == 400
+    assert "limit of 2 trackings" in str(response.json())
+    assert Tracking.objects.filter(customer=customer).count() == 2
+
+
+def _kept_at_most(customer: Any) -> int | None:
+    found = CustomerTrackingCount.objects.filter(customer=customer).first()
+    return None if found is None else found.kept_at_most
+
+
+def test_a_rollback_that_brings_trackings_back_forgets_the_count(alice):
+    customer = make_customer(alice)
+    alice.client.post(TRACKINGS, body(customer), format="json")
+    assert _kept_at_most(customer) == 1
+
+    trackings_restore(Tracking.all_objects.filter(customer=customer))
+
+    assert _kept_at_most(customer) is None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -47,6 +48,7 @@ from trackings.models import (
 from trackings.selectors import tracking_counts_by_customer
 from trackings.services.pending_changes import changes_publish, changes_publish_many
 from trackings.services.tracking_requests import Errors, TrackingRequest, tracking_request_resolve
+from trackings.write_lock import customers_kept_counted, customers_lock_for_create
 
 BULK_MAX_ITEMS = 500
 
@@ -125,18 +127,29 @@ def _deployable(customer: Customer) -> bool:
     )
 
 
-def _limit_errors(organization: Organization, customers: Sequence[Customer]) -> dict[Any, str]:
-    """Customers over their limit, counted with the trackings just inserted (this transaction
-    sees its own rows; the customers are locked, so it sees every other writer's too)."""
-    counts = tracking_counts_by_customer(
-        organization=organization, customer_ids=[customer.pk for customer in customers]
-    )
+def _beyond(kept_at_most: int | None, limit: int) -> bool:
+    return kept_at_most is None or kept_at_most > limit
+
+
+def _limit_errors(
+    organization: Organization,
+    customers: Sequence[Customer],
+    kept_at_most: Mapping[uuid.UUID, int | None],
+) -> dict[Any, str]:
+    """Customers over their limit with the trackings just inserted. Those whose kept count,
+    new ones included, is known to be within the limit are not counted; the others are (this
+    transaction sees its own rows; the customers are locked, so it sees every other writer's
+    too), and their exact count is kept for the next write."""
     limit = organization.max_trackings_per_customer
-    return {
-        customer.pk: f"This customer has reached its limit of {limit} trackings."
-        for customer in customers
-        if counts.get(customer.pk, 0) > limit
-    }
+    unsure = [c.pk for c in customers if _beyond(kept_at_most.get(c.pk), limit)]
+    if not unsure:
+        return {}
+    counts = tracking_counts_by_customer(organization=organization, customer_ids=unsure)
+    counts = {pk: counts.get(pk, 0) for pk in unsure}
+    over = {pk: n for pk, n in counts.items() if n > limit}
+    if not over:
+        customers_kept_counted(counts=counts)
+    return dict.fromkeys(over, f"This customer has reached its limit of {limit} trackings.")
 
 
 def customer_container_size(*, customer: Customer) -> int:
@@ -167,52 +180,35 @@ def _growth_bounds(customers: Sequence[Customer], new: list[Tracking]) -> dict[A
 
 
 def _budget_errors(
-    organization: Organization,
-    customers: Sequence[Customer],
-    new: list[Tracking],
-    growths: dict[Any, int] | None = None,
+    organization: Organization, customers: Sequence[Customer], new: list[Tracking]
 ) -> dict[Any, str]:
     """Customers whose container the new trackings (already written) would grow past Google's
-    limit. Far below it only the new trackings are compiled (or their `growths`, compiled
-    already, are used); otherwise one query reads all those customers' wanted trackings."""
+    limit, each container compiled whole with one query reading all those customers' wanted
+    trackings (the customers are locked: it sees every other writer's rows); the exact
+    measures are kept in one UPDATE."""
     connected = [c for c in customers if getattr(c, "google_connection", None) is not None]
     if not connected:
         return {}
     new_ids = {t.pk for t in new}
-    new_by_customer = _new_by_customer(connected, new)
-    wanted_by_customer: dict[Any, list[Tracking]] = {}
-
-    def wanted(customer_id: Any) -> list[Tracking]:
-        if not wanted_by_customer:
-            wanted_by_customer.update({c.pk: [] for c in connected})
-            for tracking in Tracking.objects.filter(
-                organization_id=organization.pk,
-                customer_id__in=list(wanted_by_customer),
-                status__in=WANTED_STATUSES,
-            ).order_by("created_at", "id"):
-                wanted_by_customer[tracking.customer_id].append(tracking)
-        return wanted_by_customer[customer_id]
-
+    wanted_by_customer: dict[Any, list[Tracking]] = {c.pk: [] for c in connected}
+    for tracking in Tracking.objects.filter(
+        organization_id=organization.pk,
+        customer_id__in=list(wanted_by_customer),
+        status__in=WANTED_STATUSES,
+    ).order_by("created_at", "id"):
+        wanted_by_customer[tracking.customer_id].append(tracking)
     measured: dict[GoogleConnection, int] = {}
     errors = {
         c.pk: budget_refusal(
             c,
-            wanted=partial(wanted, c.pk),
-            wanted_before=partial(_wanted_without, wanted, c.pk, new_ids),
-            written=new_by_customer[c.pk],
+            wanted=partial(wanted_by_customer.__getitem__, c.pk),
+            wanted_before=partial(_without, wanted_by_customer[c.pk], new_ids),
             measured=measured,
-            growth=None if growths is None else growths.get(c.pk),
         )
         for c in connected
     }
     our_sizes_record(measured)
     return {pk: error for pk, error in errors.items() if error is not None}
-
-
-def _wanted_without(
-    wanted: Callable[[Any], list[Tracking]], customer_id: Any, ids: set[uuid.UUID]
-) -> list[Tracking]:
-    return _without(wanted(customer_id), ids)
 
 
 def _without(trackings: list[Tracking], ids: set[uuid.UUID]) -> list[Tracking]:
@@ -300,18 +296,22 @@ def tracking_bulk_create(
         _audit_many(organization, actor, "tracking.create", trackings)
         growths = _growth_bounds(list({c.pk: c for _, c, _ in resolved}.values()), trackings)
         # From here to the commit, writers for the same customers go one at a time: the
-        # customers are locked (and read again, so their stored container sizes are the last
-        # writer's), and what must see the other writers' committed rows comes after. Only this
-        # tail is serialized, not the inserts and compiles above, so concurrent bulk writes for
-        # the same customers overlap (bulk 100 at c=8: 0.21x -> 0.27x of the floor). The lock is
-        # FOR NO KEY UPDATE: our inserted rows hold a key-share lock on their customer, which
-        # a FOR UPDATE of another writer would wait on while we wait on it.
-        wanted = dict.fromkeys(c.pk for _, c, _ in resolved)
-        locked = customers_by_ids(organization=organization, ids=list(wanted), for_update=True)
-        customers = [locked[pk] for pk in wanted if pk in locked]
-        over = _limit_errors(organization, customers)
+        # customers are locked, and what must see the other writers' committed rows comes
+        # after. Only this tail is serialized, not the inserts and compiles above, so
+        # concurrent bulk writes for the same customers overlap (bulk 100 at c=8: 0.21x ->
+        # 0.27x of the floor). The lock grows each container's stored measure by the new
+        # trackings' bound in the same statement (trackings.container_budget).
+        by_id = {c.pk: c for _, c, _ in resolved}
+        added = Counter(t.customer_id for t in trackings)
+        held = customers_lock_for_create(
+            organization_id=organization.pk, added=added, growths=growths
+        )
+        customers = [c for pk, c in by_id.items() if pk in held.locked]
+        for pk, size in held.grown.items():
+            by_id[pk].google_connection.gtm_our_size_bytes = size
+        over = _limit_errors(organization, customers, held.kept_at_most)
         # Deleted since the read above.
-        over.update(dict.fromkeys(set(wanted) - set(locked), "Customer not found."))
+        over.update(dict.fromkeys(set(by_id) - held.locked, "Customer not found."))
         if over:
             raise BulkValidationError(
                 {
@@ -321,7 +321,10 @@ def tracking_bulk_create(
                 }
             )
         # Checked on the rows just written, inside the transaction: a refusal rolls them back.
-        too_large = _budget_errors(organization, customers, trackings, growths)
+        # Containers whose measure could not simply grow are compiled whole.
+        too_large = _budget_errors(
+            organization, [c for c in customers if c.pk not in held.grown], trackings
+        )
         if too_large:
             raise BulkValidationError(
                 {
