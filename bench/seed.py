@@ -96,7 +96,7 @@ def trackings_insert(
                 """
                 WITH numbered AS MATERIALIZED (
                     SELECT g, gen_random_uuid() AS id
-                    FROM generate_series(%(first)s, %(last)s) AS g
+                    FROM generate_series(%(first)s::int, %(last)s::int) AS g
                 ), inserted AS (
                 INSERT INTO trackings_tracking (
                     id, deleted, deleted_by_cascade, created_at, updated_at, name, type, config,
