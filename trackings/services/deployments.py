@@ -100,9 +100,10 @@ def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) ->
         DeploymentRequest.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-# Adds the rows and reads them all back in one statement. The CTE's new rows are not visible
-# to the outer SELECT (one snapshot), hence the UNION; the snapshot is taken after the caller
-# locked the deployments, so rows other writers committed before that are all seen.
+# Adds the rows and reads them all back in one statement, in the order they asked, one text
+# a deployment. The CTE's new rows are not visible to the outer SELECT (one snapshot), hence
+# the UNION; the snapshot is taken after the caller locked the deployments, so rows other
+# writers committed before that are all seen.
 _REQUEST_AND_READ = """
 WITH added AS (
     INSERT INTO {table} (deployment_id, tracking_id)
@@ -113,11 +114,11 @@ WITH added AS (
     ON CONFLICT DO NOTHING
     RETURNING id, deployment_id, tracking_id
 )
-SELECT deployment_id, tracking_id::text FROM (
+SELECT deployment_id, string_agg(tracking_id::text, ',' ORDER BY id) FROM (
     SELECT id, deployment_id, tracking_id FROM {table} WHERE deployment_id = ANY(%(all)s)
     UNION ALL
     SELECT id, deployment_id, tracking_id FROM added
-) AS requested ORDER BY id
+) AS requested GROUP BY deployment_id
 """
 
 
@@ -144,9 +145,10 @@ def _request_and_read(asks: Sequence[tuple[Deployment, Iterable[uuid.UUID | str]
                 "all": list(read),
             },
         )
-        for deployment_id, tracking_id in cursor.fetchall():
-            # As text from the database: no UUID object made, only to be turned back into text.
-            read[deployment_id].append(tracking_id)
+        for deployment_id, tracking_ids in cursor.fetchall():
+            # One text a deployment, split here: no row, and no UUID object, per tracking (a
+            # deployment waiting for the quota may carry thousands).
+            read[deployment_id] = tracking_ids.split(",")
     for deployment, _ in asks:
         deployment.requested_tracking_ids_known(read[deployment.pk])
 
