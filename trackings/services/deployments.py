@@ -100,59 +100,6 @@ def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) ->
         DeploymentRequest.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-# Adds the rows and reads them all back in one statement, in the order they asked, one text
-# a deployment. The CTE's new rows are not visible to the outer SELECT (one snapshot), hence
-# the UNION; the snapshot is taken after the caller locked the deployments, so rows other
-# writers committed before that are all seen.
-_REQUEST_AND_READ = """
-WITH added AS (
-    INSERT INTO {table} (deployment_id, tracking_id)
-    SELECT asked.deployment_id, asked.tracking_id
-    FROM unnest(%(deployments)s::uuid[], %(ids)s::uuid[])
-        WITH ORDINALITY AS asked(deployment_id, tracking_id, position)
-    ORDER BY asked.position
-    ON CONFLICT DO NOTHING
-    RETURNING id, deployment_id, tracking_id
-)
-SELECT deployment_id, string_agg(tracking_id::text, ',' ORDER BY id) FROM (
-    SELECT id, deployment_id, tracking_id FROM {table} WHERE deployment_id = ANY(%(all)s)
-    UNION ALL
-    SELECT id, deployment_id, tracking_id FROM added
-) AS requested GROUP BY deployment_id
-"""
-
-
-def _request_and_read(asks: Sequence[tuple[Deployment, Iterable[uuid.UUID | str]]]) -> None:
-    """`_request` for each (locked) deployment, and their requested ids read back in the same
-    statement (a write's answer shows them): one statement however many deployments and
-    whatever they carry."""
-    if not uses_postgresql():
-        for deployment, tracking_ids in asks:
-            _request(deployment, tracking_ids)
-        return
-    pairs = [
-        (deployment.pk, _as_uuid(value))
-        for deployment, tracking_ids in asks
-        for value in dict.fromkeys(str(value) for value in tracking_ids)
-    ]
-    read: dict[Any, list[str]] = {deployment.pk: [] for deployment, _ in asks}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _REQUEST_AND_READ.format(table=DeploymentRequest._meta.db_table),
-            {
-                "deployments": [pk for pk, _ in pairs],
-                "ids": [tracking_id for _, tracking_id in pairs],
-                "all": list(read),
-            },
-        )
-        for deployment_id, tracking_ids in cursor.fetchall():
-            # One text a deployment, split here: no row, and no UUID object, per tracking (a
-            # deployment waiting for the quota may carry thousands).
-            read[deployment_id] = tracking_ids.split(",")
-    for deployment, _ in asks:
-        deployment.requested_tracking_ids_known(read[deployment.pk])
-
-
 def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
     """`target` carries `source`'s changes: the trackings that asked for `source` now ask for
     `target` too."""
@@ -178,13 +125,10 @@ def deployment_enqueue(
     if kind == DeploymentKind.ROLLBACK:
         raise ValueError("Rollbacks are requested with deployment_request_rollback.")
     tracking_ids = list(tracking_ids)
-    # No savepoint of its own: nothing here catches an error and carries on, and callers
-    # (a bulk create: one call per customer) would pay two statements a call for it.
+    # No savepoint of its own: nothing here catches an error and carries on.
     with transaction.atomic(savepoint=False):
-        queued = _queued_sync_deployment(customer)
-        if queued is None:
-            return _queue_new(customer, actor=actor, kind=kind, tracking_ids=tracking_ids)
-        return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
+        queued = _join_queued(customer, kind=kind, tracking_ids=tracking_ids)
+        return queued or _queue_new(customer, actor=actor, kind=kind, tracking_ids=tracking_ids)
 
 
 def _queue_new(
@@ -203,10 +147,10 @@ def _queue_new(
             _request(deployment, tracking_ids)
     except IntegrityError:
         # Another request queued one between our read and our insert: join it.
-        queued = _queued_sync_deployment(customer)
+        queued = _join_queued(customer, kind=kind, tracking_ids=tracking_ids)
         if queued is None:
             raise
-        return _coalesce(queued, kind=kind, tracking_ids=tracking_ids)
+        return queued
     audit_record(
         organization=customer.organization_id,
         actor=actor,
@@ -226,8 +170,9 @@ def deployments_enqueue(
     kind: str = DeploymentKind.DEPLOY,
 ) -> list[Deployment]:
     """`deployment_enqueue` for several customers of one organization (a bulk write), one
-    deployment each in the order asked. Joining the deployments already queued costs two
-    statements however many customers: one read locks them all, one adds every request."""
+    deployment each in the order asked. Joining the deployments already queued is one
+    statement however many customers: it locks them all, adds every request and reads their
+    requested trackings back."""
     if not uses_postgresql():
         return [
             deployment_enqueue(customer=customer, actor=actor, kind=kind, tracking_ids=ids)
@@ -236,11 +181,8 @@ def deployments_enqueue(
     if not asks:
         return []
     with transaction.atomic(savepoint=False):
-        queued = _queued_sync_deployments([customer for customer, _ in asks])
-        joining = [(queued[customer.pk], ids) for customer, ids in asks if customer.pk in queued]
-        if joining:
-            _request_and_read(joining)
-        for deployment, _ in joining:
+        queued = _queued_sync_deployments_joined(asks)
+        for deployment in queued.values():
             _raise_kind(deployment, kind)
         # A customer with nothing queued yet gets its own (rare: once per deployment cycle).
         return [
@@ -250,56 +192,100 @@ def deployments_enqueue(
         ]
 
 
-def _queued_sync_deployments(customers: Sequence[Customer]) -> dict[Any, Deployment]:
-    """Each customer's queued deployment (not a rollback), locked; one query as text (on a
-    write its ORM compile cost more than the read). PostgreSQL only."""
+def _queued_sync_deployments_joined(
+    asks: Sequence[tuple[Customer, Iterable[uuid.UUID | str]]],
+) -> dict[Any, Deployment]:
+    """Each customer's queued deployment (not a rollback), locked, with the asked trackings
+    added to it and all it carries read back (the write's answer shows them), in one statement
+    as text (on a write the ORM's compile cost more than the statement). PostgreSQL only.
+
+    The requested trackings are read as of the statement's start. Other creates for the same
+    customers committed before it (the caller holds the customers' locks); an edit of one of
+    their trackings that held the deployment while this statement waited is carried all the
+    same, and shows in the next read of the deployment, not in this answer."""
+    pairs = [
+        (customer.pk, _as_uuid(value))
+        for customer, tracking_ids in asks
+        for value in dict.fromkeys(str(value) for value in tracking_ids)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            _queued_sql(),
-            [
-                sorted(customer.pk for customer in customers),
-                customers[0].organization_id,
-                DeploymentKind.ROLLBACK.value,
-            ],
+            _joined_sql(),
+            {
+                "customers": sorted({customer.pk for customer, _ in asks}),
+                "organization": asks[0][0].organization_id,
+                "rollback": DeploymentKind.ROLLBACK.value,
+                "asking": [customer_id for customer_id, _ in pairs],
+                "ids": [tracking_id for _, tracking_id in pairs],
+            },
         )
-        found = [instance(Deployment, row) for row in cursor.fetchall()]
-    # At most one each (deployment_one_queued_per_customer).
+        rows = cursor.fetchall()
     queued: dict[Any, Deployment] = {}
-    for deployment in found:
-        queued.setdefault(deployment.customer_id, deployment)
+    for row in rows:
+        deployment = instance(Deployment, row[:-1])
+        # At most one each (deployment_one_queued_per_customer).
+        if queued.setdefault(deployment.customer_id, deployment) is deployment:
+            # One text a deployment, split here: no row, and no UUID object, per tracking (a
+            # deployment waiting for the quota may carry thousands).
+            deployment.requested_tracking_ids_known(row[-1].split(",") if row[-1] else [])
     return queued
 
 
-def _queued_sync_deployment(customer: Customer) -> Deployment | None:
-    if uses_postgresql():
-        return _queued_sync_deployments([customer]).get(customer.pk)
-    return (
-        Deployment.objects.select_for_update()
-        .filter(
-            organization_id=customer.organization_id,
-            customer=customer,
-            status=DeploymentStatus.QUEUED,
-        )
-        .exclude(kind=DeploymentKind.ROLLBACK)
-        .first()
-    )
-
-
 @cache
-def _queued_sql() -> str:
-    # Only the model's table and column names are formatted in; values are parameters.
-    return (
-        f"SELECT {select_list(Deployment, 'd')} FROM {Deployment._meta.db_table} d "  # noqa: S608
-        "WHERE d.customer_id = ANY(%s) AND d.organization_id = %s "
-        f"AND d.status = '{DeploymentStatus.QUEUED.value}' AND NOT (d.kind = %s) "
-        "ORDER BY d.customer_id, d.id FOR UPDATE"
-    )
+def _joined_sql() -> str:
+    # Only the models' table and column names are formatted in; values are parameters. The
+    # CTE's new rows are not visible to the final SELECT (one snapshot), hence the UNION.
+    requests = DeploymentRequest._meta.db_table
+    return f"""
+WITH queued AS MATERIALIZED (
+    SELECT {select_list(Deployment, "d")} FROM {Deployment._meta.db_table} d
+    WHERE d.customer_id = ANY(%(customers)s) AND d.organization_id = %(organization)s
+        AND d.status = '{DeploymentStatus.QUEUED.value}' AND NOT (d.kind = %(rollback)s)
+    ORDER BY d.customer_id, d.id
+    FOR UPDATE
+), added AS (
+    INSERT INTO {requests} (deployment_id, tracking_id)
+    SELECT joined.id, asked.tracking_id
+    FROM unnest(%(asking)s::uuid[], %(ids)s::uuid[])
+        WITH ORDINALITY AS asked(customer_id, tracking_id, position)
+    JOIN (
+        SELECT DISTINCT ON (customer_id) id, customer_id FROM queued ORDER BY customer_id, id
+    ) AS joined ON joined.customer_id = asked.customer_id
+    ORDER BY asked.position
+    ON CONFLICT DO NOTHING
+    RETURNING id, deployment_id, tracking_id
+)
+SELECT queued.*, (
+    SELECT string_agg(requested.tracking_id::text, ',' ORDER BY requested.id) FROM (
+        SELECT id, tracking_id FROM {requests} WHERE deployment_id = queued.id
+        UNION ALL
+        SELECT id, tracking_id FROM added WHERE deployment_id = queued.id
+    ) AS requested
+)
+FROM queued ORDER BY queued.customer_id, queued.id
+"""  # noqa: S608
 
 
-def _coalesce(queued: Deployment, *, kind: str, tracking_ids: list[Any]) -> Deployment:
-    # Constant work: the new rows only, never what the deployment already carries.
-    _request_and_read([(queued, tracking_ids)])
-    _raise_kind(queued, kind)
+def _join_queued(customer: Customer, *, kind: str, tracking_ids: list[Any]) -> Deployment | None:
+    """The customer's queued deployment (not a rollback), locked, with the trackings added to
+    it (constant work: the new rows only); None when none is queued."""
+    if uses_postgresql():
+        queued = _queued_sync_deployments_joined([(customer, tracking_ids)]).get(customer.pk)
+    else:
+        queued = (
+            Deployment.objects.select_for_update()
+            .filter(
+                organization_id=customer.organization_id,
+                customer=customer,
+                status=DeploymentStatus.QUEUED,
+            )
+            .exclude(kind=DeploymentKind.ROLLBACK)
+            .first()
+        )
+        if queued is not None:
+            _request(queued, tracking_ids)
+    if queued is not None:
+        _raise_kind(queued, kind)
     return queued
 
 
