@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from customers.filters import filter_by_tag
 from oneclicktag.core.concurrency import ETagMixin, requested_version
 from oneclicktag.core.errors import error_body
+from oneclicktag.core.fast_input import plain_input
 from oneclicktag.core.filters import ChoiceFilter, FilterBackend, FilterSet
 from oneclicktag.core.idempotency import idempotent
 from oneclicktag.core.schema import ErrorDetailSerializer, ErrorSerializer
@@ -260,7 +261,7 @@ class TrackingViewSet(
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         validator = _create_validator()
-        validated = validator.run_validation(request.data)
+        validated = plain_input(validator, request.data) or validator.run_validation(request.data)
         result = services.tracking_create(
             organization=self.tenant.organization,
             actor=self.tenant.actor,
@@ -342,7 +343,7 @@ class TrackingViewSet(
         item_serializer = _create_validator()
         for raw in raw_items:
             try:
-                validated = item_serializer.run_validation(raw)
+                validated = plain_input(item_serializer, raw) or item_serializer.run_validation(raw)
             except ValidationError as error:
                 parsed.append((raw.get("customer"), flatten_errors(error.detail)))
             else:
