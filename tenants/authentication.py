@@ -30,7 +30,7 @@ from rest_framework.request import Request
 
 from oneclicktag.core.context import set_context
 from oneclicktag.core.infrastructure import CACHE_ERRORS
-from oneclicktag.core.throttling import AuthFailureThrottle
+from oneclicktag.core.throttling import AuthFailureThrottle, UserOrKeyRateThrottle
 from tenants.actors import ApiKeyPrincipal, FirebaseIdentity
 from tenants.id_tokens import IdTokenRejected, verify_firebase_id_token
 from tenants.models import ApiKey, Membership, Organization, User
@@ -106,9 +106,13 @@ def connect_api_key_cache() -> None:
         )
 
 
-def _cached_api_key(key: str) -> ApiKey | None:
+def _cached_api_key(request: Request, prefix: str, secret_hash: str) -> ApiKey | None:
+    """The cached copy of the key, read in the round trip that counts the request against the
+    key's rate limit (oneclicktag.core.throttling)."""
+    throttle = UserOrKeyRateThrottle()
+    ident = throttle.api_key_ident(prefix, secret_hash)
     try:
-        found = cache.get(key)
+        found = throttle.get_counting(request, _api_key_cache_key(prefix, secret_hash), ident)
     except CACHE_ERRORS:
         return None
     return found if isinstance(found, ApiKey) else None
@@ -205,8 +209,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if len(pieces) != 3 or pieces[0] != API_KEY_PREFIX:
             raise _refuse(request, "The API key is invalid or revoked.")
         prefix, secret_hash = pieces[1], hash_api_key_secret(pieces[2])
-        cache_key = _api_key_cache_key(prefix, secret_hash)
-        api_key = _cached_api_key(cache_key)
+        api_key = _cached_api_key(request, prefix, secret_hash)
         if api_key is None:
             api_key = (
                 ApiKey.objects.select_related("organization")
@@ -221,7 +224,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
                 ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
                 api_key.last_used_at = now
-            _remember_api_key(cache_key, api_key)
+            _remember_api_key(_api_key_cache_key(prefix, secret_hash), api_key)
         set_context(user_id=f"api_key:{api_key.pk}")
         return ApiKeyPrincipal(api_key), api_key
 

@@ -62,6 +62,30 @@ def test_an_api_key_is_counted_on_its_own(
     assert alice.client.get("/api/v1/members/").status_code == 200
 
 
+def test_an_api_key_counted_with_its_cache_read_is_counted_once_from_the_first_request(
+    alice: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key's cached copy and its count come in one round trip; the first request (no
+    # cached copy yet: a database read) and the later ones (cached) count alike.
+    monkeypatch.setattr(UserOrKeyRateThrottle, "rate", "3/min", raising=False)
+    key_client = alice.api_key_client("viewer")
+    statuses = [key_client.get("/api/v1/members/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_someones_key_prefix_with_a_wrong_secret_does_not_spend_their_limit(
+    alice: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(UserOrKeyRateThrottle, "rate", "2/min", raising=False)
+    key_client = alice.api_key_client("viewer")
+    prefix = key_client.raw_key.split("_")[1]
+    impostor = APIClient()
+    impostor.credentials(HTTP_AUTHORIZATION=f"Api-Key oct_{prefix}_not-the-secret")
+    assert [impostor.get("/api/v1/members/").status_code for _ in range(3)] == [401] * 3
+
+    assert [key_client.get("/api/v1/members/").status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_bad_credentials_slow_the_guesser_and_never_a_valid_credential(
     alice: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
