@@ -16,14 +16,11 @@ from tenants.models import Organization
 
 
 def customers_by_ids(
-    *, organization: Organization, ids: Iterable[Any], for_update: bool = False
+    *, organization: Organization, ids: Iterable[Any]
 ) -> dict[uuid.UUID, Customer]:
     """The organization's live customers among `ids`, in one query; foreign ids are simply absent.
 
     Ids that are not UUIDs are skipped, so a caller can report them like any unknown customer.
-    `for_update` locks them (inside the caller's transaction) FOR NO KEY UPDATE: writers of
-    them take turns, and rows the caller inserted for them (which hold a key-share lock on
-    their customer) are not in the way.
     """
     wanted = set()
     for raw in ids:
@@ -34,12 +31,10 @@ def customers_by_ids(
     if not wanted:
         return {}
     if uses_postgresql():
-        customers = _customers_with_connections(organization, sorted(wanted), for_update)
+        customers = _customers_with_connections(organization, sorted(wanted))
     else:
         queryset = Customer.objects.filter(organization=organization, pk__in=wanted)
         queryset = queryset.select_related("google_connection").order_by("pk")
-        if for_update:
-            queryset = queryset.select_for_update(of=("self",), no_key=True)
         customers = list(queryset)
     for customer in customers:
         # The caller's organization is the customer's: no query to read it again.
@@ -48,27 +43,24 @@ def customers_by_ids(
 
 
 @cache
-def _customers_sql(for_update: bool) -> str:
+def _customers_sql() -> str:
     # Only the models' table and column names are formatted in; values are parameters.
     return (
         f"SELECT {select_list(Customer, 'c')}, {select_list(GoogleConnection, 'g')} "  # noqa: S608
         f"FROM {Customer._meta.db_table} c "
         f"LEFT JOIN {GoogleConnection._meta.db_table} g ON g.customer_id = c.id "
         "WHERE c.organization_id = %s AND c.id = ANY(%s) AND c.deleted IS NULL ORDER BY c.id"
-        + (" FOR NO KEY UPDATE OF c" if for_update else "")
     )
 
 
-def _customers_with_connections(
-    organization: Organization, ids: list[uuid.UUID], for_update: bool
-) -> list[Customer]:
+def _customers_with_connections(organization: Organization, ids: list[uuid.UUID]) -> list[Customer]:
     """The ORM query above as text (its compile cost more than the query: oneclicktag.core.rows),
     in key order, so two writers locking overlapping customers never deadlock."""
     connection_of = Customer._meta.get_field("google_connection")
     customer_of = GoogleConnection._meta.get_field("customer")
     customers = []
     with connection.cursor() as cursor:
-        cursor.execute(_customers_sql(for_update), [organization.pk, ids])
+        cursor.execute(_customers_sql(), [organization.pk, ids])
         for row in cursor.fetchall():
             customer, google = instances(row, Customer, GoogleConnection)
             # What select_related caches: no connection reads as RelatedObjectDoesNotExist.

@@ -19,7 +19,7 @@ from tests.fixtures.trackings import make_tracking
 from tests.trackings.api_support import make_customer
 from trackings.models import Deployment, DeploymentKind, TrackingStatus
 from trackings.selectors import tracking_counts_by_customer
-from trackings.services.deployments import _queued_sync_deployment, deployment_enqueue
+from trackings.services.deployments import _join_queued, deployment_enqueue
 
 
 def _values(instance: Model) -> dict[str, Any]:
@@ -31,8 +31,7 @@ def test_these_reads_run_on_postgresql_here() -> None:
     assert uses_postgresql()
 
 
-@pytest.mark.parametrize("for_update", [False, True])
-def test_customers_read_as_the_orm_reads_them(alice: Any, bob: Any, for_update: bool) -> None:
+def test_customers_read_as_the_orm_reads_them(alice: Any, bob: Any) -> None:
     connected = make_customer(alice, name="Connected")
     Customer.objects.filter(pk=connected.pk).update(tags=["vip", {"k": [1, None]}])
     alone = make_customer(alice, connected=False, name="Alone")
@@ -42,7 +41,7 @@ def test_customers_read_as_the_orm_reads_them(alice: Any, bob: Any, for_update: 
     asked = [connected.pk, str(alone.pk), gone.pk, theirs.pk, "not-a-uuid", uuid.uuid4()]
 
     with transaction.atomic():
-        found = customers_by_ids(organization=alice.organization, ids=asked, for_update=for_update)
+        found = customers_by_ids(organization=alice.organization, ids=asked)
 
     assert list(found) == sorted([connected.pk, alone.pk])
     for pk, customer in found.items():
@@ -79,20 +78,21 @@ def test_counts_read_as_the_orm_counts(alice: Any, bob: Any) -> None:
 def test_the_queued_deployment_reads_as_the_orm_reads_it(alice: Any) -> None:
     customer = make_customer(alice)
     actor = Actor(user=alice.owner)
-    assert _queued_sync_deployment(customer) is None
+    assert _join_queued(customer, kind=DeploymentKind.DEPLOY, tracking_ids=[]) is None
     Deployment.objects.create(
         organization=alice.organization,
         customer=customer,
         kind=DeploymentKind.ROLLBACK,
         target_gtm_version_id="3",
     )
-    assert _queued_sync_deployment(customer) is None  # a queued rollback is not joined
+    # A queued rollback is not joined.
+    assert _join_queued(customer, kind=DeploymentKind.DEPLOY, tracking_ids=[]) is None
 
     queued = deployment_enqueue(customer=customer, actor=actor)
     Deployment.objects.filter(pk=queued.pk).update(plan={"gtm": [{"a": 1}]}, google_calls={"x": 1})
 
     with transaction.atomic():
-        read = _queued_sync_deployment(customer)
+        read = _join_queued(customer, kind=DeploymentKind.DEPLOY, tracking_ids=[])
     assert read is not None
     assert _values(read) == _values(Deployment.objects.get(pk=queued.pk))
     assert read.plan == {"gtm": [{"a": 1}]}
