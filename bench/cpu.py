@@ -19,6 +19,7 @@ throughput ratio a CPU-bound machine would reach.
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -152,6 +153,10 @@ def _print_sampled(client: Client, scenario: Scenario, count: int) -> None:
 
 
 def print_cpu(seeded: Seeded, detail_ids: list[str]) -> None:
+    # What the product's WSGI module does at start (oneclicktag/wsgi.py), here for both sides
+    # alike: this process's heap (the bench, the seed, the emulator's client) frozen, so full
+    # collections walk only what the requests make.
+    gc.freeze()
     print(
         f"\nCPU per request in process (product handler vs floor handler, median of {REQUESTS}; "
         "ratio = floor ms ÷ product ms, the throughput ratio a CPU-bound server would reach)"
