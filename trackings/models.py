@@ -335,7 +335,10 @@ class DeploymentRequest(models.Model):
     carries, instead of rewriting a list that grows with every coalesced write."""
 
     id = models.BigAutoField(primary_key=True)
-    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="requested")
+    # No index of its own: deployment_request_once starts with it.
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, related_name="requested", db_index=False
+    )
     # No foreign key: a tracking removed since stays named here, as it did in the list.
     tracking_id = models.UUIDField()
 
@@ -512,7 +515,10 @@ class PendingChangeTracking(models.Model):
     already, instead of rewriting a list that grows with every write (as DeploymentRequest)."""
 
     id = models.BigAutoField(primary_key=True)
-    change = models.ForeignKey(PendingChange, on_delete=models.CASCADE, related_name="carried")
+    # No index of its own: pending_change_tracking_once starts with it.
+    change = models.ForeignKey(
+        PendingChange, on_delete=models.CASCADE, related_name="carried", db_index=False
+    )
     # No foreign key: a tracking removed since stays named here, as it did in the list.
     tracking_id = models.UUIDField()
 
