@@ -168,9 +168,7 @@ def _text(field: fields.CharField) -> _Reader:
     # A CharField takes numbers too (0 -> "0"); only strings are read here.
 
     def read(value: Any) -> tuple[bool, Any]:
-        if type(value) is not str or len(value) < shortest:
-            return _GIVE_UP
-        if longest is not None and len(value) > longest:
+        if type(value) is not str or not _length_within(value, shortest, longest):
             return _GIVE_UP
         if (trimmed and value != value.strip()) or "\x00" in value:
             return _GIVE_UP
@@ -179,6 +177,10 @@ def _text(field: fields.CharField) -> _Reader:
         return True, value
 
     return read
+
+
+def _length_within(value: str | list[Any], shortest: int, longest: int | None) -> bool:
+    return len(value) >= shortest and (longest is None or len(value) <= longest)
 
 
 def _choice(field: fields.ChoiceField) -> _Reader:
@@ -214,9 +216,7 @@ def _choices(field: fields.ListField) -> _Reader:
     longest = field.max_length
 
     def read(value: Any) -> tuple[bool, Any]:
-        if type(value) is not list or len(value) < shortest:
-            return _GIVE_UP
-        if longest is not None and len(value) > longest:
+        if type(value) is not list or not _length_within(value, shortest, longest):
             return _GIVE_UP
         if any(type(item) is not str or item not in mapping or item == "" for item in value):
             return _GIVE_UP

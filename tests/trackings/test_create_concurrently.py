@@ -4,6 +4,7 @@ inserts overlap, the limit is judged one writer at a time."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,6 +26,27 @@ def _spec(name: str) -> TrackingRequest:
     return TrackingRequest(
         name=name, type="button_click", config={"selector": f"#{name}"}, destinations=["ga4"]
     )
+
+
+def _second_waits_for_first(
+    first: Callable[[], None],
+    second: Callable[[], None],
+    first_wrote: threading.Event,
+    first_may_commit: threading.Event,
+) -> None:
+    """Run `first` until it has written (holding its transaction open), then `second`, which
+    must wait on the lock the first holds; then let the first commit and both finish."""
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_wrote.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.0)
+    # It inserted its trackings, and waits on the lock the first writer holds.
+    assert two.is_alive()
+    first_may_commit.set()
+    one.join(10)
+    two.join(10)
 
 
 def test_the_second_writer_waits_for_the_first_and_counts_its_tracking(alice: Any) -> None:
@@ -60,17 +82,7 @@ def test_the_second_writer_waits_for_the_first_and_counts_its_tracking(alice: An
         finally:
             connection.close()
 
-    one = threading.Thread(target=first)
-    one.start()
-    assert first_wrote.wait(10)
-    two = threading.Thread(target=second)
-    two.start()
-    two.join(1.0)
-    # It inserted its tracking, and waits on the lock the first writer holds.
-    assert two.is_alive()
-    first_may_commit.set()
-    one.join(10)
-    two.join(10)
+    _second_waits_for_first(first, second, first_wrote, first_may_commit)
 
     assert outcome["first"] == "created"
     assert "limit of 2 trackings" in outcome["second"]
@@ -114,16 +126,7 @@ def test_two_writers_of_one_container_both_grow_its_stored_measure(alice: Any) -
         finally:
             connection.close()
 
-    one = threading.Thread(target=first)
-    one.start()
-    assert first_wrote.wait(10)
-    two = threading.Thread(target=second)
-    two.start()
-    two.join(1.0)
-    assert two.is_alive()
-    first_may_commit.set()
-    one.join(10)
-    two.join(10)
+    _second_waits_for_first(first, second, first_wrote, first_may_commit)
 
     customer.refresh_from_db()
     grown = growth_bound(customer, written["first"]) + growth_bound(customer, written["second"])
