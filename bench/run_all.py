@@ -94,6 +94,9 @@ def _http_part(workdir: Path, *, cpu_only: bool = False, scale_only: bool = Fals
         queries = _queries_per_request(seeded, detail_ids)
         # CPU per request in this process: the evidence a loaded machine does not blur.
         print_cpu(seeded, detail_ids)
+        # Its write rows added a few thousand trackings: analysed, as autovacuum would have
+        # done, or the lists below are planned from the seed's statistics.
+        settle()
     if cpu_only:
         return
     usage = _index_usage("before the list requests", {})

@@ -151,3 +151,27 @@ def test_each_row_gets_its_own_value(alice: Any) -> None:
 
     sizes = dict(GoogleConnection.objects.values_list("pk", "gtm_our_size_bytes"))
     assert [sizes[c.pk] for c in connections] == [10, 20, connections[2].gtm_our_size_bytes]
+
+
+def test_new_instances_are_what_keyword_construction_builds(alice: Any) -> None:
+    from oneclicktag.core.rows import new_instances
+    from trackings.models import Tracking
+
+    customer = make_customer(alice)
+    given = {
+        "organization_id": alice.organization.pk,
+        "customer_id": customer.pk,
+        "name": "Buy",
+        "type": "button_click",
+        "config": {"selector": "#buy"},
+    }
+    (built,) = new_instances(Tracking, [given])
+    expected = Tracking(**given)
+
+    assert built._state.adding and built._state.db is None
+    # Every field at its default (a new key, new containers) where not given.
+    assert {k: v for k, v in _values(built).items() if k != "id"} == {
+        k: v for k, v in _values(expected).items() if k != "id"
+    }
+    assert built.id != expected.id
+    assert built.destinations == [] and built.destinations is not expected.destinations

@@ -23,7 +23,7 @@ from customers.selectors import customers_by_ids
 from oneclicktag.core.concurrency import ensure_version
 from oneclicktag.core.context import current_context
 from oneclicktag.core.exceptions import Conflict, InvalidInput, StaleVersion
-from oneclicktag.core.rows import insert
+from oneclicktag.core.rows import insert, new_instances
 from tenants.actors import Actor
 from tenants.models import AuditEvent, Organization
 from tenants.services import audit_record
@@ -289,9 +289,7 @@ def tracking_bulk_create(
                 resolved.append((index, customer, spec))
         if errors:
             raise BulkValidationError(errors)
-        trackings = [
-            _new_tracking(organization, customer, user, spec) for _, customer, spec in resolved
-        ]
+        trackings = _new_trackings(organization, user, [(c, spec) for _, c, spec in resolved])
         insert(trackings)
         _audit_many(organization, actor, "tracking.create", trackings)
         growths = _growth_bounds(list({c.pk: c for _, c, _ in resolved}.values()), trackings)
@@ -350,20 +348,32 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _new_tracking(
-    organization: Organization, customer: Customer, user: Any, spec: TrackingRequest
-) -> Tracking:
+def _new_trackings(
+    organization: Organization, user: Any, asked: Sequence[tuple[Customer, TrackingRequest]]
+) -> list[Tracking]:
     # A new tracking starts `pending` (the model's default; see trackings.lifecycle), or `draft`.
-    tracking = Tracking(
-        organization_id=organization.pk,
-        customer=customer,
-        created_by=user,
-        updated_by=user,
-        **_spec_fields(spec),
+    user_id = None if user is None else user.pk
+    trackings = new_instances(
+        Tracking,
+        (
+            {
+                "organization_id": organization.pk,
+                "customer_id": customer.pk,
+                "created_by_id": user_id,
+                "updated_by_id": user_id,
+                **_spec_fields(spec),
+            }
+            for customer, spec in asked
+        ),
     )
-    if spec.draft:
-        tracking_mark_draft(tracking)
-    return tracking
+    for tracking, (customer, spec) in zip(trackings, asked, strict=True):
+        _TRACKING_CUSTOMER.set_cached_value(tracking, customer)
+        if spec.draft:
+            tracking_mark_draft(tracking)
+    return trackings
+
+
+_TRACKING_CUSTOMER = Tracking._meta.get_field("customer")
 
 
 def _audit_many(
@@ -380,22 +390,23 @@ def _audit_many(
         )
         return
     # One INSERT for the whole batch, with the fields audit_record writes for one event.
-    request_id = current_context().request_id or ""
+    common = {
+        "organization_id": organization.pk,
+        "actor_user_id": None if actor.user is None else actor.user.pk,
+        "actor_api_key_id": None if actor.api_key is None else actor.api_key.pk,
+        "actor_label": actor.label,
+        "action": action,
+        "object_type": "tracking",
+        "request_id": current_context().request_id or "",
+    }
     insert(
-        [
-            AuditEvent(
-                organization_id=organization.pk,
-                actor_user=actor.user,
-                actor_api_key=actor.api_key,
-                actor_label=actor.label,
-                action=action,
-                object_type="tracking",
-                object_id=str(tracking.pk),
-                after=tracking_snapshot(tracking),
-                request_id=request_id,
-            )
-            for tracking in trackings
-        ]
+        new_instances(
+            AuditEvent,
+            (
+                {**common, "object_id": str(tracking.pk), "after": tracking_snapshot(tracking)}
+                for tracking in trackings
+            ),
+        )
     )
 
 
