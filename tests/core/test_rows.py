@@ -168,10 +168,12 @@ def test_new_instances_are_what_keyword_construction_builds(alice: Any) -> None:
     (built,) = new_instances(Tracking, [given])
     expected = Tracking(**given)
 
-    assert built._state.adding and built._state.db is None
+    assert built._state.adding
+    assert built._state.db is None
     # Every field at its default (a new key, new containers) where not given.
     assert {k: v for k, v in _values(built).items() if k != "id"} == {
         k: v for k, v in _values(expected).items() if k != "id"
     }
     assert built.id != expected.id
-    assert built.destinations == [] and built.destinations is not expected.destinations
+    assert built.destinations == []
+    assert built.destinations is not expected.destinations
