@@ -29,16 +29,12 @@ from trackings.models import CustomerTrackingCount
 
 @dataclass(frozen=True)
 class LockedCustomers:
-    """What `customers_lock_for_create` found, by customer: those it locked (the others were
-    deleted meanwhile), their kept trackings at most, new ones included (None: unknown), and
-    the stored measures it grew."""
+    """What `customers_lock_for_create` found, by customer: the kept trackings at most, new
+    ones included (None: unknown), of each customer it locked (one deleted meanwhile is
+    absent), and the stored measures it grew."""
 
     kept_at_most: dict[uuid.UUID, int | None]
     grown: dict[uuid.UUID, int]
-
-    @property
-    def locked(self) -> set[uuid.UUID]:
-        return set(self.kept_at_most)
 
 
 def customers_lock_for_create(

@@ -63,6 +63,17 @@ def deployment_snapshot(deployment: Deployment) -> dict[str, Any]:
     }
 
 
+def _audit(deployment: Deployment, actor: Actor, action: str) -> None:
+    audit_record(
+        organization=deployment.organization_id,
+        actor=actor,
+        action=action,
+        object_type="deployment",
+        object_id=deployment.pk,
+        after=deployment_snapshot(deployment),
+    )
+
+
 def _actor_user(actor: Actor) -> Any:
     return actor.user if actor.user is not None else None
 
@@ -92,8 +103,8 @@ def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) ->
     """Name the trackings that asked for `deployment`: one INSERT, whatever it carries already
     (a tracking named before stays where it was)."""
     rows = [
-        DeploymentRequest(deployment=deployment, tracking_id=_as_uuid(value))
-        for value in dict.fromkeys(str(value) for value in tracking_ids)
+        DeploymentRequest(deployment=deployment, tracking_id=tracking_id)
+        for tracking_id in _distinct_ids(tracking_ids)
     ]
     deployment.requested_tracking_ids_known(None)
     if rows:
@@ -104,6 +115,11 @@ def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
     """`target` carries `source`'s changes: the trackings that asked for `source` now ask for
     `target` too."""
     _request(target, source.requested.values_list("tracking_id", flat=True))
+
+
+def _distinct_ids(tracking_ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
+    """The ids in the order first asked, each once (as text or as UUIDs alike)."""
+    return [_as_uuid(value) for value in dict.fromkeys(str(value) for value in tracking_ids)]
 
 
 def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
@@ -151,14 +167,7 @@ def _queue_new(
         if queued is None:
             raise
         return queued
-    audit_record(
-        organization=customer.organization_id,
-        actor=actor,
-        action="deployment.create",
-        object_type="deployment",
-        object_id=deployment.pk,
-        after=deployment_snapshot(deployment),
-    )
+    _audit(deployment, actor, "deployment.create")
     _schedule(deployment)
     return deployment
 
@@ -204,9 +213,9 @@ def _queued_sync_deployments_joined(
     their trackings that held the deployment while this statement waited is carried all the
     same, and shows in the next read of the deployment, not in this answer."""
     pairs = [
-        (customer.pk, _as_uuid(value))
+        (customer.pk, tracking_id)
         for customer, tracking_ids in asks
-        for value in dict.fromkeys(str(value) for value in tracking_ids)
+        for tracking_id in _distinct_ids(tracking_ids)
     ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -371,14 +380,7 @@ def deployment_cancel(*, deployment: Deployment, actor: Actor) -> Deployment:
             raise Conflict(
                 f"Only a queued deployment can be cancelled; this one is {deployment.status}."
             )
-        audit_record(
-            organization=deployment.organization_id,
-            actor=actor,
-            action="deployment.cancel",
-            object_type="deployment",
-            object_id=deployment.pk,
-            after=deployment_snapshot(deployment),
-        )
+        _audit(deployment, actor, "deployment.cancel")
         # Trackings that waited for it are no longer on their way to GTM.
         _release_waiting_trackings(deployment)
     return deployment
@@ -436,14 +438,7 @@ def deployment_request_rollback(
             created_by=_actor_user(actor),
             updated_by=_actor_user(actor),
         )
-        audit_record(
-            organization=customer.organization_id,
-            actor=actor,
-            action="deployment.rollback",
-            object_type="deployment",
-            object_id=deployment.pk,
-            after=deployment_snapshot(deployment),
-        )
+        _audit(deployment, actor, "deployment.rollback")
         _schedule(deployment)
     return deployment
 

@@ -292,24 +292,25 @@ def tracking_bulk_create(
         trackings = _new_trackings(organization, user, [(c, spec) for _, c, spec in resolved])
         insert(trackings)
         _audit_many(organization, actor, "tracking.create", trackings)
-        growths = _growth_bounds(list({c.pk: c for _, c, _ in resolved}.values()), trackings)
+        by_id = {c.pk: c for _, c, _ in resolved}
+        growths = _growth_bounds(list(by_id.values()), trackings)
         # From here to the commit, writers for the same customers go one at a time: the
         # customers are locked, and what must see the other writers' committed rows comes
         # after. Only this tail is serialized, not the inserts and compiles above, so
         # concurrent bulk writes for the same customers overlap (bulk 100 at c=8: 0.21x ->
-        # 0.27x of the floor). The lock grows each container's stored measure by the new
-        # trackings' bound in the same statement (trackings.container_budget).
-        by_id = {c.pk: c for _, c, _ in resolved}
+        # 0.27x of the floor). The lock counts the new trackings into each customer's kept
+        # count and grows its container's stored measure in the same statement
+        # (trackings/write_lock.py).
         added = Counter(t.customer_id for t in trackings)
         held = customers_lock_for_create(
             organization_id=organization.pk, added=added, growths=growths
         )
-        customers = [c for pk, c in by_id.items() if pk in held.locked]
+        customers = [c for pk, c in by_id.items() if pk in held.kept_at_most]
         for pk, size in held.grown.items():
             by_id[pk].google_connection.gtm_our_size_bytes = size
         over = _limit_errors(organization, customers, held.kept_at_most)
         # Deleted since the read above.
-        over.update(dict.fromkeys(set(by_id) - held.locked, "Customer not found."))
+        over.update(dict.fromkeys(set(by_id) - set(held.kept_at_most), "Customer not found."))
         if over:
             raise BulkValidationError(
                 {
