@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
     "EXCEPTION_HANDLER": "oneclicktag.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "oneclicktag.core.schema.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["oneclicktag.core.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["oneclicktag.core.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # The API parses JSON only, so test clients send JSON unless told otherwise.
@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
-        "rest_framework.renderers.JSONRenderer",
+        "oneclicktag.core.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ]
 

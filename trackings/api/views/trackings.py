@@ -25,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +36,7 @@ from oneclicktag.core.errors import error_body
 from oneclicktag.core.fast_input import plain_input
 from oneclicktag.core.filters import ChoiceFilter, FilterBackend, FilterSet
 from oneclicktag.core.idempotency import idempotent
+from oneclicktag.core.renderers import FastJSONRenderer
 from oneclicktag.core.schema import ErrorDetailSerializer, ErrorSerializer
 from tenants.api.viewsets import OrganizationScopedViewSet
 from trackings.api.serializers.trackings import (
@@ -76,7 +77,7 @@ class JpegRenderer(BaseRenderer):
         self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
     ) -> Any:
         # Reached by errors only (a 404 asked for as an image): they stay JSON.
-        return JSONRenderer().render(data, "application/json", renderer_context)
+        return FastJSONRenderer().render(data, "application/json", renderer_context)
 
 
 class TrackingTypeListView(APIView):
@@ -235,7 +236,7 @@ class TrackingViewSet(
         detail=True,
         methods=["get"],
         url_path="site-screenshot",
-        renderer_classes=[JSONRenderer, JpegRenderer],
+        renderer_classes=[FastJSONRenderer, JpegRenderer],
     )
     def site_screenshot(self, request: Request, pk: Any = None) -> HttpResponse:
         tracking = self.get_object()
