@@ -13,14 +13,17 @@ PostgreSQL and keep the ORM query elsewhere (the embedded SQLite mode).
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
+import orjson
 from django.db import connections, models
 from django.db.models import Field, Model
+from psycopg.types.json import Jsonb
 
 M = TypeVar("M", bound=Model)
 _Converter = Callable[[Any, Any, Any], Any]
@@ -160,6 +163,8 @@ def _preparers(model: type[Model], alias: str) -> tuple[Callable[[Model], Any], 
     on_postgresql = connection.vendor == "postgresql"
 
     def preparer(field: Field[Any, Any]) -> Callable[[Model], Any]:
+        if on_postgresql and type(field) is models.JSONField:
+            return _json_preparer(field, connection)
         target = field.target_field if isinstance(field, models.ForeignKey) else field
         ready = _READY_AS_THEY_ARE.get(type(target), ()) if on_postgresql else ()
         attname, own_pre_save = field.attname, type(field).pre_save is not Field.pre_save
@@ -177,6 +182,41 @@ def _preparers(model: type[Model], alias: str) -> tuple[Callable[[Model], Any], 
         return prepare
 
     return tuple(preparer(field) for field in _fields(model))
+
+
+_PLAIN_JSON = (dict, list, str, int, float, bool)
+
+
+def _json_preparer(field: models.JSONField[Any], connection: Any) -> Callable[[Model], Any]:
+    """A JSONField's value as Django sends it to PostgreSQL (`Jsonb`), written by orjson: a
+    tracking's audit snapshot took a tenth of a millisecond with `json.dumps`. `json.dumps`
+    (with the field's encoder) still writes what orjson refuses (an integer beyond 64 bits)
+    and whatever is not plain JSON data (an expression goes Django's own way). Two values that
+    were errors are written instead: a UUID without an encoder (orjson writes it itself) and a
+    float NaN (orjson writes null where PostgreSQL refused `NaN`)."""
+    attname = field.attname
+    encoder = field.encoder
+    default = encoder().default if encoder is not None else None
+    # What orjson would write its own way goes to the encoder, as with json.dumps.
+    options = (
+        orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+    def dumps(value: Any) -> bytes | str:
+        try:
+            return orjson.dumps(value, default=default, option=options)
+        except orjson.JSONEncodeError:
+            return json.dumps(value, cls=encoder)
+
+    def prepare(obj: Model) -> Any:
+        value = getattr(obj, attname)
+        if value is None:
+            return None  # SQL NULL, as Django's JSONField sends it
+        if not isinstance(value, _PLAIN_JSON):
+            return field.get_db_prep_save(value, connection)
+        return Jsonb(value, dumps=dumps)
+
+    return prepare
 
 
 # From this many rows a COPY costs less than an INSERT: psycopg writes COPY rows in C, where an

@@ -177,3 +177,62 @@ def test_new_instances_are_what_keyword_construction_builds(alice: Any) -> None:
     assert built.id != expected.id
     assert built.destinations == []
     assert built.destinations is not expected.destinations
+
+
+# JSON values that json.dumps and orjson could write differently: non-text keys, text past
+# ASCII and the separators, a float's exponent, an integer beyond 64 bits (orjson refuses it:
+# json.dumps writes it), scalars and empty containers.
+_JSON_VALUES: list[Any] = [
+    {"keys": {1: "one", 2.5: "two and a half", False: "no", None: "none"}},
+    {"text": 'Café ✓ 日本 line\u2028end "quoted" \\ \t'},
+    {"small": 1e-7, "large": 1.5e300, "negative": -0.0, "int": 2**63 - 1},
+    {"beyond 64 bits": 2**70},
+    [[], {}, [None, True, False]],
+    "text",
+    0,
+]
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_json_is_stored_as_bulk_create_stores_it(alice: Any, count: int) -> None:
+    from oneclicktag.core.rows import insert
+    from trackings.models import Tracking
+
+    customer = make_customer(alice)
+
+    def new(config: Any) -> Tracking:
+        return Tracking(
+            organization_id=alice.organization.pk,
+            customer=customer,
+            name="JSON",
+            type="button_click",
+            config=config,
+        )
+
+    for value in _JSON_VALUES:
+        mine = [new(value) for _ in range(count)]
+        theirs = [new(value) for _ in range(count)]
+        insert(mine)
+        Tracking.objects.bulk_create(theirs)
+        stored = Tracking.objects.filter(pk__in=[t.pk for t in mine + theirs])
+        assert {repr(t.config) for t in stored} == {
+            repr(Tracking.objects.get(pk=theirs[0].pk).config)
+        }
+
+
+def test_json_that_django_cannot_write_is_an_error_still(alice: Any) -> None:
+    import datetime
+
+    from oneclicktag.core.rows import insert
+    from trackings.models import Tracking
+
+    customer = make_customer(alice)
+    tracking = Tracking(
+        organization_id=alice.organization.pk,
+        customer=customer,
+        name="JSON",
+        type="button_click",
+        config={"at": datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)},
+    )
+    with pytest.raises(TypeError, match="not JSON serializable"), transaction.atomic():
+        insert([tracking])

@@ -6,10 +6,12 @@ Public API: ``TrackingType``, ``all_tracking_types()``, ``get_tracking_type(key)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -72,6 +74,51 @@ def get_tracking_type(key: str) -> TrackingType:
 @cache
 def _validator(type_key: str) -> Draft202012Validator:
     return Draft202012Validator(_BY_KEY[type_key].config_schema)
+
+
+@cache
+def _fast_validator(type_key: str) -> jsonschema_rs.Draft202012Validator:
+    return jsonschema_rs.Draft202012Validator(dict(_BY_KEY[type_key].config_schema))
+
+
+def _plainly_valid(type_key: str, config: Mapping[str, Any]) -> bool:
+    """Valid by jsonschema-rs (Rust, fifty times faster: a tenth of a bulk create of 100 was
+    Python's jsonschema), for a config both validators read alike. Their regular expressions
+    differ on some characters (Python's `\\s` takes U+001C to U+001F, Rust's does not; Python's
+    `$` matches before a final newline), so only a config of printable ASCII text, finite
+    numbers within 64 bits, booleans and nulls is taken on Rust's word; any other, and every
+    invalid one, is judged by Python's jsonschema, whose errors are the messages."""
+    return _plain(config) and _fast_validator(type_key).is_valid(config)
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _plain(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not (item.isascii() and item.isprintable()):
+                return False
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if item not in _INT64:
+                return False
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        else:
+            return False
+    return True
 
 
 def _path(parts: Any) -> str:
@@ -141,10 +188,11 @@ def validate_tracking_config(type_key: str, config: Any) -> dict[str, list[str]]
     if not isinstance(config, Mapping):
         return {"config": ["Must be an object."]}
     errors: dict[str, list[str]] = {}
-    for error in sorted(_validator(type_key).iter_errors(config), key=lambda e: e.json_path):
-        for path, message in _messages(error):
-            if message not in errors.setdefault(path, []):
-                errors[path].append(message)
+    if not _plainly_valid(type_key, config):
+        for error in sorted(_validator(type_key).iter_errors(config), key=lambda e: e.json_path):
+            for path, message in _messages(error):
+                if message not in errors.setdefault(path, []):
+                    errors[path].append(message)
     for path, problem in _bad_regexes(config, ["config"]):
         errors.setdefault(path, []).append(problem)
     return errors
