@@ -1,6 +1,6 @@
 """The tables every tracking write inserts into keep no one-column index that another index of
 the same table starts with: each insert maintains every index (a bulk create of 100 trackings
-writes 100 trackings, 100 audit events and 100 deployment requests), and the longer index
+writes 100 trackings, 100 audit events and a deployment request a customer), and the longer index
 answers the same lookups. (Colder tables keep Django's foreign-key indexes.)"""
 
 from __future__ import annotations

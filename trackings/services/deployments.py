@@ -40,6 +40,7 @@ from trackings.models import (
     DeploymentStatus,
     Tracking,
     TrackingStatus,
+    requested_in_order,
 )
 
 # When changes coalesce into a queued deployment it does the most any of them asked for:
@@ -102,24 +103,22 @@ def _schedule(
 def _request(deployment: Deployment, tracking_ids: Iterable[uuid.UUID | str]) -> None:
     """Name the trackings that asked for `deployment`: one INSERT, whatever it carries already
     (a tracking named before stays where it was)."""
-    rows = [
-        DeploymentRequest(deployment=deployment, tracking_id=tracking_id)
-        for tracking_id in _distinct_ids(tracking_ids)
-    ]
+    text = _as_text(tracking_ids)
     deployment.requested_tracking_ids_known(None)
-    if rows:
-        DeploymentRequest.objects.bulk_create(rows, ignore_conflicts=True)
+    if text:
+        DeploymentRequest.objects.create(deployment=deployment, tracking_ids=text)
 
 
 def deployment_requests_move(*, source: Deployment, target: Deployment) -> None:
     """`target` carries `source`'s changes: the trackings that asked for `source` now ask for
     `target` too."""
-    _request(target, source.requested.values_list("tracking_id", flat=True))
+    _request(target, source.requested_tracking_ids)
 
 
-def _distinct_ids(tracking_ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
-    """The ids in the order first asked, each once (as text or as UUIDs alike)."""
-    return [_as_uuid(value) for value in dict.fromkeys(str(value) for value in tracking_ids)]
+def _as_text(tracking_ids: Iterable[uuid.UUID | str]) -> str:
+    """The ids as a `DeploymentRequest` holds them: canonical, in the order first asked, each
+    once (as text or as UUIDs alike; a value that is not a UUID raises)."""
+    return ",".join(dict.fromkeys(str(_as_uuid(value)) for value in tracking_ids))
 
 
 def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
@@ -212,11 +211,11 @@ def _queued_sync_deployments_joined(
     customers committed before it (the caller holds the customers' locks); an edit of one of
     their trackings that held the deployment while this statement waited is carried all the
     same, and shows in the next read of the deployment, not in this answer."""
-    pairs = [
-        (customer.pk, tracking_id)
-        for customer, tracking_ids in asks
-        for tracking_id in _distinct_ids(tracking_ids)
-    ]
+    texts: dict[Any, str] = {}
+    for customer, tracking_ids in asks:
+        text = _as_text(tracking_ids)
+        if text:
+            texts[customer.pk] = f"{texts[customer.pk]},{text}" if customer.pk in texts else text
     with connection.cursor() as cursor:
         cursor.execute(
             _joined_sql(),
@@ -224,8 +223,8 @@ def _queued_sync_deployments_joined(
                 "customers": sorted({customer.pk for customer, _ in asks}),
                 "organization": asks[0][0].organization_id,
                 "rollback": DeploymentKind.ROLLBACK.value,
-                "asking": [customer_id for customer_id, _ in pairs],
-                "ids": [tracking_id for _, tracking_id in pairs],
+                "asking": list(texts),
+                "texts": list(texts.values()),
             },
         )
         rows = cursor.fetchall()
@@ -236,7 +235,7 @@ def _queued_sync_deployments_joined(
         if queued.setdefault(deployment.customer_id, deployment) is deployment:
             # One text a deployment, split here: no row, and no UUID object, per tracking (a
             # deployment waiting for the quota may carry thousands).
-            deployment.requested_tracking_ids_known(row[-1].split(",") if row[-1] else [])
+            deployment.requested_tracking_ids_known(requested_in_order([row[-1]]))
     return queued
 
 
@@ -253,22 +252,19 @@ WITH queued AS MATERIALIZED (
     ORDER BY d.customer_id, d.id
     FOR UPDATE
 ), added AS (
-    INSERT INTO {requests} (deployment_id, tracking_id)
-    SELECT joined.id, asked.tracking_id
-    FROM unnest(%(asking)s::uuid[], %(ids)s::uuid[])
-        WITH ORDINALITY AS asked(customer_id, tracking_id, position)
+    INSERT INTO {requests} (deployment_id, tracking_ids)
+    SELECT joined.id, asked.tracking_ids
+    FROM unnest(%(asking)s::uuid[], %(texts)s::text[]) AS asked(customer_id, tracking_ids)
     JOIN (
         SELECT DISTINCT ON (customer_id) id, customer_id FROM queued ORDER BY customer_id, id
     ) AS joined ON joined.customer_id = asked.customer_id
-    ORDER BY asked.position
-    ON CONFLICT DO NOTHING
-    RETURNING id, deployment_id, tracking_id
+    RETURNING id, deployment_id, tracking_ids
 )
 SELECT queued.*, (
-    SELECT string_agg(requested.tracking_id::text, ',' ORDER BY requested.id) FROM (
-        SELECT id, tracking_id FROM {requests} WHERE deployment_id = queued.id
+    SELECT string_agg(requested.tracking_ids, ',' ORDER BY requested.id) FROM (
+        SELECT id, tracking_ids FROM {requests} WHERE deployment_id = queued.id
         UNION ALL
-        SELECT id, tracking_id FROM added WHERE deployment_id = queued.id
+        SELECT id, tracking_ids FROM added WHERE deployment_id = queued.id
     ) AS requested
 )
 FROM queued ORDER BY queued.customer_id, queued.id

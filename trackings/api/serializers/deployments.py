@@ -17,7 +17,8 @@ class DeploymentSerializer(FastRepresentation, serializers.ModelSerializer[Deplo
     progress = serializers.SerializerMethodField()
     google_calls = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
-    # Rows of their own now (`DeploymentRequest`); the same untyped JSON list as before.
+    # Rows of their own now (`DeploymentRequest`, one a write); the same untyped JSON list as
+    # before.
     requested_tracking_ids = serializers.JSONField(read_only=True)
 
     class Meta:
