@@ -177,6 +177,31 @@ def test_new_instances_are_what_keyword_construction_builds(alice: Any) -> None:
     assert built.id != expected.id
     assert built.destinations == []
     assert built.destinations is not expected.destinations
+    assert built.__dict__.keys() == expected.__dict__.keys()
+    assert built.customer == customer  # the foreign key's id reads its object
+
+
+def test_new_instances_go_through_init_when_something_would_see_it(alice: Any) -> None:
+    from django.db.models.signals import post_init
+
+    from oneclicktag.core.rows import _built_plainly, new_instances
+    from tenants.models import AuditEvent
+    from trackings.models import Tracking
+
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    assert _built_plainly(Tracking)
+    assert _built_plainly(AuditEvent)
+    post_init.connect(receiver, sender=Tracking)
+    try:
+        assert not _built_plainly(Tracking)
+        (built,) = new_instances(Tracking, [{"name": "Seen", "type": "button_click"}])
+    finally:
+        post_init.disconnect(receiver, sender=Tracking)
+    assert seen == [built]
 
 
 # JSON values that json.dumps and orjson could write differently: non-text keys, text past
