@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from tests.fixtures.migrations import migrate, migrated_to
 from tests.trackings.api_support import make_customer
 from trackings.models import Deployment
 
@@ -21,22 +20,10 @@ BEFORE = [("trackings", "0018_foreign_keys_served_by_composite_indexes")]
 AFTER = [("trackings", "0019_deployment_request_per_write")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    """Migrate to `targets`; the apps (historical models) of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_0018() -> Iterator[Any]:
-    apps = _migrate(BEFORE)
-    try:
+    with migrated_to(BEFORE) as apps:
         yield apps
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_rows_become_texts_in_their_order_and_texts_go_back_into_rows(
@@ -52,7 +39,7 @@ def test_rows_become_texts_in_their_order_and_texts_go_back_into_rows(
     for deployment, tracking_id in [(queued, second), (done, third), (queued, first)]:
         Request.objects.create(deployment_id=deployment.pk, tracking_id=tracking_id)
 
-    _migrate(AFTER)
+    migrate(AFTER)
 
     assert Deployment.objects.get(pk=queued.pk).requested_tracking_ids == [second, first]
     assert Deployment.objects.get(pk=done.pk).requested_tracking_ids == [third]
@@ -62,7 +49,7 @@ def test_rows_become_texts_in_their_order_and_texts_go_back_into_rows(
     Deployment.objects.get(pk=queued.pk).requested.create(tracking_ids=f"{first},{later}")
     assert Deployment.objects.get(pk=queued.pk).requested_tracking_ids == [second, first, later]
 
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
 
     rows = apps.get_model("trackings", "DeploymentRequest").objects.order_by("id")
     assert [(str(r.deployment_id), str(r.tracking_id)) for r in rows] == [

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from tests.fixtures.migrations import migrate, migrated_to
 from tests.trackings.api_support import make_customer
 from trackings.models import PendingChange, PendingChangeTracking
 
@@ -21,22 +20,10 @@ BEFORE = [("trackings", "0013_tracking_site_status_index")]
 AFTER = [("trackings", "0014_pending_change_trackings")]
 
 
-def _migrate(targets: list[tuple[str, str]]) -> Any:
-    """Migrate to `targets`; the apps (historical models) of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_0013() -> Iterator[Any]:
-    apps = _migrate(BEFORE)
-    try:
+    with migrated_to(BEFORE) as apps:
         yield apps
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_lists_become_rows_in_their_order_and_rows_go_back_into_lists(
@@ -53,7 +40,7 @@ def test_lists_become_rows_in_their_order_and_rows_go_back_into_lists(
     approved = Change.objects.create(**fields, status="approved", tracking_ids=[third])
     empty = Change.objects.create(**fields, status="approved", tracking_ids=[])
 
-    _migrate(AFTER)
+    migrate(AFTER)
 
     changes = {change.pk: change for change in PendingChange.objects.all()}
     assert changes[waiting.pk].tracking_ids == [second, first, third]
@@ -61,7 +48,7 @@ def test_lists_become_rows_in_their_order_and_rows_go_back_into_lists(
     assert changes[empty.pk].tracking_ids == []
     assert PendingChangeTracking.objects.count() == 4
 
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
 
     lists = dict(
         apps.get_model("trackings", "PendingChange").objects.values_list("pk", "tracking_ids")
