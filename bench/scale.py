@@ -62,7 +62,7 @@ def list_queries(seeded: Seeded) -> dict[str, str]:
     queries = {
         "list 50": "",
         "list ?customer&status": f"?customer={first}&status=live",
-        "list ?search=": "?search=Button%204242",
+        "list ?search=": "?search=Button%200004242",
         "list ?ordering=name": "?ordering=name",
     }
     if oldest:
@@ -76,7 +76,7 @@ def list_queries(seeded: Seeded) -> dict[str, str]:
             "?site_status= (none)": "?site_status=snippet_missing",
             "?destination=": "?destination=google_ads",
             "?volume_status=silent": "?volume_status=silent",
-            "?search= one term": "?search=4242",
+            "?search= one term": "?search=0004242",
             "?ordering=-updated_at": "?ordering=-updated_at",
             "?ordering=status": "?ordering=status",
             "?ordering=-type": "?ordering=-type",

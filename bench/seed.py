@@ -86,8 +86,13 @@ def trackings_insert(
     distinct creation times (one second apart, newest now). Each has its type's example config,
     so the rows compile as the API's own would (the container budget compiles them).
 
-    `volumes`: every tenth live tracking also has the volume alarm's state, `normal`, and one
-    in a thousand `silent` (what `?volume_status=` finds), as the stats app keeps them."""
+    `volumes`: every tenth tracking also has the volume alarm's state, `normal`, and one in a
+    hundred `silent` (what `?volume_status=` finds), as the stats app keeps them.
+
+    Names carry their number in seven digits (`Button 0004242`), so a search for one number
+    finds the same trackings at every size up to ten million: the 10k and 1M list rows compare
+    the same work. (Unpadded, `4242` was also in `42420`..`42429` at 1M: 2 rows became 40.)
+    Likewise one in a hundred silent fills the list's first page at 10k as at 1M."""
     batch = 100_000
     configs = [json.dumps(get_tracking_type(key).example_config) for key in TYPES]
     with connection.cursor() as cursor:
@@ -110,7 +115,7 @@ def trackings_insert(
                 SELECT
                     id, NULL, false,
                     now() - g * interval '1 second', now() - g * interval '1 second',
-                    'Button ' || g, (%(types)s::text[])[1 + g %% %(ntypes)s],
+                    'Button ' || lpad(g::text, 7, '0'), (%(types)s::text[])[1 + g %% %(ntypes)s],
                     (%(configs)s::jsonb[])[1 + g %% %(ntypes)s], '["ga4", "google_ads"]',
                     'click_' || (g %% 50), '{}', '', '', NULL, '', '',
                     CASE WHEN g %% 2 = 0 THEN 'live' ELSE 'pending' END, 'unchecked',
@@ -125,9 +130,9 @@ def trackings_insert(
                 )
                 SELECT
                     id, %(organization)s,
-                    CASE WHEN g %% 1000 = 0 THEN 'silent' ELSE 'normal' END,
-                    current_date - 1, CASE WHEN g %% 1000 = 0 THEN 0 ELSE 100 END, 100,
-                    CASE WHEN g %% 1000 = 0 THEN current_date - 1 END, NULL, now()
+                    CASE WHEN g %% 100 = 0 THEN 'silent' ELSE 'normal' END,
+                    current_date - 1, CASE WHEN g %% 100 = 0 THEN 0 ELSE 100 END, 100,
+                    CASE WHEN g %% 100 = 0 THEN current_date - 1 END, NULL, now()
                 FROM numbered
                 WHERE %(volumes)s AND g %% 10 = 0
                 """,

@@ -135,8 +135,8 @@ def scenarios(seeded: Seeded, detail_ids: list[str]) -> list[Scenario]:
         Scenario("list ?customer&status", get(api, filtered, key), get(floor, filtered, key)),
         Scenario(
             "list ?search=",
-            get(api, "?search=Button%204242", key),
-            get(floor, "?search=Button%204242", key),
+            get(api, "?search=Button%200004242", key),
+            get(floor, "?search=Button%200004242", key),
         ),
         Scenario(
             "detail",
