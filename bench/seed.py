@@ -87,7 +87,8 @@ def trackings_insert(
     so the rows compile as the API's own would (the container budget compiles them).
 
     `volumes`: every tenth tracking also has the volume alarm's state, `normal`, and one in a
-    hundred `silent` (what `?volume_status=` finds), as the stats app keeps them.
+    hundred `silent` (what `?volume_status=` finds), as the stats app keeps them (its row, and
+    the tracking's copy).
 
     Names carry their number in seven digits (`Button 0004242`), so a search for one number
     finds the same trackings at every size up to ten million: the 10k and 1M list rows compare
@@ -110,7 +111,7 @@ def trackings_insert(
                     gtm_trigger_ids, gtm_tag_ids, gtm_variable_ids, gtm_version_id, last_error,
                     last_deployed_at, last_checked_at, version, created_by_id, updated_by_id,
                     customer_id, organization_id, ads_tag_conversion_id, key_event, ads_primary,
-                    site_status, site_checked_at, site_detail
+                    site_status, site_checked_at, site_detail, volume_status
                 )
                 SELECT
                     id, NULL, false,
@@ -121,7 +122,9 @@ def trackings_insert(
                     CASE WHEN g %% 2 = 0 THEN 'live' ELSE 'pending' END, 'unchecked',
                     '[]', '[]', '[]', '', '', NULL, NULL, 1, NULL, NULL,
                     (%(customers)s::uuid[])[1 + g %% %(ncustomers)s], %(organization)s, '',
-                    false, false, '', NULL, '{}'
+                    false, false, '', NULL, '{}',
+                    CASE WHEN NOT %(volumes)s OR g %% 10 <> 0 THEN 'learning'
+                        WHEN g %% 100 = 0 THEN 'silent' ELSE 'normal' END
                 FROM numbered
                 )
                 INSERT INTO stats_trackingvolume (

@@ -127,6 +127,14 @@ class Tracking(SoftDeletableTenantModel):
     site_status = models.CharField(max_length=24, choices=SiteStatus.choices, blank=True)
     site_checked_at = models.DateTimeField(null=True, blank=True)
     site_detail = models.JSONField(default=dict, blank=True)
+    # The volume alarm's state as the stats app last judged it (stats.TrackingVolume keeps the
+    # judgment itself; only stats.services.stats writes either). A column here, so that
+    # `?volume_status=` is a range of one index in the list's order: joined from the stats
+    # table, the list read and sorted every judged tracking of that state in the organization
+    # (2,000 silent ones at 1M: 9 ms of SQL).
+    volume_status = models.CharField(
+        max_length=16, choices=VolumeStatus.choices, default=VolumeStatus.LEARNING
+    )
     # Optimistic locking: PATCH carries the version it read; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -172,6 +180,14 @@ class Tracking(SoftDeletableTenantModel):
                 fields=["organization", "site_status", "-created_at", "-id"],
                 name="tracking_org_site_status_idx",
                 condition=models.Q(deleted__isnull=True),
+            ),
+            # ?volume_status= for a judged state. Without the `learning` rows, where every
+            # tracking starts: a create writes nothing into it, and `?volume_status=learning`
+            # (most trackings) reads the list's own order with a filter instead.
+            models.Index(
+                fields=["organization", "volume_status", "-created_at", "-id"],
+                name="tracking_org_volume_idx",
+                condition=models.Q(deleted__isnull=True) & ~models.Q(volume_status="learning"),
             ),
             # ?ordering=name
             models.Index(

@@ -14,15 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from customers.models import Customer
 from tenants.authentication import hash_api_key_secret
 from tenants.models import ApiKey
-from trackings.models import Tracking, TrackingStatus, VolumeStatus
+from trackings.models import Tracking, TrackingStatus
 
 PAGE_SIZE = 50
 COLUMNS = (
@@ -43,6 +42,7 @@ COLUMNS = (
     "ads_primary",
     "status",
     "health",
+    "volume_status",
     "gtm_trigger_ids",
     "gtm_tag_ids",
     "gtm_variable_ids",
@@ -82,7 +82,7 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         "ads_primary": r["ads_primary"],
         "status": r["status"],
         "health": r["health"],
-        "volume_status": r.get("volume_status_value") or VolumeStatus.LEARNING,
+        "volume_status": r["volume_status"],
         "gtm": {
             "trigger_ids": r["gtm_trigger_ids"],
             "tag_ids": r["gtm_tag_ids"],
@@ -120,10 +120,7 @@ def _denied() -> HttpResponse:
 
 
 def _list(request: HttpRequest, organization_id: Any) -> HttpResponse:
-    # The product joins the volume alarm's state for `volume_status`; so does the floor.
-    rows = Tracking.objects.filter(organization_id=organization_id).annotate(
-        volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING))
-    )
+    rows = Tracking.objects.filter(organization_id=organization_id)
     query = request.GET
     if "customer" in query:
         rows = rows.filter(customer_id=query["customer"])
@@ -135,9 +132,7 @@ def _list(request: HttpRequest, organization_id: Any) -> HttpResponse:
             Q(name__icontains=term) | Q(type__icontains=term) | Q(ga4_event_name__icontains=term)
         )
     size = min(int(query.get("page_size", PAGE_SIZE)), 200)
-    page = list(
-        rows.order_by("-created_at", "-id").values(*COLUMNS, "volume_status_value")[: size + 1]
-    )
+    page = list(rows.order_by("-created_at", "-id").values(*COLUMNS)[: size + 1])
     following = None
     if len(page) > size:
         page = page[:size]
@@ -206,12 +201,7 @@ def tracking_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     organization_id = _organization(request)
     if organization_id is None:
         return _denied()
-    row = (
-        Tracking.objects.filter(organization_id=organization_id, pk=pk)
-        .annotate(volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING)))
-        .values(*COLUMNS, "volume_status_value")
-        .first()
-    )
+    row = Tracking.objects.filter(organization_id=organization_id, pk=pk).values(*COLUMNS).first()
     if row is None:
         return JsonResponse({"error": {"code": "not_found"}}, status=404)
     return JsonResponse(_row(row))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from customers.models import ConnectionStatus, Customer, GoogleConnection
 from integrations.google.clients import google_clients_for
 from integrations.google.errors import PermanentGoogleError
+from oneclicktag.core.rows import update_each
 from stats.models import CustomerDailyStat, DailyStat, StatSource, TrackingVolume
 from stats.selectors import customer_day_sums, local_today
 from tenants.actors import Actor
@@ -352,6 +353,8 @@ def customer_volumes_judge(*, customer: Customer, day: date) -> dict[Any, str]:
                 volume.likely_cause = None
             volume.save()
             judged[volume.tracking_id] = volume.status
+        # The list filters on the tracking's own copy of the state (one UPDATE for the day).
+        update_each(Tracking, "volume_status", judged)
         for volume in opened:
             tracking_silence_report(tracking=trackings[volume.tracking_id], volume=volume)
         for volume in closed:

@@ -144,8 +144,8 @@ class TrackingSerializer(FastRepresentation, serializers.ModelSerializer[Trackin
 
     @extend_schema_field(serializers.ChoiceField(choices=VolumeStatus.choices))
     def get_volume_status(self, tracking: Tracking) -> str:
-        # Annotated by the viewset's queryset; a tracking made by this request has no history.
-        return str(getattr(tracking, "volume_status_value", None) or VolumeStatus.LEARNING)
+        # The tracking's copy of the stats app's judgment (a new tracking: `learning`).
+        return str(tracking.volume_status or VolumeStatus.LEARNING)
 
     @extend_schema_field(serializers.ChoiceField(choices=SiteStatus.choices, allow_null=True))
     def get_site_status(self, tracking: Tracking) -> str | None:

@@ -10,8 +10,7 @@ import threading
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -135,13 +134,8 @@ class TrackingFilter(FilterSet):
         return queryset.filter(site_status="" if value == "unknown" else value)
 
     def filter_volume_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        # `learning` is also a tracking the stats app keeps no state for (the list's COALESCE).
-        if value == VolumeStatus.LEARNING:
-            return queryset.filter(volume_status_value=value)
-        # Any other state is a row of that table with it, of the tracking's organization (as
-        # the stats app writes them): asked so, the planner starts from its (organization,
-        # status) index, not from judging every tracking of the organization (200k: issue 15).
-        return queryset.filter(volume__status=value, volume__organization_id=F("organization_id"))
+        # The tracking's own copy of the stats app's judgment (`learning` until judged).
+        return queryset.filter(volume_status=value)
 
 
 BULK_ERROR = inline_serializer(
@@ -194,11 +188,9 @@ class TrackingViewSet(
     OrganizationScopedViewSet,
 ):
     # With the soft deleted rows, which scope_queryset hides again but for `?status=removed`.
-    # The stats app keeps the volume alarm's state (`tracking.volume`, one-to-one); joined, so a
-    # page of trackings costs no query more. Annotated once here rather than per request:
-    # resolving the two expressions was a twentieth of a list request (issue 15).
+    # Annotated once here rather than per request: resolving the expression was part of a
+    # twentieth of a list request (issue 15).
     queryset = Tracking.all_objects.annotate(
-        volume_status_value=Coalesce(F("volume__status"), Value(VolumeStatus.LEARNING)),
         has_site_screenshot=Exists(SiteScreenshot.objects.filter(tracking=OuterRef("pk"))),
     )
     serializer_class = TrackingSerializer
