@@ -55,7 +55,7 @@ def _customers_sql() -> str:
 
 def _customers_with_connections(organization: Organization, ids: list[uuid.UUID]) -> list[Customer]:
     """The ORM query above as text (its compile cost more than the query: oneclicktag.core.rows),
-    in key order, so two writers locking overlapping customers never deadlock."""
+    in key order."""
     connection_of = Customer._meta.get_field("google_connection")
     customer_of = GoogleConnection._meta.get_field("customer")
     customers = []

@@ -109,15 +109,13 @@ def budget_refusal(
     wanted_before: Callable[[], list[Tracking]],
     written: list[Tracking] | None = None,
     measured: dict[GoogleConnection, int] | None = None,
-    growth: int | None = None,
 ) -> str | None:
     """Measure the customer's container with the `wanted` trackings and keep the measure (or
     add it to `measured`, for the caller to keep with others in one query); the reason to refuse
     the write when it would grow the container past Google's limit, else None. With `written`
     (the trackings this write creates or changes) a write far below the limit is judged by the
     stored measure plus their growth bound, compiling only them. `wanted_before` (the trackings
-    as they were) is compiled only when the limit is passed. `growth`: the written trackings'
-    growth bound, when the caller compiled it already."""
+    as they were) is compiled only when the limit is passed."""
     connection = getattr(customer, "google_connection", None)
     if connection is None:
         return None
@@ -125,7 +123,7 @@ def budget_refusal(
     stored = connection.gtm_our_size_bytes
     limit = gtm_container_limit_bytes()
     if written is not None and stored > 0:
-        bound = stored + (growth_bound(customer, written) if growth is None else growth)
+        bound = stored + growth_bound(customer, written)
         if bound + foreign <= limit:
             _keep(connection, bound, measured)
             return None

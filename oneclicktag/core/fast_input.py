@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.core.validators import (
@@ -33,7 +34,6 @@ _Reader = Callable[[Any], tuple[bool, Any]]
 _Step = tuple[str, _Reader, bool, Callable[[], Any] | None]
 
 _GIVE_UP: tuple[bool, Any] = (False, None)
-_PLANS: dict[type, tuple[_Step, ...] | None] = {}
 _LENGTH_VALIDATORS = (MaxLengthValidator, MinLengthValidator)
 _TEXT_VALIDATORS = (
     *_LENGTH_VALIDATORS,
@@ -68,14 +68,13 @@ def plain_input(serializer: serializers.Serializer[Any], data: Any) -> dict[str,
     return validated
 
 
+@cache
 def _plan_for(cls: type) -> tuple[_Step, ...] | None:
-    if cls not in _PLANS:
-        try:
-            _PLANS[cls] = _plan(cls())
-        except (_Unsupported, TypeError):
-            # TypeError: a serializer that cannot be built without arguments.
-            _PLANS[cls] = None
-    return _PLANS[cls]
+    try:
+        return _plan(cls())
+    except (_Unsupported, TypeError):
+        # TypeError: a serializer that cannot be built without arguments.
+        return None
 
 
 def _plan(serializer: serializers.Serializer[Any]) -> tuple[_Step, ...]:

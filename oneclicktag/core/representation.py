@@ -21,6 +21,7 @@ import contextvars
 import datetime
 from collections.abc import Callable, Mapping
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,6 @@ Converter = Callable[[Any], Any]
 # slow path, the name of a SerializerMethodField's method or None)
 _Step = tuple[str, str | None, Converter | None, fields.Field, str | None]
 
-_PLANS: dict[type, list[_Step] | None] = {}
 # The current time zone, looked up once for a whole page rather than once per datetime (the
 # lookup goes through asgiref's Local: a tenth of the old request). Nothing activates another
 # time zone in the middle of rendering.
@@ -218,14 +218,13 @@ def _plain(cls: type) -> bool:
     return own in (serializers.Serializer.to_representation, FastRepresentation.to_representation)
 
 
+@cache
 def _plan_for(cls: type) -> list[_Step] | None:
-    if cls not in _PLANS:
-        try:
-            _PLANS[cls] = _plan(cls())
-        except (_Unsupported, TypeError):
-            # TypeError: a serializer that cannot be built without arguments.
-            _PLANS[cls] = None
-    return _PLANS[cls]
+    try:
+        return _plan(cls())
+    except (_Unsupported, TypeError):
+        # TypeError: a serializer that cannot be built without arguments.
+        return None
 
 
 def _run(steps: list[_Step], serializer: Any, instance: Any) -> dict[str, Any]:

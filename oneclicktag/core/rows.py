@@ -104,21 +104,19 @@ def new_instances(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]:
     tenth of a bulk create of 100 trackings). Related objects are not cached: set them where a
     caller reads them."""
     defaults = _defaults(model)
-    if not _built_plainly(model):
-        return [
-            model(*[row[name] if name in row else default() for name, default in defaults])
-            for row in rows
-        ]
-    # What `Model.__init__` does with every field given by position, when no signal receiver
-    # and no field descriptor of its own would see the difference: a fresh state, then each
-    # value in the instance's dict (half of what building a tracking cost).
+    plainly = _built_plainly(model)
     built = []
     for row in rows:
+        values = {name: row[name] if name in row else default() for name, default in defaults}
+        if not plainly:
+            built.append(model(*values.values()))
+            continue
+        # What `Model.__init__` does with every field given by position, when no signal
+        # receiver and no field descriptor of its own would see the difference: a fresh
+        # state, then each value in the instance's dict (half of what building one cost).
         obj = model.__new__(model)
         obj._state = ModelState()
-        obj.__dict__.update(
-            {name: row[name] if name in row else default() for name, default in defaults}
-        )
+        obj.__dict__.update(values)
         built.append(obj)
     return built
 

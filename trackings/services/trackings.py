@@ -158,25 +158,22 @@ def customer_container_size(*, customer: Customer) -> int:
     return our_size(customer, wanted_trackings(customer))
 
 
-def _new_by_customer(
-    customers: Sequence[Customer], new: list[Tracking]
-) -> dict[Any, list[Tracking]]:
-    """The new trackings of each customer that has a Google connection (a container)."""
-    connected: dict[Any, list[Tracking]] = {
-        c.pk: [] for c in customers if getattr(c, "google_connection", None) is not None
-    }
-    for tracking in new:
-        if tracking.customer_id in connected:
-            connected[tracking.customer_id].append(tracking)
-    return connected
-
-
 def _growth_bounds(customers: Sequence[Customer], new: list[Tracking]) -> dict[Any, int]:
-    """What the new trackings can add to each customer's container (a compile of them alone),
-    worked out before the customers are locked so writers wait on each other less."""
-    by_id = {c.pk: c for c in customers}
-    new_by_customer = _new_by_customer(customers, new)
-    return {pk: growth_bound(by_id[pk], written) for pk, written in new_by_customer.items()}
+    """What the new trackings can add to each measured container (a compile of them alone),
+    worked out before the customers are locked so writers wait on each other less. A container
+    with no stored measure is not: the lock grows only a measure there is, and the whole
+    container is compiled after it instead."""
+    measured = {
+        c.pk: c
+        for c in customers
+        if getattr(c, "google_connection", None) is not None
+        and c.google_connection.gtm_our_size_bytes > 0
+    }
+    written: dict[Any, list[Tracking]] = {pk: [] for pk in measured}
+    for tracking in new:
+        if tracking.customer_id in written:
+            written[tracking.customer_id].append(tracking)
+    return {pk: growth_bound(measured[pk], trackings) for pk, trackings in written.items()}
 
 
 def _budget_errors(

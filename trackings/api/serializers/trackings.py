@@ -145,7 +145,7 @@ class TrackingSerializer(FastRepresentation, serializers.ModelSerializer[Trackin
     @extend_schema_field(serializers.ChoiceField(choices=VolumeStatus.choices))
     def get_volume_status(self, tracking: Tracking) -> str:
         # The tracking's copy of the stats app's judgment (a new tracking: `learning`).
-        return str(tracking.volume_status or VolumeStatus.LEARNING)
+        return str(tracking.volume_status)
 
     @extend_schema_field(serializers.ChoiceField(choices=SiteStatus.choices, allow_null=True))
     def get_site_status(self, tracking: Tracking) -> str | None:

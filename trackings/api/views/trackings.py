@@ -109,7 +109,8 @@ class TrackingFilter(FilterSet):
     status = ChoiceFilter(choices=TrackingStatus.choices)
     health = ChoiceFilter(choices=TrackingHealth.choices)
     destination = ChoiceFilter(choices=[(d, d) for d in DESTINATIONS], method="filter_destination")
-    volume_status = ChoiceFilter(choices=VolumeStatus.choices, method="filter_volume_status")
+    # The tracking's own copy of the stats app's judgment (`learning` until judged).
+    volume_status = ChoiceFilter(choices=VolumeStatus.choices)
     # `unknown`: never site-checked (the API's null).
     site_status = ChoiceFilter(
         choices=[*SiteStatus.choices, ("unknown", "Unknown")], method="filter_site_status"
@@ -132,10 +133,6 @@ class TrackingFilter(FilterSet):
 
     def filter_site_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(site_status="" if value == "unknown" else value)
-
-    def filter_volume_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        # The tracking's own copy of the stats app's judgment (`learning` until judged).
-        return queryset.filter(volume_status=value)
 
 
 BULK_ERROR = inline_serializer(
